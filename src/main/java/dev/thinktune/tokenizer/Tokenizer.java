@@ -1,0 +1,44 @@
+package dev.thinktune.tokenizer;
+
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Text to token ids and back, exactly as the reference implementation of the tokenizer's format does.
+ * Implementations are immutable and safe to share between threads.
+ */
+public interface Tokenizer {
+
+    /** Token ids of {@code text}; with {@code addSpecial} the post-processor's tokens (BOS) are added. */
+    int[] encode(String text, boolean addSpecial);
+
+    /** Text of {@code ids}, special tokens included; invalid UTF-8 becomes U+FFFD as Hugging Face does. */
+    String decode(int[] ids);
+
+    /** Text of {@code ids} without the special (control) tokens. */
+    String decode(int[] ids, boolean skipSpecial);
+
+    /** Number of ids, the largest id plus one. */
+    int vocabSize();
+
+    /** The id of a token (special or ordinary) given by its string form, if present. */
+    OptionalInt tokenId(String token);
+
+    /** The string form of a token id (byte-level form for ordinary tokens). */
+    String token(int id);
+
+    /** Ids of the special tokens (never produced by splitting ordinary text). */
+    Set<Integer> specialIds();
+
+    /** A decoder for streaming output: feed ids one at a time, get text that is whole characters only. */
+    StreamingDecoder streamingDecoder();
+
+    /** Incremental decoding: a multi-byte character split across tokens is printed once, whole. */
+    interface StreamingDecoder {
+        /** Feeds one id and returns the new complete text it finishes (possibly empty). */
+        String next(int id);
+
+        /** Returns whatever is pending at the end (incomplete bytes as U+FFFD). */
+        String flush();
+    }
+}
