@@ -1,0 +1,174 @@
+package dev.thinktune.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * A Hugging Face model directory: {@code config.json} plus {@code model.safetensors} or a sharded
+ * {@code model.safetensors.index.json}. Loads into float32 arrays (F32, BF16 and F16 files) without an extra heap
+ * copy of any tensor, and saves as transformers does, atomically.
+ */
+public final class HfCheckpoint {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Buffers that old checkpoints carry and the model recomputes. */
+    private static final Pattern IGNORED = Pattern.compile(".*rotary_emb\\.inv_freq$");
+
+    private HfCheckpoint() {
+    }
+
+    public static boolean isCheckpoint(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG))
+                && (Files.isRegularFile(dir.resolve(WEIGHTS)) || Files.isRegularFile(dir.resolve(INDEX)));
+    }
+
+    public static LlamaConfig readConfig(Path dir) {
+        Path cfg = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfg)) {
+            throw new CheckpointException(dir + ": no config.json (not a Hugging Face model directory)");
+        }
+        return LlamaConfig.read(cfg);
+    }
+
+    public static ModelWeights load(Path dir) {
+        return load(dir, WEIGHTS);
+    }
+
+    /** Loads the weights from {@code weightsFile} (a file name in {@code dir}, or the index when sharded). */
+    public static ModelWeights load(Path dir, String weightsFile) {
+        LlamaConfig config = readConfig(dir);
+        Map<String, Path> locations = locateTensors(dir, weightsFile);
+        Map<String, long[]> expected = config.parameterShapes();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        Map<Path, List<String>> byFile = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            Path file = locations.get(name);
+            if (file == null) {
+                throw new CheckpointException(dir + ": missing tensor '" + name + "'");
+            }
+            byFile.computeIfAbsent(file, f -> new ArrayList<>()).add(name);
+        }
+        Set<String> unexpected = new TreeSet<>(locations.keySet());
+        unexpected.removeAll(expected.keySet());
+        unexpected.removeIf(n -> IGNORED.matcher(n).matches()
+                || (config.tieWordEmbeddings() && n.equals("lm_head.weight")));
+        if (!unexpected.isEmpty()) {
+            throw new CheckpointException(dir + ": tensors the config does not describe: " + unexpected);
+        }
+        for (Map.Entry<Path, List<String>> e : byFile.entrySet()) {
+            try (SafetensorsFile f = SafetensorsFile.open(e.getKey())) {
+                for (String name : e.getValue()) {
+                    TensorInfo info = f.info(name);
+                    long[] shape = expected.get(name);
+                    if (!Arrays.equals(info.shape(), shape)) {
+                        throw new CheckpointException(e.getKey() + ": tensor '" + name + "' has shape "
+                                + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
+                    }
+                    if (!info.dtype().isFloating()) {
+                        throw new CheckpointException(e.getKey() + ": tensor '" + name + "' has dtype "
+                                + info.dtype() + ", expected F32, BF16 or F16");
+                    }
+                    INDArray arr = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+                    f.readFloats(name, floatView(arr));
+                    out.put(name, arr);
+                }
+            }
+        }
+        return new ModelWeights(config, out);
+    }
+
+    /** A float buffer over the off-heap memory of a c-ordered float array. */
+    static FloatBuffer floatView(INDArray arr) {
+        return arr.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static Map<String, Path> locateTensors(Path dir, String weightsFile) {
+        Path index = dir.resolve(INDEX);
+        Path single = dir.resolve(weightsFile);
+        Map<String, Path> loc = new HashMap<>();
+        if (Files.isRegularFile(single) && !weightsFile.endsWith(".json")) {
+            try (SafetensorsFile f = SafetensorsFile.open(single)) {
+                f.tensors().keySet().forEach(n -> loc.put(n, single));
+            }
+            return loc;
+        }
+        Path idx = weightsFile.endsWith(".json") ? single : index;
+        if (!Files.isRegularFile(idx)) {
+            throw new CheckpointException(dir + ": neither " + weightsFile + " nor " + INDEX + " found");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(idx));
+        } catch (IOException e) {
+            throw new CheckpointException(idx + ": cannot read: " + e.getMessage(), e);
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new CheckpointException(idx + ": no weight_map object");
+        }
+        map.fields().forEachRemaining(e -> {
+            Path shard = dir.resolve(e.getValue().asText()).normalize();
+            if (!shard.startsWith(dir.normalize()) || !Files.isRegularFile(shard)) {
+                throw new CheckpointException(idx + ": tensor '" + e.getKey() + "' maps to missing shard '"
+                        + e.getValue().asText() + "'");
+            }
+            loc.put(e.getKey(), shard);
+        });
+        return loc;
+    }
+
+    /** Saves weights as a Hugging Face directory in float32. */
+    public static void save(Path dir, ModelWeights weights) {
+        save(dir, weights, DType.F32, Map.of());
+    }
+
+    /**
+     * Saves {@code config.json} and {@code model.safetensors} (metadata {@code {"format":"pt"}}) in a staging
+     * directory beside {@code dir}, then swaps it into place: a crash leaves the old directory or the new one,
+     * never a mix. {@code extraFiles} (name to text) are written alongside (a tokenizer, a trainer config).
+     */
+    public static void save(Path dir, ModelWeights weights, DType dtype, Map<String, String> extraFiles) {
+        Path abs = dir.toAbsolutePath();
+        try {
+            Files.createDirectories(abs.getParent());
+            Path staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
+            writeInto(staged, weights, dtype, extraFiles);
+            AtomicFiles.replaceDirectory(staged, abs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save checkpoint to " + dir, e);
+        }
+    }
+
+    /** Writes the checkpoint files into an existing directory (each file atomically). */
+    public static void writeInto(Path dir, ModelWeights weights, DType dtype, Map<String, String> extraFiles) {
+        AtomicFiles.writeString(dir.resolve(CONFIG), weights.config().toJsonString());
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        weights.tensors().forEach((name, arr) -> {
+            INDArray c = arr.isView() || arr.ordering() != 'c' ? arr.dup('c') : arr;
+            entries.add(new SafetensorsWriter.Entry(name, dtype, c.shape(), floatView(c)));
+        });
+        SafetensorsWriter.write(dir.resolve(WEIGHTS), entries, Map.of("format", "pt"));
+        extraFiles.forEach((name, text) -> AtomicFiles.writeString(dir.resolve(name), text));
+    }
+}

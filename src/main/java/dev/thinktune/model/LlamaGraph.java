@@ -1,0 +1,192 @@
+package dev.thinktune.model;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The Llama decoder as a SameDiff graph, top to bottom, with Hugging Face tensor names on its variables.
+ *
+ * <pre>
+ * input_ids [B,T] ─ one-hot · embed_tokens ─► x [B*T, D]
+ * per layer:  x += o_proj(attention(rope(q_proj(rms(x))), rope(k_proj(rms(x))), v_proj(rms(x))))
+ *             x += down_proj(silu(gate_proj(rms(x))) * up_proj(rms(x)))
+ * logits = rms(x) · lm_head^T ─► [B,T,V];  token_logprobs[b,t] = log_softmax(logits[b,t])[input_ids[b,t+1]]
+ * </pre>
+ *
+ * Hidden states stay 2-D {@code [B*T, D]} so every projection is one plain matrix product. Attention runs per
+ * key/value head with the query heads of its group stacked ({@code [B, KV, G*T, hd]}), so grouped-query
+ * attention needs no repeated keys. The causal and padding mask is built in the graph from
+ * {@code attention_mask} (left and right padding), and rotary angles from {@code position_ids}.
+ * Work-arounds for SameDiff M2.1: the embedding lookup and the target pick use one-hot products (the gradient of
+ * gather is wrong), and log-softmax uses its last-axis form.
+ */
+public final class LlamaGraph {
+    public static final String INPUT_IDS = "input_ids";
+    public static final String ATTENTION_MASK = "attention_mask";
+    public static final String POSITION_IDS = "position_ids";
+    public static final String LOGITS = "logits";
+    public static final String TOKEN_LOGPROBS = "token_logprobs";
+    private static final double MASK_VALUE = 1e9;
+
+    private final SameDiff sd;
+    private final LlamaConfig cfg;
+    private final SDVariable batchTime; // [B, T]
+    private final SDVariable batch;     // [B]
+    private final SDVariable time;      // [T]
+
+    private LlamaGraph(SameDiff sd, LlamaConfig cfg, SDVariable ids) {
+        this.sd = sd;
+        this.cfg = cfg;
+        this.batchTime = sd.shape(ids).castTo(DataType.LONG);
+        this.batch = sd.stridedSlice(batchTime, new long[]{0}, new long[]{1}, new long[]{1});
+        this.time = sd.stridedSlice(batchTime, new long[]{1}, new long[]{2}, new long[]{1});
+    }
+
+    /**
+     * Adds the student to {@code sd} with the given weights as its trainable variables (the arrays are used
+     * as they are, not copied) and returns the output variable {@value #TOKEN_LOGPROBS}.
+     */
+    public static SDVariable build(SameDiff sd, ModelWeights weights) {
+        LlamaConfig cfg = weights.config();
+        weights.tensors().forEach(sd::var);
+        SDVariable ids = sd.placeHolder(INPUT_IDS, DataType.INT32, -1, -1);
+        SDVariable mask = sd.placeHolder(ATTENTION_MASK, DataType.FLOAT, -1, -1);
+        SDVariable pos = sd.placeHolder(POSITION_IDS, DataType.INT32, -1, -1);
+        LlamaGraph g = new LlamaGraph(sd, cfg, ids);
+        return g.forward(ids, mask, pos);
+    }
+
+    private SDVariable forward(SDVariable ids, SDVariable mask, SDVariable pos) {
+        int V = cfg.vocabSize();
+        // embedding: [N, V] one-hot times [V, D]
+        SDVariable flatIds = sd.reshape(ids, -1);
+        SDVariable x = sd.mmul(sd.oneHot(flatIds, V, -1, 1.0, 0.0, DataType.FLOAT), w("model.embed_tokens.weight"));
+
+        SDVariable[] rope = rotaryTables(pos);
+        SDVariable bias = attentionBias(mask);
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            SDVariable h = rmsNorm(x, w(p + "input_layernorm.weight"));
+            x = x.add(attention(h, p + "self_attn.", rope, bias));
+            SDVariable h2 = rmsNorm(x, w(p + "post_attention_layernorm.weight"));
+            x = x.add(mlp(h2, p + "mlp."));
+        }
+        x = rmsNorm(x, w("model.norm.weight"));
+        SDVariable head = cfg.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");
+        SDVariable logits2d = linear(x, head);                                  // [N, V]
+        SDVariable logits = sd.reshape(LOGITS, logits2d, shape(batchTime, V)); // [B, T, V]
+
+        // log-probability of each next token: positions 0..T-2 predict ids 1..T-1
+        SDVariable logp = sd.reshape(sd.nn.logSoftmax(logits2d), shape(batchTime, V));
+        SDVariable logpHead = sd.stridedSlice(logp, new long[]{0, 0, 0}, new long[]{0, -1, 0},
+                new long[]{1, 1, 1}, 0b111, 0b101, 0, 0, 0);                   // [B, T-1, V]
+        SDVariable targets = sd.stridedSlice(ids, new long[]{0, 1}, new long[]{0, 0},
+                new long[]{1, 1}, 0b01, 0b11, 0, 0, 0);                         // [B, T-1]
+        SDVariable picked = logpHead.mul(sd.oneHot(targets, V, -1, 1.0, 0.0, DataType.FLOAT));
+        return sd.sum(TOKEN_LOGPROBS, picked, false, 2);
+    }
+
+    /** cos and sin of the rotary angles, [N, 1, hd], halves repeated as transformers lays them out. */
+    private SDVariable[] rotaryTables(SDVariable pos) {
+        double[] inv = cfg.inverseFrequencies();
+        float[] invF = new float[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            invF[i] = (float) inv[i];
+        }
+        SDVariable invFreq = sd.constant("rope_inv_freq", Nd4j.createFromArray(invF).reshape(1, inv.length));
+        SDVariable angles = sd.reshape(pos, -1, 1).castTo(DataType.FLOAT).mul(invFreq);   // [N, hd/2]
+        SDVariable full = sd.concat(1, angles, angles);                                     // [N, hd]
+        SDVariable cos = sd.expandDims(sd.math.cos(full), 1);
+        SDVariable sin = sd.expandDims(sd.math.sin(full), 1);
+        return new SDVariable[]{cos, sin};
+    }
+
+    /**
+     * Additive attention bias [B, 1, 1, T, T]: 0 where query i may attend key j (j at or before i and j not
+     * padding), -1e9 elsewhere. Positions count along the sequence, so left and right padding both work.
+     */
+    private SDVariable attentionBias(SDVariable mask) {
+        SDVariable index = sd.cumsum(sd.onesLike(mask), false, false, 1);          // [B, T]: 1..T
+        SDVariable causal = sd.lte(sd.expandDims(index, 1), sd.expandDims(index, 2)).castTo(DataType.FLOAT);
+        SDVariable allowed = causal.mul(sd.expandDims(mask, 1));                   // [B, T(q), T(k)]
+        SDVariable bias = allowed.sub(1.0).mul(MASK_VALUE);
+        return sd.expandDims(sd.expandDims(bias, 1), 1);
+    }
+
+    private SDVariable attention(SDVariable h, String p, SDVariable[] rope, SDVariable bias) {
+        int KV = cfg.numKvHeads(), G = cfg.groupSize(), hd = cfg.headDim();
+        SDVariable q = rotate(sd.reshape(linear(h, w(p + "q_proj.weight")), -1, cfg.numHeads(), hd), rope)
+                .mul(1.0 / Math.sqrt(hd));                                                  // [N, H, hd]
+        SDVariable k = rotate(sd.reshape(linear(h, w(p + "k_proj.weight")), -1, KV, hd), rope); // [N, KV, hd]
+        SDVariable v = linear(h, w(p + "v_proj.weight"));                                     // [N, KV*hd]
+
+        // query head h = kv * G + g: [B, T, KV, G, hd] -> [B, KV, G, T, hd] -> [B, KV, G*T, hd]
+        SDVariable q5 = sd.permute(sd.reshape(q, shape(batchTime, KV, G, hd)), 0, 2, 3, 1, 4);
+        SDVariable qg = sd.reshape(q5, concat(batch, constant(KV, -1, hd)));
+        SDVariable k4 = sd.permute(sd.reshape(k, shape(batchTime, KV, hd)), 0, 2, 1, 3);      // [B, KV, T, hd]
+        SDVariable v4 = sd.permute(sd.reshape(v, shape(batchTime, KV, hd)), 0, 2, 1, 3);      // [B, KV, T, hd]
+
+        SDVariable scores = sd.mmul(qg, k4, false, true, false);                              // [B, KV, G*T, T]
+        SDVariable scores5 = sd.reshape(scores, concat(batch, constant(KV, G), time, time));
+        SDVariable probs = sd.nn.softmax(scores5.add(bias), -1);                              // [B, KV, G, T, T]
+        SDVariable probs4 = sd.reshape(probs, sd.shape(scores));                              // [B, KV, G*T, T]
+        SDVariable out = sd.mmul(probs4, v4);                                                 // [B, KV, G*T, hd]
+        SDVariable out5 = sd.reshape(out, concat(batch, constant(KV, G), time, constant(hd)));
+        SDVariable merged = sd.reshape(sd.permute(out5, 0, 3, 1, 2, 4), -1, (long) cfg.numHeads() * hd); // [N, H*hd]
+        return linear(merged, w(p + "o_proj.weight"));
+    }
+
+    /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
+    private SDVariable rotate(SDVariable x, SDVariable[] rope) {
+        return x.mul(rope[0]).add(rotateHalf(x).mul(rope[1]));
+    }
+
+    /** rotate_half(x) = cat(-x[hd/2:], x[:hd/2]) as a product with a constant signed permutation. */
+    private SDVariable rotateHalf(SDVariable x) {
+        int hd = cfg.headDim(), half = hd / 2;
+        INDArray r = Nd4j.zeros(DataType.FLOAT, hd, hd);
+        for (int j = 0; j < half; j++) {
+            r.putScalar(j + half, j, -1f);
+            r.putScalar(j, j + half, 1f);
+        }
+        SDVariable rot = sd.hasVariable("rope_rotate_half") ? sd.getVariable("rope_rotate_half")
+                : sd.constant("rope_rotate_half", r);
+        return sd.reshape(sd.mmul(sd.reshape(x, -1, hd), rot), sd.shape(x));
+    }
+
+    private SDVariable mlp(SDVariable h, String p) {
+        SDVariable gate = sd.nn.swish(linear(h, w(p + "gate_proj.weight")));
+        SDVariable up = linear(h, w(p + "up_proj.weight"));
+        return linear(gate.mul(up), w(p + "down_proj.weight"));
+    }
+
+    /** x [N, in] times W^T for W [out, in] (transformers' layout), without materialising the transpose. */
+    private SDVariable linear(SDVariable x, SDVariable weight) {
+        return sd.mmul(x, weight, false, true, false);
+    }
+
+    private SDVariable rmsNorm(SDVariable x, SDVariable weight) {
+        SDVariable ms = sd.mean(x.mul(x), true, -1);
+        return x.mul(sd.math.rsqrt(ms.add(cfg.rmsNormEps()))).mul(weight);
+    }
+
+    private SDVariable w(String name) {
+        return sd.getVariable(name);
+    }
+
+    /** A dynamic shape vector: the given prefix shape variable followed by constant dimensions. */
+    private SDVariable shape(SDVariable prefix, long... dims) {
+        return concat(prefix, constant(dims));
+    }
+
+    private SDVariable concat(SDVariable... parts) {
+        return sd.concat(0, parts);
+    }
+
+    private SDVariable constant(long... dims) {
+        return sd.constant(Nd4j.createFromArray(dims));
+    }
+}
