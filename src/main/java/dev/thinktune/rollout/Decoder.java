@@ -29,6 +29,8 @@ final class Decoder {
     final Team team;
     final int maxRows;
     final int headChunk;
+    /** Independent rows from which a forward splits rows rather than columns over the team. */
+    int rowSplitMin = 32;
     private final int d;
     private final int hd;
     private final int half;
@@ -56,6 +58,10 @@ final class Decoder {
     private float[] ropeSin = new float[0];
     private int ropePositions;
     KvCache cache;
+    /** When set, member 0 adds the nanoseconds of each phase here (see {@link #PHASES}); for profiling. */
+    long[] profile;
+    static final String[] PHASES = {"embed", "norm+qkv", "rope+store", "attention", "o", "norm+gate/up", "down",
+            "final norm", "barrier wait"};
 
     Decoder(DecoderWeights w, Team team, int maxRows) {
         this.cfg = w.cfg;
@@ -137,75 +143,128 @@ final class Decoder {
      * {@code pos[r]} of cache slot {@code slot[r]}; its key and value are stored there and it attends to positions
      * {@code 0..pos[r]} of its slot (earlier positions must be in the cache or among the rows). Afterwards rows
      * {@code sel[0..nSel)} are normalised for the head, ready for {@link #logits}.
+     *
+     * <p>The team splits the work of each operation by column panels and meets at a barrier between operations
+     * (one pass over the weights for all rows: what a small, memory-bound batch needs). When the rows are
+     * {@code independent} (each in its own slot, as in a decode step) and there are at least
+     * {@link #rowSplitMin} of them, each thread instead takes a contiguous share of the rows through all layers
+     * without barriers: at that size the products are compute-bound, and a thread that another process slows
+     * down no longer stalls the other at every operation. Either way every row gets the same arithmetic.
      */
-    void forward(int rows, int[] ids, int[] pos, int[] slot, int[] sel, int nSel) {
+    void forward(int rows, int[] ids, int[] pos, int[] slot, int[] sel, int nSel, boolean independent) {
         if (rows > maxRows || nSel > maxRows) {
             throw new IllegalArgumentException("at most " + maxRows + " rows per forward, got " + rows);
         }
-        int layers = cfg.numLayers();
+        boolean split = independent && team.size() > 1 && rows >= rowSplitMin;
         team.run(m -> {
-            float[] hm = h[m.index];
-            float[] upm = up[m.index];
-            float[] sc = scores[m.index];
+            long[] prof = m.index == 0 ? profile : null;
+            if (split) {
+                int share = (rows + m.teamSize() - 1) / m.teamSize();
+                int r0 = Math.min(rows, m.index * share);
+                int n = Math.min(rows, r0 + share) - r0;
+                m.solo(true);
+                if (n > 0) {
+                    layers(m, r0, n, ids, pos, slot, prof);
+                }
+                m.solo(false);
+                m.barrier();
+            } else {
+                layers(m, 0, rows, ids, pos, slot, prof);
+            }
+            long tick = prof == null ? 0 : System.nanoTime();
             final int rowChunk = 4;
-            for (int r0 = m.claim(rowChunk); r0 < rows; r0 = m.claim(rowChunk)) {
-                for (int r = r0; r < Math.min(rows, r0 + rowChunk); r++) {
-                    w.embedding(ids[r], x, r * ldD);
-                }
-            }
-            m.barrier();
-            for (int l = 0; l < layers; l++) {
-                // attention block
-                for (int r = 0; r < rows; r++) {
-                    VectorMath.rmsNorm(x, r * ldD, w.attnNorm[l], eps, hm, r * d, d);
-                }
-                PackedMatrix wqkv = w.qkv[l];
-                for (int p = m.claim(1); p < wqkv.panels; p = m.claim(1)) {
-                    wqkv.multiplyPanel(p, hm, 0, d, rows, qkv, p * NR, ldQkv, false);
-                }
-                m.barrier();
-                int items = rows * kvHeads;
-                for (int i = m.claim(2); i < items; i = m.claim(2)) {
-                    for (int it = i; it < Math.min(items, i + 2); it++) {
-                        ropeAndStore(l, it / kvHeads, it % kvHeads, pos, slot);
-                    }
-                }
-                m.barrier();
-                for (int i = m.claim(1); i < items; i = m.claim(1)) {
-                    attend(l, i / kvHeads, i % kvHeads, pos, slot, sc);
-                }
-                m.barrier();
-                PackedMatrix wo = w.o[l];
-                for (int p = m.claim(1); p < wo.panels; p = m.claim(1)) {
-                    wo.multiplyPanel(p, att, 0, qDim, rows, x, p * NR, ldD, true);
-                }
-                m.barrier();
-                // feed-forward block
-                for (int r = 0; r < rows; r++) {
-                    VectorMath.rmsNorm(x, r * ldD, w.mlpNorm[l], eps, hm, r * d, d);
-                }
-                PackedMatrix gu = w.gateUp[l];
-                int pairs = gu.panels / 2;
-                for (int j = m.claim(1); j < pairs; j = m.claim(1)) {
-                    gu.multiplyPanel(2 * j, hm, 0, d, rows, act, j * NR, ldF, false);
-                    gu.multiplyPanel(2 * j + 1, hm, 0, d, rows, upm, 0, NR, false);
-                    for (int r = 0; r < rows; r++) {
-                        VectorMath.swiglu(act, r * ldF + j * NR, upm, r * NR, NR);
-                    }
-                }
-                m.barrier();
-                PackedMatrix wd = w.down[l];
-                for (int p = m.claim(1); p < wd.panels; p = m.claim(1)) {
-                    wd.multiplyPanel(p, act, 0, ldF, rows, x, p * NR, ldD, true);
-                }
-                m.barrier();
-            }
             for (int j0 = m.claim(rowChunk); j0 < nSel; j0 = m.claim(rowChunk)) {
                 for (int j = j0; j < Math.min(nSel, j0 + rowChunk); j++) {
                     VectorMath.rmsNorm(x, sel[j] * ldD, w.finalNorm, eps, hSel, j * d, d);
                 }
             }
+            tick(prof, 7, tick);
         });
+    }
+
+    /** Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). */
+    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot, long[] prof) {
+        long tick = prof == null ? 0 : System.nanoTime();
+        float[] hm = h[m.index];
+        float[] upm = up[m.index];
+        float[] sc = scores[m.index];
+        int end = r0 + rows;
+        final int rowChunk = 4;
+        for (int i = m.claim(rowChunk); i < rows; i = m.claim(rowChunk)) {
+            for (int r = r0 + i; r < Math.min(end, r0 + i + rowChunk); r++) {
+                w.embedding(ids[r], x, r * ldD);
+            }
+        }
+        tick = tick(prof, 0, tick);
+        m.barrier();
+        tick = tick(prof, 8, tick);
+        int items = rows * kvHeads;
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            // attention block: h = rms(x); qkv = h Wqkv^T; rope; cache; attention; x += att Wo^T
+            for (int r = r0; r < end; r++) {
+                VectorMath.rmsNorm(x, r * ldD, w.attnNorm[l], eps, hm, r * d, d);
+            }
+            PackedMatrix wqkv = w.qkv[l];
+            for (int p = m.claim(1); p < wqkv.panels; p = m.claim(1)) {
+                wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
+            }
+            tick = tick(prof, 1, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            for (int i = m.claim(2); i < items; i = m.claim(2)) {
+                for (int it = i; it < Math.min(items, i + 2); it++) {
+                    ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
+                }
+            }
+            tick = tick(prof, 2, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            for (int i = m.claim(1); i < items; i = m.claim(1)) {
+                attend(l, r0 + i / kvHeads, i % kvHeads, pos, slot, sc);
+            }
+            tick = tick(prof, 3, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            PackedMatrix wo = w.o[l];
+            for (int p = m.claim(1); p < wo.panels; p = m.claim(1)) {
+                wo.multiplyPanel(p, att, r0 * qDim, qDim, rows, x, r0 * ldD + p * NR, ldD, true);
+            }
+            tick = tick(prof, 4, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            // feed-forward block: h = rms(x); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
+            for (int r = r0; r < end; r++) {
+                VectorMath.rmsNorm(x, r * ldD, w.mlpNorm[l], eps, hm, r * d, d);
+            }
+            PackedMatrix gu = w.gateUp[l];
+            int pairs = gu.panels / 2;
+            for (int j = m.claim(1); j < pairs; j = m.claim(1)) {
+                gu.multiplyPanel(2 * j, hm, r0 * d, d, rows, act, r0 * ldF + j * NR, ldF, false);
+                gu.multiplyPanel(2 * j + 1, hm, r0 * d, d, rows, upm, 0, NR, false);
+                for (int r = 0; r < rows; r++) {
+                    VectorMath.swiglu(act, (r0 + r) * ldF + j * NR, upm, r * NR, NR);
+                }
+            }
+            tick = tick(prof, 5, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            PackedMatrix wd = w.down[l];
+            for (int p = m.claim(1); p < wd.panels; p = m.claim(1)) {
+                wd.multiplyPanel(p, act, r0 * ldF, ldF, rows, x, r0 * ldD + p * NR, ldD, true);
+            }
+            tick = tick(prof, 6, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+        }
+    }
+
+    private static long tick(long[] prof, int phase, long since) {
+        if (prof == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        prof[phase] += now - since;
+        return now;
     }
 
     /** Rotary embedding of row r's query heads of group g and of its key head g; key and value into the cache. */
@@ -218,31 +277,24 @@ final class Decoder {
         }
         int kOff = row + qDim + g * hd;
         VectorMath.rope(qkv, kOff, half, ropeCos, ropeSin, tOff);
-        int c = cache.base(slot[r], g) + p * hd;
-        System.arraycopy(qkv, kOff, cache.k[l], c, hd);
-        System.arraycopy(qkv, kOff + kvHeads * hd, cache.v[l], c, hd);
+        cache.store(l, slot[r], g, p, qkv, kOff, kOff + kvHeads * hd);
     }
 
-    /** Attention of row r's query heads of group g over positions 0..pos[r] of its slot. */
+    /**
+     * Attention of row r's query heads of group g over positions 0..pos[r] of its slot: scores along the
+     * positions (keys are stored transposed), softmax, then the probability-weighted sum of the values.
+     */
     private void attend(int l, int r, int g, int[] pos, int[] slot, float[] sc) {
         int len = pos[r] + 1;
+        int lenP = (len + PackedMatrix.L - 1) / PackedMatrix.L * PackedMatrix.L;
         int base = cache.base(slot[r], g);
-        float[] kc = cache.k[l];
-        float[] vc = cache.v[l];
         for (int q = g * group; q < (g + 1) * group; q++) {
-            int qOff = r * ldQkv + q * hd;
-            for (int t = 0; t < len; t++) {
-                sc[t] = VectorMath.dot(qkv, qOff, kc, base + t * hd, hd) * attnScale;
-            }
-            float mx = VectorMath.max(sc, 0, len);
-            double sum = VectorMath.expShifted(sc, 0, len, mx, 1f, sc, 0);
-            float inv = (float) (1.0 / sum);
-            int out = r * qDim + q * hd;
-            Arrays.fill(att, out, out + hd, 0f);
-            for (int t = 0; t < len; t++) {
-                VectorMath.axpy(sc[t], vc, base + t * hd, att, out, hd);
-            }
-            VectorMath.scale(att, out, hd, inv);
+            VectorMath.scores(qkv, r * ldQkv + q * hd, hd, cache.k[l], base, cache.stride, lenP, sc);
+            Arrays.fill(sc, len, lenP, Float.NEGATIVE_INFINITY);
+            // softmax(scale * s) = exp(scale * (s - max s)) / sum
+            float mx = VectorMath.max(sc, 0, lenP);
+            double sum = VectorMath.expShifted(sc, 0, lenP, mx, attnScale, sc, 0);
+            VectorMath.weightedRows(sc, len, cache.v[l], base, hd, att, r * qDim + q * hd, (float) (1.0 / sum));
         }
     }
 

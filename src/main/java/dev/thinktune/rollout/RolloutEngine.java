@@ -288,7 +288,7 @@ public final class RolloutEngine implements Generator, AutoCloseable {
                     pos[i] = s.promptLength + s.count - 1;
                     slot[i] = s.slot;
                 }
-                decoder.forward(rows, ids, pos, slot, sel, rows);
+                decoder.forward(rows, ids, pos, slot, sel, rows, true);
                 int base = c0;
                 for (int h0 = 0; h0 < rows; h0 += decoder.headChunk) {
                     decoder.logits(h0, Math.min(decoder.headChunk, rows - h0), (thread, row, logits, off) -> {
@@ -488,7 +488,7 @@ public final class RolloutEngine implements Generator, AutoCloseable {
 
     private void flush(int rows, int[] ids, int[] pos, int[] slot, int[] sel, int nSel, int[] selSeq, int[] selPos,
                        SeqConsumer consumer) {
-        decoder.forward(rows, ids, pos, slot, sel, nSel);
+        decoder.forward(rows, ids, pos, slot, sel, nSel, false);
         for (int h0 = 0; h0 < nSel; h0 += decoder.headChunk) {
             decoder.logits(h0, Math.min(decoder.headChunk, nSel - h0),
                     (thread, row, logits, off) -> consumer.accept(thread, selSeq[row], selPos[row], logits, off));

@@ -71,6 +71,7 @@ final class Team implements AutoCloseable {
         counters.set(0, 0);
         for (Member m : members) {
             m.phase = 0;
+            m.solo(false);
         }
         arrived.set(0);
         finished.set(0);
@@ -160,6 +161,8 @@ final class Team implements AutoCloseable {
     final class Member {
         final int index;
         int phase;
+        private boolean solo;
+        private int soloNext;
 
         private Member(int index) {
             this.index = index;
@@ -174,11 +177,29 @@ final class Team implements AutoCloseable {
          * {@code >= total} when the phase's items are all taken.
          */
         int claim(int chunk) {
+            if (solo) {
+                int i = soloNext;
+                soloNext += chunk;
+                return i;
+            }
             return counters.getAndAdd((phase & 1) * PAD, chunk);
+        }
+
+        /**
+         * In solo mode this member works alone on a part of the data the team split up front: {@link #claim}
+         * hands it every item of a phase in order and {@link #barrier} does not wait.
+         */
+        void solo(boolean on) {
+            solo = on;
+            soloNext = 0;
         }
 
         /** Waits until every member arrives; then the next phase starts. */
         void barrier() {
+            if (solo) {
+                soloNext = 0;
+                return;
+            }
             phase++;
             if (size == 1) {
                 counters.set((phase & 1) * PAD, 0);

@@ -39,54 +39,6 @@ final class VectorMath {
         }
     }
 
-    /** {@code a[0..n) · b[0..n)}. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
-        float s;
-        if (n >= L) {
-            FloatVector acc = FloatVector.zero(S);
-            int bound = S.loopBound(n);
-            for (; i < bound; i += L) {
-                acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
-            }
-            s = acc.reduceLanes(VectorOperators.ADD);
-        } else {
-            s = 0f;
-        }
-        for (; i < n; i++) {
-            s += a[aOff + i] * b[bOff + i];
-        }
-        return s;
-    }
-
-    /** {@code y[0..n) += alpha * x[0..n)}. */
-    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        int bound = S.loopBound(n);
-        if (bound > 0) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i))
-                        .intoArray(y, yOff + i);
-            }
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
-    }
-
-    /** {@code x[0..n) *= alpha}. */
-    static void scale(float[] x, int off, int n, float alpha) {
-        int i = 0;
-        int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector.fromArray(S, x, off + i).mul(alpha).intoArray(x, off + i);
-        }
-        for (; i < n; i++) {
-            x[off + i] *= alpha;
-        }
-    }
-
     /** Largest of {@code x[off..off+n)}. */
     static float max(float[] x, int off, int n) {
         int i = 0;
@@ -196,6 +148,120 @@ final class VectorMath {
             float s = sin[tOff + j];
             x[off + j] = a * c - b * s;
             x[off + half + j] = b * c + a * s;
+        }
+    }
+
+    /**
+     * {@code out[t] = q · K[:, t]} for {@code t < n} (n a multiple of the vector length), where
+     * {@code K[d, t] = k[kOff + d*stride + t]}: vectors along t, one broadcast of q[d] per row of K. Even and odd
+     * d accumulate separately (two independent FMA chains per vector, which halves the latency bound).
+     */
+    static void scores(float[] q, int qOff, int dim, float[] k, int kOff, int stride, int n, float[] out) {
+        int t = 0;
+        int pairs = dim & ~1;
+        for (; t + 4 * L <= n; t += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int d = 0; d < pairs; d += 2) {
+                FloatVector qa = FloatVector.broadcast(S, q[qOff + d]);
+                FloatVector qb = FloatVector.broadcast(S, q[qOff + d + 1]);
+                int ra = kOff + d * stride + t;
+                int rb = ra + stride;
+                a0 = FloatVector.fromArray(S, k, ra).fma(qa, a0);
+                a1 = FloatVector.fromArray(S, k, ra + L).fma(qa, a1);
+                a2 = FloatVector.fromArray(S, k, ra + 2 * L).fma(qa, a2);
+                a3 = FloatVector.fromArray(S, k, ra + 3 * L).fma(qa, a3);
+                b0 = FloatVector.fromArray(S, k, rb).fma(qb, b0);
+                b1 = FloatVector.fromArray(S, k, rb + L).fma(qb, b1);
+                b2 = FloatVector.fromArray(S, k, rb + 2 * L).fma(qb, b2);
+                b3 = FloatVector.fromArray(S, k, rb + 3 * L).fma(qb, b3);
+            }
+            if (pairs < dim) {
+                FloatVector qa = FloatVector.broadcast(S, q[qOff + pairs]);
+                int ra = kOff + pairs * stride + t;
+                a0 = FloatVector.fromArray(S, k, ra).fma(qa, a0);
+                a1 = FloatVector.fromArray(S, k, ra + L).fma(qa, a1);
+                a2 = FloatVector.fromArray(S, k, ra + 2 * L).fma(qa, a2);
+                a3 = FloatVector.fromArray(S, k, ra + 3 * L).fma(qa, a3);
+            }
+            a0.add(b0).intoArray(out, t);
+            a1.add(b1).intoArray(out, t + L);
+            a2.add(b2).intoArray(out, t + 2 * L);
+            a3.add(b3).intoArray(out, t + 3 * L);
+        }
+        int quads = dim & ~3;
+        for (; t < n; t += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int d = 0;
+            for (; d < quads; d += 4) {
+                int r = kOff + d * stride + t;
+                a0 = FloatVector.fromArray(S, k, r).fma(FloatVector.broadcast(S, q[qOff + d]), a0);
+                a1 = FloatVector.fromArray(S, k, r + stride).fma(FloatVector.broadcast(S, q[qOff + d + 1]), a1);
+                a2 = FloatVector.fromArray(S, k, r + 2 * stride).fma(FloatVector.broadcast(S, q[qOff + d + 2]), a2);
+                a3 = FloatVector.fromArray(S, k, r + 3 * stride).fma(FloatVector.broadcast(S, q[qOff + d + 3]), a3);
+            }
+            for (; d < dim; d++) {
+                a0 = FloatVector.fromArray(S, k, kOff + d * stride + t).fma(FloatVector.broadcast(S, q[qOff + d]), a0);
+            }
+            a0.add(a1).add(a2.add(a3)).intoArray(out, t);
+        }
+    }
+
+    /**
+     * {@code out[0..dim) = scale * sum_{t < n} p[t] * V[t, :]} with {@code V[t, d] = v[vOff + t*dim + d]}:
+     * accumulated in registers along d, even and odd t in separate chains.
+     */
+    static void weightedRows(float[] p, int n, float[] v, int vOff, int dim, float[] out, int oOff, float scale) {
+        if (dim % L != 0) {
+            for (int c = 0; c < dim; c++) {
+                float a = 0f;
+                for (int t = 0; t < n; t++) {
+                    a = Math.fma(p[t], v[vOff + t * dim + c], a);
+                }
+                out[oOff + c] = a * scale;
+            }
+            return;
+        }
+        int pairs = n & ~1;
+        int c = 0;
+        for (; c + 4 * L <= dim; c += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int t = 0; t < pairs; t += 2) {
+                FloatVector pa = FloatVector.broadcast(S, p[t]);
+                FloatVector pb = FloatVector.broadcast(S, p[t + 1]);
+                int ra = vOff + t * dim + c;
+                int rb = ra + dim;
+                a0 = FloatVector.fromArray(S, v, ra).fma(pa, a0);
+                a1 = FloatVector.fromArray(S, v, ra + L).fma(pa, a1);
+                a2 = FloatVector.fromArray(S, v, ra + 2 * L).fma(pa, a2);
+                a3 = FloatVector.fromArray(S, v, ra + 3 * L).fma(pa, a3);
+                b0 = FloatVector.fromArray(S, v, rb).fma(pb, b0);
+                b1 = FloatVector.fromArray(S, v, rb + L).fma(pb, b1);
+                b2 = FloatVector.fromArray(S, v, rb + 2 * L).fma(pb, b2);
+                b3 = FloatVector.fromArray(S, v, rb + 3 * L).fma(pb, b3);
+            }
+            if (pairs < n) {
+                FloatVector pa = FloatVector.broadcast(S, p[pairs]);
+                int ra = vOff + pairs * dim + c;
+                a0 = FloatVector.fromArray(S, v, ra).fma(pa, a0);
+                a1 = FloatVector.fromArray(S, v, ra + L).fma(pa, a1);
+                a2 = FloatVector.fromArray(S, v, ra + 2 * L).fma(pa, a2);
+                a3 = FloatVector.fromArray(S, v, ra + 3 * L).fma(pa, a3);
+            }
+            a0.add(b0).mul(scale).intoArray(out, oOff + c);
+            a1.add(b1).mul(scale).intoArray(out, oOff + c + L);
+            a2.add(b2).mul(scale).intoArray(out, oOff + c + 2 * L);
+            a3.add(b3).mul(scale).intoArray(out, oOff + c + 3 * L);
+        }
+        for (; c < dim; c += L) {
+            FloatVector a0 = FloatVector.zero(S), b0 = a0;
+            for (int t = 0; t < pairs; t += 2) {
+                a0 = FloatVector.fromArray(S, v, vOff + t * dim + c).fma(FloatVector.broadcast(S, p[t]), a0);
+                b0 = FloatVector.fromArray(S, v, vOff + (t + 1) * dim + c).fma(FloatVector.broadcast(S, p[t + 1]), b0);
+            }
+            if (pairs < n) {
+                a0 = FloatVector.fromArray(S, v, vOff + pairs * dim + c).fma(FloatVector.broadcast(S, p[pairs]), a0);
+            }
+            a0.add(b0).mul(scale).intoArray(out, oOff + c);
         }
     }
 }
