@@ -1,18 +1,83 @@
 package dev.thinktune.rollout;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The element-wise and row kernels of the decoder on the JDK Vector API, each with a scalar tail so any length
  * works (the test models have head sizes of 12 and 16). Results depend only on the row they are given.
+ *
+ * <p>Only operations that IEEE 754 rounds exactly are used (add, multiply, fused multiply-add, divide, max, bit
+ * operations): the Vector API's {@code EXP} and {@code reduceLanes(ADD)} are avoided because the JIT's intrinsics
+ * and the interpreter's fallback give different last bits, and a seed must give the same log-probs in a fresh
+ * JVM and a warm one. {@link #exp} is a polynomial of those operations, identical in its vector and scalar forms.
  */
 final class VectorMath {
     static final VectorSpecies<Float> S = PackedMatrix.S;
     static final int L = S.length();
 
     private VectorMath() {
+    }
+
+    // exp(x) = 2^n * e^r, n = round(x / ln 2), |r| <= ln 2 / 2, e^r by the Cephes expf polynomial (about 1 ulp)
+    private static final float EXP_LO = -87f;
+    private static final float EXP_HI = 88f;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    /** e^x for x clamped to [-87, 88] (so exp(-inf) is about 1.6e-38, not 0). */
+    static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(P0, r, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - ROUND_BITS + 127) << 23);
+        return y * scale;
+    }
+
+    /** {@link #exp(float)} lane-wise, with the same operations. */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, P0).fma(r, FloatVector.broadcast(S, P1));
+        p = p.fma(r, FloatVector.broadcast(S, P2));
+        p = p.fma(r, FloatVector.broadcast(S, P3));
+        p = p.fma(r, FloatVector.broadcast(S, P4));
+        p = p.fma(r, FloatVector.broadcast(S, P5));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        FloatVector scale = ((IntVector) t.viewAsIntegralLanes()).sub(ROUND_BITS - 127)
+                .lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+        return y.mul(scale);
+    }
+
+    /** Sum of the lanes in lane order (the same bits compiled or interpreted). */
+    static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) {
+            s += v.lane(i);
+        }
+        return s;
     }
 
     /** {@code dst[0..n) = x[0..n) / sqrt(mean(x²) + eps) * g}. */
@@ -24,7 +89,7 @@ final class VectorMath {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             acc = v.fma(v, acc);
         }
-        float ss = acc.reduceLanes(VectorOperators.ADD);
+        float ss = sum(acc);
         for (; i < n; i++) {
             ss += x[xOff + i] * x[xOff + i];
         }
@@ -70,22 +135,21 @@ final class VectorMath {
             FloatVector acc = FloatVector.zero(S);
             if (invT == 1f) {
                 for (; i < bound; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, off + i).sub(vs).lanewise(VectorOperators.EXP);
+                    FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vs));
                     e.intoArray(dst, dOff + i);
                     acc = acc.add(e);
                 }
             } else {
                 for (; i < bound; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, off + i).sub(vs).mul(invT)
-                            .lanewise(VectorOperators.EXP);
+                    FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vs).mul(invT));
                     e.intoArray(dst, dOff + i);
                     acc = acc.add(e);
                 }
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sum(acc);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp((x[off + i] - shift) * invT);
+            float e = exp(invT == 1f ? x[off + i] - shift : (x[off + i] - shift) * invT);
             dst[dOff + i] = e;
             sum += e;
         }
@@ -101,12 +165,12 @@ final class VectorMath {
             FloatVector vs = FloatVector.broadcast(S, shift);
             FloatVector acc = FloatVector.zero(S);
             for (; i < bound; i += L) {
-                acc = acc.add(FloatVector.fromArray(S, x, off + i).sub(vs).lanewise(VectorOperators.EXP));
+                acc = acc.add(exp(FloatVector.fromArray(S, x, off + i).sub(vs)));
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sum(acc);
         }
         for (; i < n; i++) {
-            sum += (float) Math.exp(x[off + i] - shift);
+            sum += exp(x[off + i] - shift);
         }
         return sum;
     }
@@ -117,12 +181,12 @@ final class VectorMath {
         int bound = S.loopBound(n);
         for (; i < bound; i += L) {
             FloatVector g = FloatVector.fromArray(S, gate, gOff + i);
-            FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            FloatVector sig = exp(g.neg()).add(1f);
             g.div(sig).mul(FloatVector.fromArray(S, up, uOff + i)).intoArray(gate, gOff + i);
         }
         for (; i < n; i++) {
             float g = gate[gOff + i];
-            gate[gOff + i] = (float) (g / (1.0 + Math.exp(-g))) * up[uOff + i];
+            gate[gOff + i] = g / (exp(-g) + 1f) * up[uOff + i];
         }
     }
 
