@@ -48,8 +48,8 @@ public record AnswerExtractor(Fallback fallback) {
     private static final Pattern ANSWER_IS = Pattern.compile(
             "(?i)\\banswer\\s*(?:\\*\\*)?\\s*(?:is\\b\\s*:?|:)\\s*(?:\\*\\*)?[ \\t]*([^\\n]*)");
     /** A number as written in running text: sign, thousands separators, decimals, a simple fraction. */
-    static final Pattern NUMBER = Pattern.compile(
-            "(?<![\\w.])[-\u2212]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:/\\d+)?(?![\\d])|(?<![\\w.\\d])[-\u2212]?\\.\\d+");
+    static final Pattern NUMBER = Pattern.compile("(?<![\\w.])[-\u2212]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?"
+            + "(?:/\\d+)?(?![\\d])|(?<![\\w.\\d])[-\u2212]?\\.\\d+");
     private static final Pattern YES_NO_WORD = Pattern.compile("(?i)\\b(yes|no)\\b");
 
     public AnswerExtractor {

@@ -236,7 +236,7 @@ public record MathEquivalence(double relTol, double absTol) {
         return out.toString();
     }
 
-    /** {@code \frac12} as {@code \frac{1}{2}}, {@code \frac1{72}} as {@code \frac{1}{72}}, {@code \frac{1}2} likewise. */
+    /** {@code \frac12} as {@code \frac{1}{2}}; {@code \frac1{72}} and {@code \frac{1}2} likewise. */
     private static String fixFracs(String s) {
         StringBuilder out = new StringBuilder();
         int i = 0;
