@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 ScoreCommand.class,
                 BenchCommand.class,
+                DataCommand.class,
         })
 public final class Main implements Runnable {
 
