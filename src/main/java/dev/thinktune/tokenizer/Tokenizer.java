@@ -30,8 +30,23 @@ public interface Tokenizer {
     /** Ids of the special tokens (never produced by splitting ordinary text). */
     Set<Integer> specialIds();
 
+    /** The bytes a token stands for (for a special token, the UTF-8 of its text). */
+    byte[] tokenBytes(int id);
+
+    /** The beginning-of-sequence token that {@code encode(text, true)} puts first, if the tokenizer has one. */
+    OptionalInt bosId();
+
+    /**
+     * The end-of-sequence token: the {@code eos_token} of a {@code tokenizer_config.json} beside the tokenizer, else
+     * the first present of {@code <|end_of_text|>}, {@code <|endoftext|>}, {@code </s>}, {@code <eos>}.
+     */
+    OptionalInt eosId();
+
     /** A decoder for streaming output: feed ids one at a time, get text that is whole characters only. */
     StreamingDecoder streamingDecoder();
+
+    /** As {@link #streamingDecoder()}; with {@code skipSpecial} the special tokens print nothing. */
+    StreamingDecoder streamingDecoder(boolean skipSpecial);
 
     /** Incremental decoding: a multi-byte character split across tokens is printed once, whole. */
     interface StreamingDecoder {
