@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "ThinkTuning on the JVM: GRPO with a teacher in the loop, for Llama-style students.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                TokenizerCommand.class,
         })
 public final class Main implements Runnable {
 

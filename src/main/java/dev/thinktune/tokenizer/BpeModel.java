@@ -2,7 +2,6 @@ package dev.thinktune.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE on the UTF-8 bytes of one pre-tokenized piece: start from one token per byte and repeatedly
@@ -11,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * With {@code ignore_merges} (Hugging Face, Llama 3) and always in tiktoken, a piece that is itself a token is
  * emitted whole.
  *
- * <p>Results are cached per piece in a bounded map (cleared when full): real text repeats its words, so most
- * pieces are found there. Safe to use from several threads.
+ * <p>Results are cached per piece in a bounded cache per thread (see {@link PieceCache}): real text repeats its
+ * words, so most pieces are found there. Safe to use from several threads.
  */
 final class BpeModel {
 
@@ -27,8 +26,7 @@ final class BpeModel {
     private final Map<String, Integer> wholePieces;
     private final int unknownId;
     private final boolean fuseUnknown;
-    private final int cacheLimit;
-    private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+    private final ThreadLocal<PieceCache> caches;
 
     /**
      * @param byteToId    the token of each single byte, -1 where there is none
@@ -50,11 +48,16 @@ final class BpeModel {
         this.wholePieces = wholePieces;
         this.unknownId = unknownId;
         this.fuseUnknown = fuseUnknown;
-        this.cacheLimit = cacheLimit;
+        this.caches = cacheLimit > 0 ? ThreadLocal.withInitial(() -> new PieceCache(cacheLimit)) : null;
     }
 
-    /** Appends the tokens of the piece {@code text[start, end)} to {@code out}. */
-    void encode(String text, int start, int end, IntArrayBuilder out) {
+    /** This thread's cache, to pass to {@link #encode}; null when caching is off. */
+    PieceCache cache() {
+        return caches == null ? null : caches.get();
+    }
+
+    /** Appends the tokens of the piece {@code text[start, end)} to {@code out}, using {@code cache} if not null. */
+    void encode(String text, int start, int end, IntArrayBuilder out, PieceCache cache) {
         int length = end - start;
         if (length == 1) {
             char c = text.charAt(start);
@@ -63,18 +66,16 @@ final class BpeModel {
                 return;
             }
         }
-        if (length > MAX_CACHED_PIECE || cacheLimit == 0) {
+        if (length > MAX_CACHED_PIECE || cache == null) {
             out.addAll(encodeBytes(Utf8.encode(text, start, end)));
             return;
         }
-        String piece = text.substring(start, end);
-        int[] ids = cache.get(piece);
+        int hash = PieceCache.hash(text, start, end);
+        int[] ids = cache.get(text, start, end, hash);
         if (ids == null) {
+            String piece = text.substring(start, end);
             ids = encodeBytes(Utf8.encode(piece));
-            if (cache.size() >= cacheLimit) {
-                cache.clear();
-            }
-            cache.put(piece, ids);
+            cache.put(piece, hash, ids);
         }
         out.addAll(ids);
     }

@@ -79,7 +79,8 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean addSpecial) {
         IntArrayBuilder out = new IntArrayBuilder(text.length() / 3 + 4);
-        PieceSink toModel = (t, start, end) -> model.encode(t, start, end, out);
+        PieceCache cache = model.cache();
+        PieceSink toModel = (t, start, end) -> model.encode(t, start, end, out, cache);
         AddedTokenMatcher.Visitor visitor = new AddedTokenMatcher.Visitor() {
             @Override
             public void text(String t, int start, int end) {

@@ -181,7 +181,11 @@ final class HuggingFaceTokenizerReader {
                 }
                 JsonNode pattern = node.get("pattern");
                 if (pattern != null && pattern.hasNonNull("Regex")) {
-                    return new PreTokenizer.Split(SplitPattern.of(pattern.get("Regex").asText()));
+                    try {
+                        return new PreTokenizer.Split(SplitPattern.of(pattern.get("Regex").asText()));
+                    } catch (TokenizerFormatException e) {
+                        throw error(field + ".pattern: " + e.getMessage());
+                    }
                 }
                 if (pattern != null && pattern.hasNonNull("String")) {
                     return new PreTokenizer.Split(RegexSplitPattern.literal(pattern.get("String").asText()));
