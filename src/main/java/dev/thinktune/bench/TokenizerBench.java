@@ -18,14 +18,13 @@ import java.util.function.Supplier;
 /**
  * Encode throughput of a tokenizer on real text, on one thread: megabytes of UTF-8 input per second and tokens
  * per second. The first pass runs on a freshly loaded tokenizer (empty word cache, code not yet compiled:
- * "cold"); after at least 3 s and 3 passes of warm-up, passes are repeated for at least the given time and the
- * total is reported (steady state, as in training).
+ * "cold"); after a warm-up (3 passes and 3 s by default: the JIT needs a few passes on a busy machine), passes
+ * are repeated for at least the given time and the total is reported (steady state, as in training).
  */
 public final class TokenizerBench {
 
     public static final Path DEFAULT_FILE = Path.of("../shared/data/gsm8k/train.jsonl");
     public static final Path DEFAULT_TOKENIZER = Path.of("../shared/fixtures/tokenizer/tokenizer.json");
-    private static final long WARM_UP_NANOS = 3_000_000_000L;
 
     /**
      * One measurement.
@@ -116,10 +115,11 @@ public final class TokenizerBench {
      * Measures encoding of {@code texts} (without special tokens).
      *
      * @param freshTokenizer loads a new tokenizer (the first pass runs on it with an empty cache)
+     * @param warmUpSeconds  the least warm-up time (with at least 3 passes when positive)
      * @param minSeconds     the least time the measured passes take together (at least 2 passes)
      */
     public static Result run(Supplier<Tokenizer> freshTokenizer, String tokenizerName, String size, List<String> texts,
-                             double minSeconds) {
+                             double warmUpSeconds, double minSeconds) {
         long bytes = 0;
         for (String t : texts) {
             bytes += t.getBytes(StandardCharsets.UTF_8).length;
@@ -129,12 +129,12 @@ public final class TokenizerBench {
         long tokens = encodeAll(tokenizer, texts);
         double coldSeconds = (System.nanoTime() - start) / 1e9;
         // warm-up: let the JIT compile the hot paths (on a busy machine that takes a few passes)
-        long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+        long warmUntil = System.nanoTime() + (long) (warmUpSeconds * 1e9);
         int warmPasses = 0;
-        do {
+        while (warmUpSeconds > 0 && (warmPasses < 3 || System.nanoTime() < warmUntil)) {
             encodeAll(tokenizer, texts);
             warmPasses++;
-        } while (warmPasses < 3 || System.nanoTime() < warmUntil);
+        }
 
         int passes = 0;
         long measuredTokens = 0;

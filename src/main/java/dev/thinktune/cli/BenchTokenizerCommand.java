@@ -29,6 +29,9 @@ public class BenchTokenizerCommand implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", description = "least measuring time (default: ${DEFAULT-VALUE})")
     double seconds = 3.0;
 
+    @Option(names = "--warmup", paramLabel = "S", description = "least warm-up time (default: ${DEFAULT-VALUE})")
+    double warmUp = 3.0;
+
     @Option(names = "--json", description = "print one JSON object per result")
     boolean json;
 
@@ -38,10 +41,10 @@ public class BenchTokenizerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> texts = TokenizerBench.readJsonlTexts(file);
-        String size = file.getFileName().toString().startsWith("train") && file.toString().contains("gsm8k")
+        String size = file.equals(TokenizerBench.DEFAULT_FILE) || file.toString().contains("gsm8k")
                 ? "gsm8k" : file.getFileName().toString();
         TokenizerBench.Result result = TokenizerBench.run(() -> Tokenizers.load(tokenizer), tokenizer.toString(), size,
-                texts, seconds);
+                texts, warmUp, seconds);
         PrintWriter out = TokenizerCommand.stdout();
         out.println(json ? result.toJson() : result.toText());
         out.flush();

@@ -89,6 +89,17 @@ final class BpeModel {
             }
         }
         int[] symbols = new int[bytes.length];
+        int n = initialSymbols(bytes, symbols);
+        if (n <= LINEAR_MERGE_LIMIT) {
+            n = mergeLinear(symbols, n);
+        } else {
+            n = mergeWithQueue(symbols, n);
+        }
+        return n == symbols.length ? symbols : java.util.Arrays.copyOf(symbols, n);
+    }
+
+    /** One token per byte into {@code symbols} (unknown bytes as the unknown token, or dropped); returns how many. */
+    int initialSymbols(byte[] bytes, int[] symbols) {
         int n = 0;
         boolean lastUnknown = false;
         for (byte b : bytes) {
@@ -103,12 +114,7 @@ final class BpeModel {
                 lastUnknown = true;
             }
         }
-        if (n <= LINEAR_MERGE_LIMIT) {
-            n = mergeLinear(symbols, n);
-        } else {
-            n = mergeWithQueue(symbols, n);
-        }
-        return n == symbols.length ? symbols : java.util.Arrays.copyOf(symbols, n);
+        return n;
     }
 
     /**

@@ -184,6 +184,11 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
         return new Utf8StreamingDecoder(id -> bytesOrNull(id, skipSpecial));
     }
 
+    /** The BPE model (for tests of its merge loops). */
+    BpeModel model() {
+        return model;
+    }
+
     @Override
     public String toString() {
         return description + " (" + tokens.length + " ids, " + specialIds.size() + " special)";
