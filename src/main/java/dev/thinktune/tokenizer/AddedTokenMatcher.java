@@ -1,6 +1,7 @@
 package dev.thinktune.tokenizer;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -68,7 +69,7 @@ final class AddedTokenMatcher {
     private static final class Pass {
         /** Tokens by their first char, longest first. */
         private final Map<Character, AddedToken[]> byFirstChar = new HashMap<>();
-        private final boolean[] asciiFirst = new boolean[128];
+        private final BitSet firstChars = new BitSet(65536);
 
         Pass(List<AddedToken> tokens) {
             Map<Character, List<AddedToken>> groups = new HashMap<>();
@@ -78,9 +79,7 @@ final class AddedTokenMatcher {
             groups.forEach((c, list) -> {
                 list.sort(Comparator.comparingInt((AddedToken t) -> -t.content().length()));
                 byFirstChar.put(c, list.toArray(AddedToken[]::new));
-                if (c < 128) {
-                    asciiFirst[c] = true;
-                }
+                firstChars.set(c);
             });
         }
 
@@ -90,7 +89,7 @@ final class AddedTokenMatcher {
             while (i < end) {
                 char c = text.charAt(i);
                 AddedToken match = null;
-                if (c < 128 ? asciiFirst[c] : byFirstChar.containsKey(c)) {
+                if (firstChars.get(c)) {
                     for (AddedToken t : byFirstChar.get(c)) {
                         String content = t.content();
                         if (i + content.length() <= end && text.startsWith(content, i)) {

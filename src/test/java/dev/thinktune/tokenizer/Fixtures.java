@@ -32,20 +32,8 @@ final class Fixtures {
         return GSM8K_TRAIN;
     }
 
-    /** The fixture tokenizer, loaded once per JVM (tests only read it). */
+    /** The fixture tokenizer (skips the test when the fixtures are absent). */
     static Tokenizer fixtureTokenizer() {
-        return Holder.get();
-    }
-
-    private static final class Holder {
-        private static Tokenizer tokenizer;
-
-        static synchronized Tokenizer get() {
-            Path path = tokenizerJson();
-            if (tokenizer == null) {
-                tokenizer = Tokenizers.load(path);
-            }
-            return tokenizer;
-        }
+        return Tokenizers.load(tokenizerJson());
     }
 }
