@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
  * {@code thinktune bench tokenizer}: encode throughput on the GSM8K training file (a subcommand of the
  * {@code bench} command).
  */
-@Command(name = "tokenizer", mixinStandardHelpOptions = true,
+@Command(name = "tokenizer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Measure tokenizer encode throughput (MB/s of UTF-8 input, one thread) on a JSONL file's "
                 + "strings.", "A warm-up pass comes first; the first pass on a fresh tokenizer is reported too."})
 public class BenchTokenizerCommand implements Callable<Integer> {

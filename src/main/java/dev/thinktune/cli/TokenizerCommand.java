@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
  * (so that texts may hold newlines).
  */
 @Command(name = "tokenizer",
-        mixinStandardHelpOptions = true,
+        mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Encode, decode, inspect or train byte-level BPE tokenizers (tokenizer.json or tokenizer.model).",
         subcommands = {
                 TokenizerCommand.Encode.class,
@@ -54,7 +54,7 @@ public final class TokenizerCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "encode", mixinStandardHelpOptions = true,
+    @Command(name = "encode", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Encode standard input into token ids.",
                     "Each line gives a line of space-separated ids; with --json, a JSON array of strings gives a "
                             + "JSON array of id lists."})
@@ -93,7 +93,7 @@ public final class TokenizerCommand implements Runnable {
         }
     }
 
-    @Command(name = "decode", mixinStandardHelpOptions = true,
+    @Command(name = "decode", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Decode token ids from standard input into text.",
                     "Each line of ids (separated by spaces or commas) gives a line of text; with --json, a JSON "
                             + "array of id arrays gives a JSON array of strings."})
@@ -130,7 +130,7 @@ public final class TokenizerCommand implements Runnable {
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true,
+    @Command(name = "info", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = "Print a tokenizer's vocabulary size, special tokens and chat template.")
     static final class Info implements Callable<Integer> {
         @Option(names = "--tokenizer", required = true, paramLabel = "PATH",
@@ -158,7 +158,7 @@ public final class TokenizerCommand implements Runnable {
         }
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
+    @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Train a byte-level BPE tokenizer with the Llama 3 pre-tokenizer and write tokenizer.json "
                     + "and tokenizer_config.json.",
                     "Text files give one sequence per line; .jsonl files one per string value."})

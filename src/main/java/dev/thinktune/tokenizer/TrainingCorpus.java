@@ -26,12 +26,12 @@ public final class TrainingCorpus {
     private final Map<String, Long> wordCounts = new HashMap<>();
     private final Llama3SplitPattern splitter = new Llama3SplitPattern();
     private long sequences;
-    private long bytes;
+    private long chars;
 
     /** Adds one sequence. */
     public void add(String sequence) {
         sequences++;
-        bytes += sequence.length();
+        chars += sequence.length();
         splitter.split(sequence, 0, sequence.length(),
                 (t, start, end) -> wordCounts.merge(t.substring(start, end), 1L, Long::sum));
     }
@@ -94,6 +94,6 @@ public final class TrainingCorpus {
 
     /** Characters read (UTF-16 units). */
     public long chars() {
-        return bytes;
+        return chars;
     }
 }
