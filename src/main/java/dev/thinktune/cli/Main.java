@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 ScoreCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
+                TokenizerCommand.class,
         })
 public final class Main implements Runnable {
 
