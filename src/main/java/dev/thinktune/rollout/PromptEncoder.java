@@ -1,4 +1,4 @@
-package dev.thinktune.train;
+package dev.thinktune.rollout;
 
 import dev.thinktune.data.Example;
 import dev.thinktune.data.PromptFormatter;
