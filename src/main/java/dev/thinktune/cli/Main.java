@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
         description = "ThinkTuning on the JVM: GRPO with a teacher in the loop, for Llama-style students.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                InspectCommand.class,
+                ScoreCommand.class,
+                BenchCommand.class,
+                DataCommand.class,
+                TokenizerCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -25,6 +25,11 @@ public record Example(String id, String question, String answer, String solution
         Objects.requireNonNull(type, "type");
     }
 
+    /** The labels of the choices, in order; empty for a question without choices. */
+    public List<String> labels() {
+        return choices.stream().map(Choice::label).toList();
+    }
+
     /** One answer option: its label ("A", "1") and its text. */
     public record Choice(String label, String text) {
     }

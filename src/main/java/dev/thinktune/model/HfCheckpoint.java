@@ -138,6 +138,11 @@ public final class HfCheckpoint {
         return loc;
     }
 
+    /** The safetensors files that hold the model's weights (one file, or the shards of the index). */
+    public static List<Path> weightFiles(Path dir) {
+        return new ArrayList<>(new java.util.TreeSet<>(locateTensors(dir, WEIGHTS).values()));
+    }
+
     /** Saves weights as a Hugging Face directory in float32. */
     public static void save(Path dir, ModelWeights weights) {
         save(dir, weights, DType.F32, Map.of());

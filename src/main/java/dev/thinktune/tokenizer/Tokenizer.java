@@ -30,8 +30,53 @@ public interface Tokenizer {
     /** Ids of the special tokens (never produced by splitting ordinary text). */
     Set<Integer> specialIds();
 
+    /** The bytes a token stands for (for a special token, the UTF-8 of its text). */
+    default byte[] tokenBytes(int id) {
+        return ByteLevelAlphabet.decode(token(id));
+    }
+
+    /** The beginning-of-sequence token that {@code encode(text, true)} puts first, if the tokenizer has one. */
+    default OptionalInt bosId() {
+        int[] ids = encode("", true);
+        return ids.length > 0 ? OptionalInt.of(ids[0]) : OptionalInt.empty();
+    }
+
+    /**
+     * The end-of-sequence token: the {@code eos_token} of a {@code tokenizer_config.json} beside the tokenizer, else
+     * the first present of {@code <|end_of_text|>}, {@code <|endoftext|>}, {@code </s>}, {@code <eos>}.
+     */
+    default OptionalInt eosId() {
+        for (String name : java.util.List.of("<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>")) {
+            OptionalInt id = tokenId(name);
+            if (id.isPresent()) {
+                return id;
+            }
+        }
+        return OptionalInt.empty();
+    }
+
     /** A decoder for streaming output: feed ids one at a time, get text that is whole characters only. */
     StreamingDecoder streamingDecoder();
+
+    /** As {@link #streamingDecoder()}; with {@code skipSpecial} the special tokens print nothing. */
+    default StreamingDecoder streamingDecoder(boolean skipSpecial) {
+        StreamingDecoder all = streamingDecoder();
+        if (!skipSpecial) {
+            return all;
+        }
+        Set<Integer> special = specialIds();
+        return new StreamingDecoder() {
+            @Override
+            public String next(int id) {
+                return special.contains(id) ? "" : all.next(id);
+            }
+
+            @Override
+            public String flush() {
+                return all.flush();
+            }
+        };
+    }
 
     /** Incremental decoding: a multi-byte character split across tokens is printed once, whole. */
     interface StreamingDecoder {

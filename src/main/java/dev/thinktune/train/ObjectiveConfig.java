@@ -1,18 +1,23 @@
 package dev.thinktune.train;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.Locale;
+
 /**
  * Hyper-parameters of the ThinkTuning objective ({@code shared/spec/objective.md}).
  *
- * @param epsLow    lower clip range of the student-token ratio: ratio clipped at {@code 1 - epsLow}
- * @param epsHigh   upper clip range: ratio clipped at {@code 1 + epsHigh}
+ * @param epsLow    lower clip range of the student-token ratio: ratio clipped at {@code 1 - eps_low}
+ * @param epsHigh   upper clip range: ratio clipped at {@code 1 + eps_high}
  * @param beta      weight of the k3 KL penalty to the reference model (0 skips the reference pass)
- * @param c1        AAS offset {@code c(A)} at {@code A = advMax} (positive: a conservative push up)
- * @param c2        AAS offset at {@code A = advMin} (negative: a slightly stronger push down)
+ * @param c1        AAS offset {@code c(A)} at {@code A = adv_max} (positive: a conservative push up)
+ * @param c2        AAS offset at {@code A = adv_min} (negative: a slightly stronger push down)
  * @param tau       probability under which a teacher token of a negative-advantage response is masked
- * @param advMin    the advantage mapped to {@code c2} (with {@link AdvantageRange#FIXED})
- * @param advMax    the advantage mapped to {@code c1} (with {@link AdvantageRange#FIXED})
- * @param advRange  FIXED uses advMin/advMax; BATCH uses the batch's own minimum and maximum advantage
- * @param reduction how per-token terms become the loss
+ * @param advMin    the advantage mapped to {@code c2} (with {@code adv_range: fixed})
+ * @param advMax    the advantage mapped to {@code c1} (with {@code adv_range: fixed})
+ * @param advRange  {@code fixed} uses adv_min/adv_max; {@code batch} uses the batch's own extreme advantages
+ * @param reduction {@code sequence-mean} (the paper's formula) or {@code token-mean}
  */
 public record ObjectiveConfig(double epsLow, double epsHigh, double beta, double c1, double c2, double tau,
                               double advMin, double advMax, AdvantageRange advRange, Reduction reduction) {
@@ -25,22 +30,28 @@ public record ObjectiveConfig(double epsLow, double epsHigh, double beta, double
         if (!(epsLow >= 0 && epsLow < 1)) {
             throw new ConfigException("objective.eps_low", epsLow, "in [0, 1)");
         }
-        if (!(epsHigh >= 0)) {
+        if (!(epsHigh >= 0) || Double.isInfinite(epsHigh)) {
             throw new ConfigException("objective.eps_high", epsHigh, ">= 0");
         }
         if (!(beta >= 0) || Double.isInfinite(beta)) {
             throw new ConfigException("objective.beta", beta, ">= 0 and finite");
         }
-        if (!Double.isFinite(c1) || !Double.isFinite(c2)) {
-            throw new ConfigException("objective.c1/c2", Double.isFinite(c1) ? c2 : c1, "finite");
+        if (!Double.isFinite(c1)) {
+            throw new ConfigException("objective.c1", c1, "finite");
+        }
+        if (!Double.isFinite(c2)) {
+            throw new ConfigException("objective.c2", c2, "finite");
         }
         double cMax = Math.max(Math.abs(c1), Math.abs(c2));
         if (!(tau > cMax) || !(tau < 1)) {
             throw new ConfigException("objective.tau", tau, "above max(|c1|, |c2|) = " + cMax
                     + " (so that sg(p) + c(A) > 0 on every counted token) and below 1");
         }
-        if (!(advMax > advMin)) {
-            throw new ConfigException("objective.adv_max", advMax, "greater than adv_min (" + advMin + ")");
+        if (!Double.isFinite(advMin)) {
+            throw new ConfigException("objective.adv_min", advMin, "finite");
+        }
+        if (!(advMax > advMin) || Double.isInfinite(advMax)) {
+            throw new ConfigException("objective.adv_max", advMax, "finite and greater than adv_min (" + advMin + ")");
         }
         if (advRange == null) {
             throw new ConfigException("objective.adv_range", "null", "fixed or batch");
@@ -50,7 +61,33 @@ public record ObjectiveConfig(double epsLow, double epsHigh, double beta, double
         }
     }
 
-    public enum AdvantageRange { FIXED, BATCH }
+    /** Where the advantage range of c(A) comes from. */
+    public enum AdvantageRange {
+        FIXED, BATCH;
 
-    public enum Reduction { SEQUENCE_MEAN, TOKEN_MEAN }
+        @JsonValue
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        @JsonCreator
+        public static AdvantageRange parse(String s) {
+            return ConfigEnums.parse(AdvantageRange.class, "objective.adv_range", s);
+        }
+    }
+
+    /** How per-token terms become the loss. */
+    public enum Reduction {
+        SEQUENCE_MEAN, TOKEN_MEAN;
+
+        @JsonValue
+        public String id() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        @JsonCreator
+        public static Reduction parse(String s) {
+            return ConfigEnums.parse(Reduction.class, "objective.reduction", s);
+        }
+    }
 }

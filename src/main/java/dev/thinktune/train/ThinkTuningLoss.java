@@ -93,9 +93,16 @@ public final class ThinkTuningLoss {
 
         SDVariable s = h.mul(sTeacher).add(SURROGATE, h.rsub(1.0).mul(sStudent));
         SDVariable keep = m.mul(KEEP, h.mul(lowConfidence).rsub(1.0));
-        SDVariable d = ref.sub(logp).mul(m);
-        SDVariable k3 = sd.math.exp(d).sub(d).sub(K3, 1.0);
-        SDVariable perToken = keep.mul(s.sub(k3.mul(cfg.beta())));
+        SDVariable perToken;
+        if (cfg.beta() > 0) {
+            SDVariable d = ref.sub(logp).mul(m);
+            SDVariable k3 = sd.math.exp(d).sub(d).sub(K3, 1.0);
+            perToken = keep.mul(s.sub(k3.mul(cfg.beta())));
+        } else {
+            // beta = 0: no KL term at all (its inputs are then never read)
+            sd.zerosLike(K3, logp);
+            perToken = keep.mul(s);
+        }
 
         SDVariable loss = switch (cfg.reduction()) {
             case SEQUENCE_MEAN -> {

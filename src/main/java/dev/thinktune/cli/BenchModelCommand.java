@@ -1,0 +1,45 @@
+package dev.thinktune.cli;
+
+import dev.thinktune.bench.BenchResult;
+import dev.thinktune.bench.BenchSize;
+import dev.thinktune.bench.ModelBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code thinktune bench model}: forward and training-step throughput of the SameDiff student. */
+@Command(name = "model", mixinStandardHelpOptions = true,
+        description = "Forward and forward+backward+update tokens/s and peak memory, tiny and small sizes.")
+public final class BenchModelCommand implements Callable<Integer> {
+    @Option(names = "--sizes", split = ",", defaultValue = "tiny,small", description = "sizes: ${DEFAULT-VALUE}")
+    List<String> sizes;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed iterations (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "timed iterations; the median is reported (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--json", description = "one JSON object per result line")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ModelBench bench = new ModelBench(warmup, iterations);
+        for (String s : sizes) {
+            BenchSize size = BenchSize.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+            bench.run(size, r -> {
+                out.println(json ? r.toJson() : r.toText());
+                out.flush();
+            });
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.thinktune.model;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a graph's backward pass with SameDiff's array cache on.
+ *
+ * <p>{@code SameDiff.calculateGradients} turns the session's array cache off for the gradient function, so
+ * every intermediate array of every step is a fresh off-heap allocation released only when the garbage
+ * collector finds its Java object: on the small benchmark model resident memory passed 18 GB and most of the
+ * step was spent faulting in new pages. This runner executes the same gradient function with the cache on,
+ * so intermediate arrays are recycled between steps (measured: same gradients bit for bit, memory flat).
+ *
+ * <p>The arrays it returns may be recycled by the next call: consume or copy them before calling again.
+ */
+public final class GradientRunner {
+    private static final String GRAD_FUNCTION = "grad";
+    private final SameDiff gradFn;
+    private final Map<String, String> gradientNames = new LinkedHashMap<>();
+    private final List<String> outputs;
+
+    /**
+     * @param sd         a graph whose loss variables are set
+     * @param parameters names of the variables to differentiate
+     * @param outputs    forward variables to return with the gradients (the loss, diagnostics)
+     */
+    public GradientRunner(SameDiff sd, List<String> parameters, List<String> outputs) {
+        if (sd.getFunction(GRAD_FUNCTION) == null) {
+            quietly(sd::createGradFunction);
+        }
+        this.gradFn = sd.getFunction(GRAD_FUNCTION);
+        for (String p : parameters) {
+            SDVariable g = sd.getVariable(p).getGradient();
+            if (g == null) {
+                throw new IllegalArgumentException("the loss does not depend on '" + p + "'");
+            }
+            gradientNames.put(p, g.name());
+        }
+        this.outputs = List.copyOf(outputs);
+    }
+
+    /** Gradients by parameter name, and the requested forward outputs by name. */
+    public record Result(Map<String, INDArray> gradients, Map<String, INDArray> outputs) {
+    }
+
+    public Result run(Map<String, INDArray> placeholders) {
+        List<String> requested = new ArrayList<>(gradientNames.values());
+        requested.addAll(outputs);
+        gradFn.setEnableCache(true);
+        Map<String, INDArray> all = gradFn.output(placeholders, requested.toArray(new String[0]));
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        gradientNames.forEach((param, grad) -> grads.put(param, all.get(grad)));
+        Map<String, INDArray> outs = new LinkedHashMap<>();
+        outputs.forEach(o -> outs.put(o, all.get(o)));
+        return new Result(grads, outs);
+    }
+
+    /** Runs {@code r} with standard output silenced (SameDiff prints a line per differentiated op). */
+    static void quietly(Runnable r) {
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            r.run();
+        } finally {
+            System.setOut(out);
+        }
+    }
+}
