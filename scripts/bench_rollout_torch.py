@@ -2,8 +2,8 @@
 """The rollout benchmark's workload in PyTorch on the CPU, as the reference point for thinktune's Java decoder.
 
 The same Llama architecture as thinktune's student, in plain torch modules (no transformers): RMSNorm, rotary
-embeddings (rotate_half), grouped-query attention with a key/value cache, SwiGLU, an LM head tied to the
-embedding; float32, eager, random weights (normal(0, 0.02)). It generates `--new` tokens for `--batch` random
+embeddings (rotate_half), grouped-query attention with a key/value cache, SwiGLU, a separate LM head (the
+sizes of thinktune's BenchSize); float32, eager, random weights (normal(0, 0.02)). It generates `--new` tokens for `--batch` random
 prompts of `--prompt` tokens (one prefill, then one token per step for every sequence, never stopping early),
 sampling at temperature 1 and computing each token's log-probability from the full log-softmax, as the Java
 engine does. Prints one JSON object per line:
@@ -45,6 +45,7 @@ class Llama(torch.nn.Module):
             m.down = torch.nn.Linear(ffn, hidden, bias=False)
             self.layers.append(m)
         self.norm = torch.nn.Parameter(torch.ones(hidden))
+        self.head = torch.nn.Linear(hidden, vocab, bias=False)
         for p in self.parameters():
             if p.dim() == 2:
                 torch.nn.init.normal_(p, 0.0, 0.02)
@@ -87,7 +88,7 @@ class Llama(torch.nn.Module):
             h = self.rms(x, layer.mlp_norm)
             x = x + layer.down(F.silu(layer.gate(h)) * layer.up(h))
         x = self.rms(x[:, -1], self.norm)
-        return x @ self.embed.weight.t()
+        return self.head(x)
 
 
 def generate(model, prompts, new_tokens, gen):

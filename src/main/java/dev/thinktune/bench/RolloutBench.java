@@ -2,8 +2,6 @@ package dev.thinktune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
@@ -24,7 +22,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -41,40 +42,15 @@ import java.util.function.Consumer;
  *   <li>{@code torch}: the same architecture and workload in PyTorch eager on the CPU with a key/value cache
  *       ({@code scripts/bench_rollout_torch.py}), run when {@code python3} can import torch.</li>
  * </ul>
- * Both sizes tie the LM head to the embedding (as Llama 3.2 1B/3B do). Timings include the prefill.
+ * The sizes are {@link BenchSize}'s (separate LM head). Timings include the prefill. Rows are
+ * {@link BenchResult}s with {@code bench = "rollout"}; extras: {@code median_seconds}, {@code new_tokens},
+ * {@code threads}, and a {@code note} where a number is extrapolated or comes from elsewhere.
  */
 public final class RolloutBench {
     public static final String NAME = "rollout";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RolloutBench() {
-    }
-
-    /** One measured configuration. */
-    public record Result(String size, int batch, String mode, double tokensPerS, double seconds,
-                         double medianSeconds, long newTokens, int threads, double peakRssMb, String note) {
-
-        public String toJson() {
-            ObjectNode o = JSON.createObjectNode();
-            o.put("bench", NAME);
-            o.put("size", size);
-            o.put("batch", batch);
-            o.put("mode", mode);
-            o.put("tokens_per_s", round(tokensPerS));
-            o.put("seconds", round(seconds));
-            o.put("median_seconds", round(medianSeconds));
-            o.put("new_tokens", newTokens);
-            o.put("threads", threads);
-            o.put("peak_rss_mb", round(peakRssMb));
-            if (note != null && !note.isEmpty()) {
-                o.put("note", note);
-            }
-            return o.toString();
-        }
-
-        private static double round(double v) {
-            return Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : v;
-        }
     }
 
     /**
@@ -96,7 +72,7 @@ public final class RolloutBench {
             sizes = List.copyOf(sizes);
             batches = List.copyOf(batches);
             for (String s : sizes) {
-                config(s);
+                size(s);
             }
             if (prompt < 1 || newTokens < 1 || repeats < 1 || threads < 0) {
                 throw new IllegalArgumentException("prompt, new tokens and repeats must be >= 1, threads >= 0");
@@ -112,30 +88,44 @@ public final class RolloutBench {
         }
     }
 
-    /** The benchmark sizes: tied head, max positions 2048, RoPE theta 10000. */
-    public static LlamaConfig config(String size) {
-        return switch (size) {
-            case "tiny" -> LlamaConfig.of(512, 128, 384, 4, 4, 2, 2048, true, 1, 2);
-            case "small" -> LlamaConfig.of(4096, 512, 1408, 8, 8, 4, 2048, true, 1, 2);
-            default -> throw new IllegalArgumentException("unknown size '" + size + "' (tiny, small)");
-        };
+    /** A size by its label ({@code tiny}, {@code small}). */
+    public static BenchSize size(String label) {
+        try {
+            return BenchSize.valueOf(label.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown size '" + label + "' (tiny, small)");
+        }
+    }
+
+    private static BenchResult result(String size, int batch, String mode, double seconds, double median,
+                                      long tokens, int threads, String note) {
+        Map<String, Object> extra = new TreeMap<>();
+        if (Double.isFinite(median)) {
+            extra.put("median_seconds", median);
+        }
+        extra.put("new_tokens", tokens);
+        extra.put("threads", threads);
+        if (note != null) {
+            extra.put("note", note);
+        }
+        return new BenchResult(NAME, size, batch, mode, tokens / seconds, seconds, ProcessStats.peakRssMb(), extra);
     }
 
     /** Runs every row: the engine's first (its peak memory is then its own), then no-cache, then torch. */
-    public static List<Result> run(Settings s, Consumer<Result> sink, Consumer<String> log) {
-        List<Result> all = new ArrayList<>();
-        Consumer<Result> out = r -> {
+    public static List<BenchResult> run(Settings s, Consumer<BenchResult> sink, Consumer<String> log) {
+        List<BenchResult> all = new ArrayList<>();
+        Consumer<BenchResult> out = r -> {
             all.add(r);
             sink.accept(r);
         };
         for (String size : s.sizes()) {
-            ModelWeights w = ModelWeights.initialize(config(size), 0.02, s.seed());
+            ModelWeights w = ModelWeights.initialize(size(size).config(), 0.02, s.seed());
             for (int batch : s.batches()) {
                 out.accept(cache(size, w, batch, s));
             }
         }
         for (String size : s.sizes()) {
-            ModelWeights w = ModelWeights.initialize(config(size), 0.02, s.seed());
+            ModelWeights w = ModelWeights.initialize(size(size).config(), 0.02, s.seed());
             StudentModel model = StudentModel.of(w);
             for (int batch : s.batches()) {
                 out.accept(noCache(size, model, batch, s));
@@ -157,7 +147,7 @@ public final class RolloutBench {
     }
 
     /** The rollout engine on {@code batch} prompts, one continuation each. */
-    public static Result cache(String size, ModelWeights w, int batch, Settings s) {
+    public static BenchResult cache(String size, ModelWeights w, int batch, Settings s) {
         resetPeakRss();
         List<int[]> ps = prompts(w.config().vocabSize(), batch, s.prompt(), s.seed());
         List<GenerationRequest> reqs = new ArrayList<>();
@@ -178,12 +168,11 @@ public final class RolloutBench {
             }
         }
         Arrays.sort(times);
-        return new Result(size, batch, "cache", tokens / times[0], times[0], times[times.length / 2], tokens,
-                s.effectiveThreads(), peakRssMb(), null);
+        return result(size, batch, "cache", times[0], times[times.length / 2], tokens, s.effectiveThreads(), null);
     }
 
     /** The SameDiff graph over the whole sequence at every step (no cache), sampling at temperature 1. */
-    public static Result noCache(String size, StudentModel model, int batch, Settings s) {
+    public static BenchResult noCache(String size, StudentModel model, int batch, Settings s) {
         resetPeakRss();
         int vocab = model.config().vocabSize();
         List<int[]> ps = prompts(vocab, batch, s.prompt(), s.seed());
@@ -220,8 +209,7 @@ public final class RolloutBench {
                     + " proportional to context length)";
         }
         long tokens = (long) batch * s.newTokens();
-        return new Result(size, batch, "nocache", tokens / seconds, seconds, Double.NaN, tokens, 1, peakRssMb(),
-                note);
+        return result(size, batch, "nocache", seconds, Double.NaN, tokens, 1, note);
     }
 
     /** One no-cache step: logits of all sequences over their first {@code len} tokens, token {@code len} sampled. */
@@ -261,7 +249,7 @@ public final class RolloutBench {
     // PyTorch
 
     /** Runs the PyTorch script for every size and batch; logs why when it cannot. */
-    public static void torch(Settings s, Consumer<Result> out, Consumer<String> log) {
+    public static void torch(Settings s, Consumer<BenchResult> out, Consumer<String> log) {
         Optional<Path> script = torchScript();
         if (script.isEmpty()) {
             log.accept("torch: skipped, scripts/bench_rollout_torch.py not found");
@@ -280,11 +268,15 @@ public final class RolloutBench {
                         "--repeats", Integer.toString(s.repeats()), "--seed", Long.toString(s.seed())));
                 try {
                     for (JsonNode row : runJsonLines(cmd)) {
-                        out.accept(new Result(row.path("size").asText(size), row.path("batch").asInt(batch), "torch",
-                                row.path("tokens_per_s").asDouble(), row.path("seconds").asDouble(),
-                                row.path("median_seconds").asDouble(Double.NaN), row.path("new_tokens").asLong(),
-                                row.path("threads").asInt(), row.path("peak_rss_mb").asDouble(),
-                                "PyTorch " + row.path("torch").asText() + " eager, float32, KV cache"));
+                        Map<String, Object> extra = new TreeMap<>();
+                        extra.put("median_seconds", row.path("median_seconds").asDouble());
+                        extra.put("new_tokens", row.path("new_tokens").asLong());
+                        extra.put("threads", row.path("threads").asInt());
+                        extra.put("note", "PyTorch " + row.path("torch").asText() + " eager, float32, KV cache;"
+                                + " peak RSS of the python process");
+                        out.accept(new BenchResult(NAME, row.path("size").asText(size), row.path("batch").asInt(batch),
+                                "torch", row.path("tokens_per_s").asDouble(), row.path("seconds").asDouble(),
+                                row.path("peak_rss_mb").asDouble(), extra));
                     }
                 } catch (IOException e) {
                     log.accept("torch: " + size + " batch " + batch + " failed: " + e.getMessage());
@@ -362,20 +354,6 @@ public final class RolloutBench {
 
     // ---------------------------------------------------------------------------------------------------------
     // memory
-
-    /** Peak resident memory of this process (VmHWM), in MB; NaN where /proc is unavailable. */
-    public static double peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
-        }
-        return Double.NaN;
-    }
 
     /** Resets VmHWM to the current resident size (Linux: "5" to clear_refs), so each row reports its own peak. */
     static void resetPeakRss() {

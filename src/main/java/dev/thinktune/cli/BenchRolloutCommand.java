@@ -4,7 +4,7 @@ import dev.thinktune.bench.RolloutBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
                 "workload in PyTorch eager with a KV cache (torch, when python3 can import torch)."})
 public final class BenchRolloutCommand implements Callable<Integer> {
 
-    @Option(names = "--json", description = "One JSON object per line instead of a table.")
+    @Option(names = "--json", description = "One JSON object per line instead of text.")
     boolean json;
 
     @Option(names = "--sizes", split = ",", description = "Model sizes: tiny, small (default: ${DEFAULT-VALUE}).")
@@ -47,31 +47,30 @@ public final class BenchRolloutCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Weights, prompts and sampling seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     public BenchRolloutCommand() {
     }
 
     @Override
     public Integer call() {
-        PrintStream out = System.out;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         RolloutBench.Settings s = new RolloutBench.Settings(sizes, batches, prompt, newTokens, repeats, threads,
                 nocacheBudget, !noTorch, seed);
         if (!json) {
             out.printf(Locale.ROOT, "rollout: prompt %d, %d new tokens per sequence (no early stop), temperature 1,"
-                    + " %d threads, random weights, LM head tied to the embedding%n", prompt, newTokens,
-                    s.effectiveThreads());
-            out.printf(Locale.ROOT, "%-6s %6s %-8s %10s %9s %9s %8s  %s%n", "size", "batch", "mode", "tokens/s",
-                    "seconds", "median", "peak MB", "note");
+                    + " %d threads, random weights%n", prompt, newTokens, s.effectiveThreads());
+            out.flush();
         }
         RolloutBench.run(s, r -> {
-            if (json) {
-                out.println(r.toJson());
-            } else {
-                out.printf(Locale.ROOT, "%-6s %6d %-8s %10.1f %9.3f %9.3f %8.0f  %s%n", r.size(), r.batch(), r.mode(),
-                        r.tokensPerS(), r.seconds(), r.medianSeconds(), r.peakRssMb(),
-                        r.note() == null ? "" : r.note());
-            }
+            out.println(json ? r.toJson() : r.toText());
             out.flush();
-        }, msg -> (json ? System.err : out).println(msg));
+        }, msg -> {
+            (json ? err : out).println(msg);
+            (json ? err : out).flush();
+        });
         return 0;
     }
 }

@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  *
  * <p>One call at a time (methods are synchronized). Close the engine to stop its threads.
  */
-public final class RolloutEngine implements Generator, AutoCloseable {
+public final class RolloutEngine implements Generator, SequenceScorer, AutoCloseable {
 
     /**
      * Engine settings.
@@ -352,6 +352,7 @@ public final class RolloutEngine implements Generator, AutoCloseable {
      * length T, element t of its array is {@code log p(seq[t+1] | seq[0..t])}, t in 0..T-2 (as
      * {@code StudentModel.tokenLogprobs} gives per row).
      */
+    @Override
     public List<float[]> logprobs(List<int[]> sequences) {
         int[] first = new int[sequences.size()];
         Arrays.fill(first, 1);
