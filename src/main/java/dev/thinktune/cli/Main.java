@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 TokenizerCommand.class,
                 GenerateCommand.class,
+                PretrainCommand.class,
         })
 public final class Main implements Runnable {
 
