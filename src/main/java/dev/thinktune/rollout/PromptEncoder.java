@@ -53,6 +53,15 @@ public final class PromptEncoder {
         return Set.copyOf(s);
     }
 
+    /**
+     * The id that ends an assistant turn: {@code <|eot_id|>} with the Llama 3 template, else the tokenizer's
+     * end-of-sequence id.
+     */
+    public int endOfTurnId() {
+        return tokenizer.tokenId("<|eot_id|>").orElseGet(() -> tokenizer.eosId().orElseThrow(
+                () -> new IllegalStateException("the tokenizer has no end-of-turn or end-of-sequence token")));
+    }
+
     public Tokenizer tokenizer() {
         return tokenizer;
     }
