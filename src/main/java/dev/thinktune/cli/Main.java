@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 TokenizerCommand.class,
                 GenerateCommand.class,
                 PretrainCommand.class,
+                UiCommand.class,
         })
 public final class Main implements Runnable {
 
