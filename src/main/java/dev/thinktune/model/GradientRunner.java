@@ -48,8 +48,25 @@ public final class GradientRunner {
         this.outputs = List.copyOf(outputs);
     }
 
-    /** Gradients by parameter name, and the requested forward outputs by name. */
-    public record Result(Map<String, INDArray> gradients, Map<String, INDArray> outputs) {
+    /**
+     * Gradients by parameter name, and the requested forward outputs by name. Closing it frees their off-heap
+     * memory at once (otherwise it waits for a garbage collection, which a small Java heap seldom runs).
+     */
+    public record Result(Map<String, INDArray> gradients, Map<String, INDArray> outputs) implements AutoCloseable {
+        @Override
+        public void close() {
+            release(gradients);
+            release(outputs);
+        }
+    }
+
+    /** Frees the off-heap memory of every array in {@code arrays} that may be closed. */
+    public static void release(Map<String, INDArray> arrays) {
+        for (INDArray a : arrays.values()) {
+            if (a != null && !a.wasClosed() && a.closeable()) {
+                a.close();
+            }
+        }
     }
 
     public Result run(Map<String, INDArray> placeholders) {

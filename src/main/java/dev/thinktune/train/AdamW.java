@@ -6,7 +6,6 @@ import dev.thinktune.model.SafetensorsFile;
 import dev.thinktune.model.SafetensorsWriter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -29,6 +28,7 @@ public final class AdamW {
     private final double weightDecay;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private final Map<String, INDArray> scratch = new LinkedHashMap<>();
     private long step;
 
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
@@ -55,15 +55,20 @@ public final class AdamW {
             INDArray p = e.getValue();
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
+            INDArray tmp = scratch.computeIfAbsent(e.getKey(), k -> Nd4j.createUninitialized(DataType.FLOAT, p.shape()));
             if (weightDecay > 0 && p.rank() > 1) {
                 p.muli(1 - lr * weightDecay);
             }
-            mi.muli(beta1).addi(g.mul(1 - beta1));
-            Nd4j.exec(new MulOp(g, g, g));          // g := g^2 (the gradient is not needed any more)
-            vi.muli(beta2).addi(g.muli(1 - beta2));
-            // p -= lr/bc1 * m / (sqrt(v/bc2) + eps)
-            INDArray denom = Transforms.sqrt(vi.div(bc2), false).addi(eps);
-            p.subi(mi.div(denom).muli(lr / bc1));
+            // all in place: no temporary arrays per update
+            mi.muli(beta1);
+            Nd4j.getBlasWrapper().level1().axpy(g.length(), 1 - beta1, g, mi);      // m += (1-b1) g
+            g.muli(g);                                                               // g := g^2 (consumed)
+            vi.muli(beta2);
+            Nd4j.getBlasWrapper().level1().axpy(g.length(), 1 - beta2, g, vi);      // v += (1-b2) g^2
+            tmp.assign(vi).divi(bc2);
+            Transforms.sqrt(tmp, false).addi(eps);                                   // sqrt(v/bc2) + eps
+            tmp.rdivi(mi);                                                           // m / (sqrt(v/bc2) + eps)
+            Nd4j.getBlasWrapper().level1().axpy(p.length(), -lr / bc1, tmp, p);     // p -= lr/bc1 * ...
         }
     }
 

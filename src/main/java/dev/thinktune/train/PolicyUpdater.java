@@ -24,6 +24,7 @@ public final class PolicyUpdater {
     private final double maxGradNorm;
     private final GradientRunner runner;
     private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
+    private final dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
     private long updates;
 
     public PolicyUpdater(StudentModel model, ObjectiveConfig objective, TrainConfig.OptimizerSection opt,
@@ -67,29 +68,32 @@ public final class PolicyUpdater {
         for (int start = 0; start < batch.size(); start += microBatchSize) {
             List<TrainingSample> micro = batch.subList(start, Math.min(batch.size(), start + microBatchSize));
             Map<String, INDArray> ph = LossBatch.placeholders(micro, batch.size(), tokens, advMin, advMax);
-            GradientRunner.Result r = runner.run(ph);
-            loss += r.outputs().get(ThinkTuningLoss.LOSS).getDouble(0);
-            r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
-            float[] m = ph.get(ThinkTuningLoss.RESPONSE_MASK).data().asFloat();
-            float[] h = ph.get(ThinkTuningLoss.TEACHER_MASK).data().asFloat();
-            float[] clip = r.outputs().get(ThinkTuningLoss.CLIPPED).data().asFloat();
-            float[] w = r.outputs().get(ThinkTuningLoss.W).data().asFloat();
-            float[] keep = r.outputs().get(ThinkTuningLoss.KEEP).data().asFloat();
-            float[] k3 = r.outputs().get(ThinkTuningLoss.K3).data().asFloat();
-            for (int i = 0; i < m.length; i++) {
-                if (m[i] == 0) {
-                    continue;
+            try (GradientRunner.Result r = runner.run(ph)) {
+                loss += r.outputs().get(ThinkTuningLoss.LOSS).getDouble(0);
+                r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
+                float[] m = ph.get(ThinkTuningLoss.RESPONSE_MASK).data().asFloat();
+                float[] h = ph.get(ThinkTuningLoss.TEACHER_MASK).data().asFloat();
+                float[] clip = r.outputs().get(ThinkTuningLoss.CLIPPED).data().asFloat();
+                float[] w = r.outputs().get(ThinkTuningLoss.W).data().asFloat();
+                float[] keep = r.outputs().get(ThinkTuningLoss.KEEP).data().asFloat();
+                float[] k3 = r.outputs().get(ThinkTuningLoss.K3).data().asFloat();
+                for (int i = 0; i < m.length; i++) {
+                    if (m[i] == 0) {
+                        continue;
+                    }
+                    klSum += k3[i];
+                    if (h[i] == 0) {
+                        studentTokens++;
+                        clipped += clip[i];
+                    } else if (keep[i] == 0) {
+                        masked++;
+                    } else {
+                        wSum += w[i];
+                        wCount++;
+                    }
                 }
-                klSum += k3[i];
-                if (h[i] == 0) {
-                    studentTokens++;
-                    clipped += clip[i];
-                } else if (keep[i] == 0) {
-                    masked++;
-                } else {
-                    wSum += w[i];
-                    wCount++;
-                }
+            } finally {
+                GradientRunner.release(ph);
             }
         }
         double lr = schedule.at(updates + 1);
@@ -100,6 +104,7 @@ public final class PolicyUpdater {
             adam.apply(model.weights().tensors(), accumulated, lr);
             updates++;
         }
+        memory.collect();
         return new UpdateStats(loss, norm, lr, studentTokens == 0 ? 0 : clipped / studentTokens,
                 wCount == 0 ? Double.NaN : wSum / wCount, masked, objective.beta() > 0 ? klSum / Math.max(tokens, 1) : 0,
                 !finite, tokens);

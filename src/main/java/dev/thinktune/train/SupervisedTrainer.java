@@ -25,6 +25,7 @@ public final class SupervisedTrainer {
     private final double maxGradNorm;
     private final GradientRunner runner;
     private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
+    private final dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
     private long updates;
 
     public SupervisedTrainer(StudentModel model, TrainConfig.OptimizerSection opt, int totalUpdates) {
@@ -56,9 +57,13 @@ public final class SupervisedTrainer {
         double loss = 0;
         for (int s = 0; s < batch.size(); s += microBatchSize) {
             List<SupervisedSample> micro = batch.subList(s, Math.min(batch.size(), s + microBatchSize));
-            GradientRunner.Result r = runner.run(placeholders(micro, tokens));
-            loss += r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
-            r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
+            Map<String, INDArray> ph = placeholders(micro, tokens);
+            try (GradientRunner.Result r = runner.run(ph)) {
+                loss += r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
+                r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
+            } finally {
+                GradientRunner.release(ph);
+            }
         }
         double lr = schedule.at(updates + 1);
         double norm = GradientClipping.globalNorm(accumulated);
@@ -68,6 +73,7 @@ public final class SupervisedTrainer {
             adam.apply(model.weights().tensors(), accumulated, lr);
             updates++;
         }
+        memory.collect();
         return new Stats(loss, norm, lr, !finite, tokens);
     }
 
