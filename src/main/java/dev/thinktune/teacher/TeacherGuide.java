@@ -118,13 +118,11 @@ public final class TeacherGuide implements Guide {
         for (int q = 0; q < picks.size(); q++) {
             Pick p = picks.get(q);
             TeacherReply reply = replies.get(q);
-            if (reply instanceof TeacherReply.Failure f) {
-                if (f.kind() == TeacherReply.Kind.PARSE) {
-                    parseFailures++;
-                } else {
-                    teacherFailures++;
-                }
-            } else if (reply instanceof TeacherReply.Reflection r) {
+            if (reply instanceof TeacherReply.Failure f && f.kind() == TeacherReply.Kind.PARSE) {
+                parseFailures++;
+            } else if (!(reply instanceof TeacherReply.Reflection r)) { // an error, a timeout, or no reply at all
+                teacherFailures++;
+            } else {
                 Assembly a = assemble(out.get(p.group).get(p.response).responseIds(), r, p.behavior);
                 truncated += a.truncated ? 1 : 0;
                 if (a.trajectory != null) {
