@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 DataCommand.class,
                 TokenizerCommand.class,
+                GenerateCommand.class,
                 ServeCommand.class,
         })
 public final class Main implements Runnable {

@@ -2,8 +2,7 @@ package dev.thinktune.cli;
 
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
-import dev.thinktune.rollout.Generator;
-import dev.thinktune.rollout.Generators;
+import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.serve.OpenAiServer;
 import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
@@ -44,6 +43,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "4", description = "request handler threads (default ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--decoder-threads", defaultValue = "0",
+            description = "decoder threads, 0 = all processors (default ${DEFAULT-VALUE})")
+    int decoderThreads;
+
     @Option(names = "--max-tokens", defaultValue = "256",
             description = "max_tokens of a request that gives none (default ${DEFAULT-VALUE})")
     int maxTokens;
@@ -60,12 +63,18 @@ public final class ServeCommand implements Callable<Integer> {
         String served = name != null && !name.isBlank() ? name : model.toAbsolutePath().normalize().getFileName().toString();
         Tokenizer tokenizer = Tokenizers.load(model);
         ModelWeights weights = HfCheckpoint.load(model);
-        Generator generator = Generators.forModel(weights, tokenizer);
+        RolloutEngine engine = RolloutEngine.create(weights,
+                RolloutEngine.Options.defaults().withThreads(decoderThreads).withTokenizer(tokenizer));
         OpenAiServer.Options options = OpenAiServer.Options.defaults().withHost(host).withPort(port)
                 .withThreads(threads).withDefaultMaxTokens(maxTokens);
-        OpenAiServer server = new OpenAiServer(generator, tokenizer, ChatTemplate.forTokenizer(tokenizer), served,
+        OpenAiServer server = new OpenAiServer(engine, tokenizer, ChatTemplate.forTokenizer(tokenizer), served,
                 options);
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
         if (!isLoopback(host)) {
             spec.commandLine().getErr().println("thinktune serve: warning: listening on " + host
                     + ", reachable from other machines, without authentication");
@@ -85,9 +94,7 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or has run
             }
-            if (generator instanceof AutoCloseable c) {
-                c.close();
-            }
+            engine.close();
         }
         return 0;
     }

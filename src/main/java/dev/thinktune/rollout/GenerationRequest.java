@@ -2,8 +2,9 @@ package dev.thinktune.rollout;
 
 /**
  * One prompt and how many continuations to sample from it; the {@code n} continuations share the prompt's
- * prefill. The engine derives each continuation's sampler from {@code params.seed()} and its index, so
- * results are reproducible per request.
+ * prefill. Continuation {@code i} samples with seed {@link #sampleSeed sampleSeed(i)}, so results are
+ * reproducible per request, and continuation {@code i} is the continuation of a one-sample request with that
+ * seed.
  */
 public record GenerationRequest(int[] promptIds, int n, SamplingParams params) {
     public GenerationRequest {
@@ -13,6 +14,17 @@ public record GenerationRequest(int[] promptIds, int n, SamplingParams params) {
         if (n <= 0) {
             throw new IllegalArgumentException("n must be > 0, got " + n);
         }
+        if (params == null) {
+            throw new IllegalArgumentException("sampling parameters are required");
+        }
         promptIds = promptIds.clone();
+    }
+
+    /** Golden-ratio increment between the seeds of a request's continuations (SplittableRandom's gamma). */
+    public static final long SEED_STRIDE = 0x9E3779B97F4A7C15L;
+
+    /** The seed continuation {@code sample} samples with: {@code params.seed() + sample * SEED_STRIDE}. */
+    public long sampleSeed(int sample) {
+        return params.seed() + sample * SEED_STRIDE;
     }
 }

@@ -2,7 +2,7 @@ package dev.thinktune.teacher;
 
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.rollout.Generator;
-import dev.thinktune.rollout.Generators;
+import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
 import dev.thinktune.tokenizer.Tokenizers;
@@ -87,7 +87,8 @@ public final class TeacherFactory {
                         + " is not a Hugging Face model directory (config.json and safetensors)");
             }
             Tokenizer tokenizer = Tokenizers.load(dir);
-            model = new LocalModel(Generators.forModel(HfCheckpoint.load(dir), tokenizer), tokenizer);
+            model = new LocalModel(RolloutEngine.create(HfCheckpoint.load(dir),
+                    RolloutEngine.Options.defaults().withTokenizer(tokenizer)), tokenizer);
             name = "local:" + dir.getFileName();
         }
         return new LocalTeacher(model.generator(), model.tokenizer(), ChatTemplate.forTokenizer(model.tokenizer()),

@@ -42,11 +42,21 @@ public final class ConfigLoader {
 
     /** The defaults with overrides applied. */
     public static TrainConfig load(List<String> overrides) {
-        return bind(withOverrides(tree(TrainConfig.defaults()), overrides), "defaults");
+        return load(TrainConfig.class, TrainConfig.defaults(), overrides);
     }
 
     /** A config file (YAML, or JSON by extension) over the defaults, with overrides applied. */
     public static TrainConfig load(Path file, List<String> overrides) {
+        return load(TrainConfig.class, TrainConfig.defaults(), file, overrides);
+    }
+
+    /** Defaults of any config record with overrides applied. */
+    public static <T> T load(Class<T> type, T defaults, List<String> overrides) {
+        return bind(type, withOverrides(YAML.valueToTree(defaults), overrides), "defaults");
+    }
+
+    /** A config file over the defaults of any config record, with overrides applied. */
+    public static <T> T load(Class<T> type, T defaults, Path file, List<String> overrides) {
         String text;
         try {
             text = Files.readString(file);
@@ -60,14 +70,14 @@ public final class ConfigLoader {
             throw new ConfigException(file + ": not valid " + (file.toString().endsWith(".json") ? "JSON" : "YAML")
                     + ": " + e.getOriginalMessage());
         }
-        ObjectNode merged = tree(TrainConfig.defaults());
+        ObjectNode merged = YAML.valueToTree(defaults);
         if (user != null && !user.isNull() && !user.isMissingNode()) {
             if (!user.isObject()) {
                 throw new ConfigException(file + ": the top level must be a mapping of sections");
             }
             merge(merged, user);
         }
-        return bind(withOverrides(merged, overrides), file.toString());
+        return bind(type, withOverrides(merged, overrides), file.toString());
     }
 
     /** Parses a config text (YAML) over the defaults, for configs saved with checkpoints. */
@@ -78,13 +88,13 @@ public final class ConfigLoader {
             if (user != null && user.isObject()) {
                 merge(merged, user);
             }
-            return bind(merged, source);
+            return bind(TrainConfig.class, merged, source);
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
         }
     }
 
-    public static String toYaml(TrainConfig config) {
+    public static String toYaml(Object config) {
         try {
             return YAML.writeValueAsString(config);
         } catch (JsonProcessingException e) {
@@ -96,9 +106,9 @@ public final class ConfigLoader {
         return YAML.valueToTree(config);
     }
 
-    private static TrainConfig bind(JsonNode tree, String source) {
+    private static <T> T bind(Class<T> type, JsonNode tree, String source) {
         try {
-            return YAML.treeToValue(tree, TrainConfig.class);
+            return YAML.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             TreeSet<String> known = e.getKnownPropertyIds().stream().map(String::valueOf)
                     .map(ConfigLoader::snake).collect(Collectors.toCollection(TreeSet::new));
@@ -174,7 +184,7 @@ public final class ConfigLoader {
     }
 
     /** Writes the config as YAML into a file (atomically). */
-    public static void write(TrainConfig config, Path file) {
+    public static void write(Object config, Path file) {
         dev.thinktune.model.AtomicFiles.writeString(file, toYaml(config));
     }
 }

@@ -3,8 +3,7 @@ package dev.thinktune.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thinktune.rollout.GenerationRequest;
-import dev.thinktune.rollout.Generator;
-import dev.thinktune.rollout.Generators;
+import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.testing.ScriptedGenerator;
 import dev.thinktune.testing.TestModels;
 import dev.thinktune.tokenizer.ChatMessage;
@@ -329,8 +328,9 @@ class OpenAiServerTest {
 
     @Test
     void theTinyFixtureModelServesSeededReproducibleCompletionsStreamedOrNot() throws IOException {
-        Generator tiny = Generators.forModel(TestModels.tinyLlama3Widened(tok.vocabSize()), tok);
-        try (OpenAiServer s = new OpenAiServer(tiny, tok, template, "tiny-llama3")) {
+        try (RolloutEngine tiny = RolloutEngine.create(TestModels.tinyLlama3Widened(tok.vocabSize()),
+                RolloutEngine.Options.defaults().withThreads(1).withTokenizer(tok));
+             OpenAiServer s = new OpenAiServer(tiny, tok, template, "tiny-llama3")) {
             s.start();
             String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"What is 2 + 2?\"}], \"max_tokens\": 3, "
                     + "\"temperature\": 1.0, \"seed\": 7";

@@ -2,8 +2,7 @@ package dev.thinktune.teacher;
 
 import dev.thinktune.data.Example;
 import dev.thinktune.rollout.FinishReason;
-import dev.thinktune.rollout.Generator;
-import dev.thinktune.rollout.Generators;
+import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.rollout.RolloutGroup;
 import dev.thinktune.rollout.Trajectory;
 import dev.thinktune.serve.OpenAiServer;
@@ -14,11 +13,6 @@ import dev.thinktune.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,25 +58,15 @@ class OpenAiTeacherOverServeTest {
                 1, 2, maxTokens), prompts);
     }
 
-    /**
-     * Prompts without demonstrations: the graph generator recomputes the whole sequence for every token, so the
-     * tiny model gets a short prompt.
-     */
-    private static PromptSet shortPrompts(Path dir) throws IOException {
-        for (Behavior b : Behavior.values()) {
-            Files.writeString(dir.resolve(b.id() + ".md"), "## System\nReflect on the answer (" + b.id() + ").\n");
-        }
-        return PromptSet.load(dir);
-    }
-
     @Test
-    void aTinyRandomModelsRepliesDoNotParseAndAreCounted(@TempDir Path dir) throws IOException {
-        Generator tiny = Generators.forModel(TestModels.tinyLlama3Widened(tok.vocabSize()), tok);
-        try (OpenAiServer server = new OpenAiServer(tiny, tok, template, "tiny-llama3")) {
+    void aTinyRandomModelsRepliesDoNotParseAndAreCounted() {
+        try (RolloutEngine tiny = RolloutEngine.create(TestModels.tinyLlama3Widened(tok.vocabSize()),
+                RolloutEngine.Options.defaults().withThreads(1).withTokenizer(tok));
+             OpenAiServer server = new OpenAiServer(tiny, tok, template, "tiny-llama3")) {
             server.start();
             List<RolloutGroup> groups = groups();
             Guide.Result r;
-            try (OpenAiTeacher teacher = teacherFor(server, 3, shortPrompts(dir))) {
+            try (OpenAiTeacher teacher = teacherFor(server, 12, PromptSet.builtIn())) {
                 r = new TeacherGuide(teacher, tok, 1, 256, List.of(Behavior.values())).guide(groups, 1.0, 5);
             }
             assertEquals(new Guide.Stats(2, 0, 2, 0, 0), r.stats());

@@ -1,4 +1,4 @@
-package dev.thinktune.train;
+package dev.thinktune.rollout;
 
 import dev.thinktune.data.Example;
 import dev.thinktune.data.PromptFormatter;
@@ -51,6 +51,15 @@ public final class PromptEncoder {
         Set<Integer> s = new HashSet<>(template.stopIds());
         s.addAll(modelEos);
         return Set.copyOf(s);
+    }
+
+    /**
+     * The id that ends an assistant turn: {@code <|eot_id|>} with the Llama 3 template, else the tokenizer's
+     * end-of-sequence id.
+     */
+    public int endOfTurnId() {
+        return tokenizer.tokenId("<|eot_id|>").orElseGet(() -> tokenizer.eosId().orElseThrow(
+                () -> new IllegalStateException("the tokenizer has no end-of-turn or end-of-sequence token")));
     }
 
     public Tokenizer tokenizer() {

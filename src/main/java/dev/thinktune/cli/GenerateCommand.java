@@ -1,0 +1,160 @@
+package dev.thinktune.cli;
+
+import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.ModelWeights;
+import dev.thinktune.rollout.Completion;
+import dev.thinktune.rollout.GenerationRequest;
+import dev.thinktune.rollout.Generator;
+import dev.thinktune.rollout.RolloutEngine;
+import dev.thinktune.rollout.SamplingParams;
+import dev.thinktune.tokenizer.ChatMessage;
+import dev.thinktune.tokenizer.ChatTemplate;
+import dev.thinktune.tokenizer.Tokenizer;
+import dev.thinktune.tokenizer.Tokenizers;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * {@code thinktune generate}: samples continuations of a prompt with the rollout engine and streams them. Text
+ * prompts use the model directory's tokenizer (and, with {@code --chat}, its chat template); {@code --prompt-ids}
+ * takes token ids and prints ids, with no tokenizer needed.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Continue a prompt with the model (key/value-cache decoder) and stream the text.",
+                "With --n above 1 the samples are printed one after another when all are done."})
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
+    Path model;
+
+    @ArgGroup(multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--prompt", paramLabel = "TEXT",
+                description = "Prompt text, encoded with the model directory's tokenizer (BOS added).")
+        String text;
+
+        @Option(names = "--prompt-ids", split = ",", paramLabel = "IDS",
+                description = "Prompt token ids, comma-separated; the output is ids too.")
+        int[] ids;
+    }
+
+    @Option(names = "--chat", description = "Wrap the prompt as a user turn of the tokenizer's chat template.")
+    boolean chat;
+
+    @Option(names = "--n", description = "Samples to draw (default: ${DEFAULT-VALUE}).")
+    int n = 1;
+
+    @Option(names = "--temperature", description = "Softmax temperature, 0 for greedy (default: ${DEFAULT-VALUE}).")
+    double temperature = 1.0;
+
+    @Option(names = "--top-p", description = "Nucleus mass, 1 = off (default: ${DEFAULT-VALUE}).")
+    double topP = 1.0;
+
+    @Option(names = "--top-k", description = "Keep the k most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK = 0;
+
+    @Option(names = "--min-p", description = "Drop tokens below min-p times the top one, 0 = off (default: ${DEFAULT-VALUE}).")
+    double minP = 0.0;
+
+    @Option(names = "--max-new-tokens", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens = 256;
+
+    @Option(names = "--seed", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--stop", split = ",", paramLabel = "TEXT",
+            description = "Texts that end a sample (needs the tokenizer).")
+    List<String> stopStrings = List.of();
+
+    @Option(names = "--threads", description = "Decoder threads, 0 = all processors (default: ${DEFAULT-VALUE}).")
+    int threads = 0;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (chat && input.text == null) {
+            throw new IllegalArgumentException("--chat needs a text --prompt");
+        }
+        Tokenizer tokenizer = input.text != null || !stopStrings.isEmpty() ? tokenizer(model) : null;
+        ModelWeights weights = HfCheckpoint.load(model);
+        Set<Integer> stopIds = new HashSet<>(weights.config().eosTokenIds());
+        int[] prompt;
+        if (input.ids != null) {
+            prompt = input.ids;
+        } else if (chat) {
+            ChatTemplate template = ChatTemplate.forTokenizer(tokenizer);
+            prompt = template.encode(List.of(ChatMessage.user(input.text)), true);
+            stopIds.addAll(template.stopIds());
+        } else {
+            prompt = tokenizer.encode(input.text, true);
+        }
+        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, maxNewTokens, stopIds, stopStrings,
+                seed);
+        GenerationRequest request = new GenerationRequest(prompt, n, params);
+        boolean ids = input.ids != null;
+        Generator.TokenListener listener = Generator.TokenListener.NONE;
+        Tokenizer.StreamingDecoder stream = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+        if (n == 1) {
+            listener = (r, s, token) -> {
+                out.print(ids ? token + " " : stream.next(token));
+                out.flush();
+            };
+        }
+        try (RolloutEngine engine = RolloutEngine.create(weights,
+                RolloutEngine.Options.defaults().withThreads(threads).withTokenizer(tokenizer))) {
+            long t0 = System.nanoTime();
+            List<Completion> samples = engine.generate(List.of(request), listener).get(0);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (n == 1) {
+                out.println(ids ? "" : stream.flush());
+            } else {
+                for (int i = 0; i < samples.size(); i++) {
+                    out.println("--- sample " + (i + 1) + " ---");
+                    out.println(ids ? idText(samples.get(i).tokenIds())
+                            : tokenizer.decode(samples.get(i).tokenIds(), true));
+                }
+            }
+            out.flush();
+            long total = samples.stream().mapToLong(Completion::length).sum();
+            err.printf(Locale.ROOT, "[prompt %d tokens; %s; %d new tokens in %.2f s, %.1f tokens/s]%n",
+                    prompt.length, samples.stream().map(c -> c.length() + " " + c.finishReason().name()
+                            .toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")),
+                    total, seconds, total / seconds);
+            err.flush();
+        }
+        return 0;
+    }
+
+    private static String idText(int[] ids) {
+        return java.util.Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+    }
+
+    /** The model directory's tokenizer, or a clear error when it has none. */
+    static Tokenizer tokenizer(Path dir) {
+        for (Path p : List.of(dir.resolve(Tokenizers.HUGGING_FACE_FILE), dir.resolve(Tokenizers.TIKTOKEN_FILE),
+                dir.resolve("original").resolve(Tokenizers.TIKTOKEN_FILE))) {
+            if (Files.isRegularFile(p)) {
+                return Tokenizers.load(dir);
+            }
+        }
+        throw new IllegalArgumentException(dir + " has no tokenizer (" + Tokenizers.HUGGING_FACE_FILE + " or "
+                + Tokenizers.TIKTOKEN_FILE + "): give the prompt as token ids with --prompt-ids");
+    }
+}

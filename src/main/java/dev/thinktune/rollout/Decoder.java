@@ -1,0 +1,329 @@
+package dev.thinktune.rollout;
+
+import dev.thinktune.model.LlamaConfig;
+
+import java.util.Arrays;
+
+/**
+ * The Llama forward pass in plain Java over {@link DecoderWeights}, for any set of tokens that each sit at a known
+ * position of a known cache slot: a prefill is all the tokens of some prompts, a decode step one token per live
+ * sequence. Same math as {@code LlamaGraph}, top to bottom:
+ *
+ * <pre>
+ * x = embed[id]                                                  [rows, D]
+ * per layer:  q,k,v = rms(x)·Wqkvᵀ;  q,k = rope(q,k, pos);  cache[slot, pos] = k, v
+ *             x += Woᵀ · softmax(q·Kᵀ/√hd over positions 0..pos of the slot) · V     (query head h reads kv head h/G)
+ *             x += Wdown · (silu(rms(x)·Wgateᵀ) * rms(x)·Wupᵀ)
+ * h = rms(x) for the rows whose logits are wanted;  logits = h · Wheadᵀ
+ * </pre>
+ *
+ * One forward is one parallel region of the {@link Team}: the projections are split by column panels, attention
+ * by (row, kv head); RMSNorm is cheap enough that each thread normalises all rows into its own buffer rather
+ * than wait at another barrier. Buffers are allocated once for {@code maxRows} tokens.
+ */
+final class Decoder {
+    private static final int NR = PackedMatrix.NR;
+
+    final LlamaConfig cfg;
+    final DecoderWeights w;
+    final Team team;
+    final int maxRows;
+    final int headChunk;
+    /** Independent rows from which a forward splits rows rather than columns over the team. */
+    int rowSplitMin = 32;
+    private final int d;
+    private final int hd;
+    private final int half;
+    private final int kvHeads;
+    private final int group;
+    private final int qDim;
+    private final int ldD;
+    private final int ldQkv;
+    private final int ldF;
+    final int ldV;
+    private final float eps;
+    private final float attnScale;
+    private final float[] invFreq;
+
+    private final float[] x;
+    private final float[][] h;
+    private final float[] qkv;
+    private final float[] att;
+    private final float[] act;
+    private final float[][] up;
+    private final float[] hSel;
+    private final float[][] scores;
+    final float[] logits;
+    private float[] ropeCos = new float[0];
+    private float[] ropeSin = new float[0];
+    private int ropePositions;
+    KvCache cache;
+    /** When set, member 0 adds the nanoseconds of each phase here (see {@link #PHASES}); for profiling. */
+    long[] profile;
+    static final String[] PHASES = {"embed", "norm+qkv", "rope+store", "attention", "o", "norm+gate/up", "down",
+            "final norm", "barrier wait"};
+
+    Decoder(DecoderWeights w, Team team, int maxRows) {
+        this.cfg = w.cfg;
+        this.w = w;
+        this.team = team;
+        this.maxRows = maxRows;
+        d = cfg.hiddenSize();
+        hd = cfg.headDim();
+        half = hd / 2;
+        kvHeads = cfg.numKvHeads();
+        group = cfg.groupSize();
+        qDim = cfg.numHeads() * hd;
+        ldD = PackedMatrix.padded(d);
+        ldQkv = w.qkv[0].paddedOut();
+        ldF = PackedMatrix.padded(cfg.intermediateSize());
+        ldV = w.head.paddedOut();
+        eps = (float) cfg.rmsNormEps();
+        attnScale = (float) (1.0 / Math.sqrt(hd));
+        double[] inv = cfg.inverseFrequencies();
+        invFreq = new float[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            invFreq[i] = (float) inv[i];
+        }
+        int threads = team.size();
+        x = new float[maxRows * ldD];
+        h = new float[threads][maxRows * d];
+        qkv = new float[maxRows * ldQkv];
+        att = new float[maxRows * qDim];
+        act = new float[maxRows * ldF];
+        up = new float[threads][maxRows * NR];
+        hSel = new float[maxRows * d];
+        scores = new float[threads][0];
+        headChunk = Math.max(1, Math.min(maxRows, (1 << 22) / ldV));
+        logits = new float[headChunk * ldV];
+    }
+
+    /** Makes room for {@code slots} sequences of up to {@code length} tokens (keeps the cache when it fits). */
+    void ensureCapacity(int slots, int length) {
+        if (cache == null || !cache.fits(slots, length)) {
+            int s = cache == null ? slots : Math.max(slots, cache.slots);
+            int c = cache == null ? length : Math.max(length, cache.capacity);
+            cache = null; // let the old one go before allocating the new one
+            cache = new KvCache(cfg.numLayers(), s, c, kvHeads, hd);
+        }
+        if (length > ropePositions) {
+            growRope(Math.max(length, Math.min(2 * ropePositions, cfg.maxPositions())));
+        }
+        int scoreLen = (length + PackedMatrix.L - 1) / PackedMatrix.L * PackedMatrix.L;
+        for (int t = 0; t < scores.length; t++) {
+            if (scores[t].length < scoreLen) {
+                scores[t] = new float[scoreLen];
+            }
+        }
+    }
+
+    /** Frees the key/value cache (it is rebuilt on the next call). */
+    void releaseCache() {
+        cache = null;
+    }
+
+    private void growRope(int positions) {
+        float[] cos = new float[positions * half];
+        float[] sin = new float[positions * half];
+        for (int p = 0; p < positions; p++) {
+            for (int j = 0; j < half; j++) {
+                // the angle rounded to float first, as transformers and the SameDiff graph compute it
+                float angle = (float) p * invFreq[j];
+                cos[p * half + j] = (float) Math.cos(angle);
+                sin[p * half + j] = (float) Math.sin(angle);
+            }
+        }
+        ropeCos = cos;
+        ropeSin = sin;
+        ropePositions = positions;
+    }
+
+    /**
+     * Runs {@code rows} tokens through every layer: row {@code r} is token {@code ids[r]} at position
+     * {@code pos[r]} of cache slot {@code slot[r]}; its key and value are stored there and it attends to positions
+     * {@code 0..pos[r]} of its slot (earlier positions must be in the cache or among the rows). Afterwards rows
+     * {@code sel[0..nSel)} are normalised for the head, ready for {@link #logits}.
+     *
+     * <p>The team splits the work of each operation by column panels and meets at a barrier between operations
+     * (one pass over the weights for all rows: what a small, memory-bound batch needs). When the rows are
+     * {@code independent} (each in its own slot, as in a decode step) and there are at least
+     * {@link #rowSplitMin} of them, each thread instead takes a contiguous share of the rows through all layers
+     * without barriers: at that size the products are compute-bound, and a thread that another process slows
+     * down no longer stalls the other at every operation. Either way every row gets the same arithmetic.
+     */
+    void forward(int rows, int[] ids, int[] pos, int[] slot, int[] sel, int nSel, boolean independent) {
+        if (rows > maxRows || nSel > maxRows) {
+            throw new IllegalArgumentException("at most " + maxRows + " rows per forward, got " + rows);
+        }
+        boolean split = independent && team.size() > 1 && rows >= rowSplitMin;
+        team.run(m -> {
+            long[] prof = m.index == 0 ? profile : null;
+            if (split) {
+                int share = (rows + m.teamSize() - 1) / m.teamSize();
+                int r0 = Math.min(rows, m.index * share);
+                int n = Math.min(rows, r0 + share) - r0;
+                m.solo(true);
+                if (n > 0) {
+                    layers(m, r0, n, ids, pos, slot, prof);
+                }
+                m.solo(false);
+                m.barrier();
+            } else {
+                layers(m, 0, rows, ids, pos, slot, prof);
+            }
+            long tick = prof == null ? 0 : System.nanoTime();
+            final int rowChunk = 4;
+            for (int j0 = m.claim(rowChunk); j0 < nSel; j0 = m.claim(rowChunk)) {
+                for (int j = j0; j < Math.min(nSel, j0 + rowChunk); j++) {
+                    VectorMath.rmsNorm(x, sel[j] * ldD, w.finalNorm, eps, hSel, j * d, d);
+                }
+            }
+            tick(prof, 7, tick);
+        });
+    }
+
+    /** Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). */
+    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot, long[] prof) {
+        long tick = prof == null ? 0 : System.nanoTime();
+        float[] hm = h[m.index];
+        float[] upm = up[m.index];
+        float[] sc = scores[m.index];
+        int end = r0 + rows;
+        final int rowChunk = 4;
+        for (int i = m.claim(rowChunk); i < rows; i = m.claim(rowChunk)) {
+            for (int r = r0 + i; r < Math.min(end, r0 + i + rowChunk); r++) {
+                w.embedding(ids[r], x, r * ldD);
+            }
+        }
+        tick = tick(prof, 0, tick);
+        m.barrier();
+        tick = tick(prof, 8, tick);
+        int items = rows * kvHeads;
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            // attention block: h = rms(x); qkv = h Wqkv^T; rope; cache; attention; x += att Wo^T
+            for (int r = r0; r < end; r++) {
+                VectorMath.rmsNorm(x, r * ldD, w.attnNorm[l], eps, hm, r * d, d);
+            }
+            PackedMatrix wqkv = w.qkv[l];
+            for (int p = m.claim(1); p < wqkv.panels; p = m.claim(1)) {
+                wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
+            }
+            tick = tick(prof, 1, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            for (int i = m.claim(2); i < items; i = m.claim(2)) {
+                for (int it = i; it < Math.min(items, i + 2); it++) {
+                    ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
+                }
+            }
+            tick = tick(prof, 2, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            for (int i = m.claim(1); i < items; i = m.claim(1)) {
+                attend(l, r0 + i / kvHeads, i % kvHeads, pos, slot, sc);
+            }
+            tick = tick(prof, 3, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            PackedMatrix wo = w.o[l];
+            for (int p = m.claim(1); p < wo.panels; p = m.claim(1)) {
+                wo.multiplyPanel(p, att, r0 * qDim, qDim, rows, x, r0 * ldD + p * NR, ldD, true);
+            }
+            tick = tick(prof, 4, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            // feed-forward block: h = rms(x); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
+            for (int r = r0; r < end; r++) {
+                VectorMath.rmsNorm(x, r * ldD, w.mlpNorm[l], eps, hm, r * d, d);
+            }
+            PackedMatrix gu = w.gateUp[l];
+            int pairs = gu.panels / 2;
+            for (int j = m.claim(1); j < pairs; j = m.claim(1)) {
+                gu.multiplyPanel(2 * j, hm, r0 * d, d, rows, act, r0 * ldF + j * NR, ldF, false);
+                gu.multiplyPanel(2 * j + 1, hm, r0 * d, d, rows, upm, 0, NR, false);
+                for (int r = 0; r < rows; r++) {
+                    VectorMath.swiglu(act, (r0 + r) * ldF + j * NR, upm, r * NR, NR);
+                }
+            }
+            tick = tick(prof, 5, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+            PackedMatrix wd = w.down[l];
+            for (int p = m.claim(1); p < wd.panels; p = m.claim(1)) {
+                wd.multiplyPanel(p, act, r0 * ldF, ldF, rows, x, r0 * ldD + p * NR, ldD, true);
+            }
+            tick = tick(prof, 6, tick);
+            m.barrier();
+            tick = tick(prof, 8, tick);
+        }
+    }
+
+    private static long tick(long[] prof, int phase, long since) {
+        if (prof == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        prof[phase] += now - since;
+        return now;
+    }
+
+    /** Rotary embedding of row r's query heads of group g and of its key head g; key and value into the cache. */
+    private void ropeAndStore(int l, int r, int g, int[] pos, int[] slot) {
+        int p = pos[r];
+        int tOff = p * half;
+        int row = r * ldQkv;
+        for (int q = g * group; q < (g + 1) * group; q++) {
+            VectorMath.rope(qkv, row + q * hd, half, ropeCos, ropeSin, tOff);
+        }
+        int kOff = row + qDim + g * hd;
+        VectorMath.rope(qkv, kOff, half, ropeCos, ropeSin, tOff);
+        cache.store(l, slot[r], g, p, qkv, kOff, kOff + kvHeads * hd);
+    }
+
+    /**
+     * Attention of row r's query heads of group g over positions 0..pos[r] of its slot: scores along the
+     * positions (keys are stored transposed), softmax, then the probability-weighted sum of the values.
+     */
+    private void attend(int l, int r, int g, int[] pos, int[] slot, float[] sc) {
+        int len = pos[r] + 1;
+        int lenP = (len + PackedMatrix.L - 1) / PackedMatrix.L * PackedMatrix.L;
+        int base = cache.base(slot[r], g);
+        for (int q = g * group; q < (g + 1) * group; q++) {
+            VectorMath.scores(qkv, r * ldQkv + q * hd, hd, cache.k[l], base, cache.stride, lenP, sc);
+            Arrays.fill(sc, len, lenP, Float.NEGATIVE_INFINITY);
+            // softmax(scale * s) = exp(scale * (s - max s)) / sum
+            float mx = VectorMath.max(sc, 0, lenP);
+            double sum = VectorMath.expShifted(sc, 0, lenP, mx, attnScale, sc, 0);
+            VectorMath.weightedRows(sc, len, cache.v[l], base, hd, att, r * qDim + q * hd, (float) (1.0 / sum));
+        }
+    }
+
+    /**
+     * Logits of the normalised rows {@code [from, from+count)} (at most {@link #headChunk}) into {@link #logits}
+     * ({@code [count, ldV]}, the columns past the vocabulary set to -inf), then {@code consumer} on each row,
+     * rows spread over the team.
+     */
+    void logits(int from, int count, RowConsumer consumer) {
+        if (count > headChunk) {
+            throw new IllegalArgumentException("at most " + headChunk + " head rows at once, got " + count);
+        }
+        PackedMatrix head = w.head;
+        int vocab = cfg.vocabSize();
+        team.run(m -> {
+            for (int p = m.claim(1); p < head.panels; p = m.claim(1)) {
+                head.multiplyPanel(p, hSel, from * d, d, count, logits, p * NR, ldV, false);
+            }
+            m.barrier();
+            for (int r = m.claim(1); r < count; r = m.claim(1)) {
+                Arrays.fill(logits, r * ldV + vocab, (r + 1) * ldV, Float.NEGATIVE_INFINITY);
+                consumer.accept(m.index, from + r, logits, r * ldV);
+            }
+        });
+    }
+
+    /** Receives one row of logits ({@code vocab} values from {@code off}) on a team thread. */
+    @FunctionalInterface
+    interface RowConsumer {
+        void accept(int thread, int row, float[] logits, int off);
+    }
+}

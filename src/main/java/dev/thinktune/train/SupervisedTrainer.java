@@ -1,0 +1,108 @@
+package dev.thinktune.train;
+
+import dev.thinktune.model.GradientRunner;
+import dev.thinktune.model.StudentModel;
+import dev.thinktune.model.TokenBatch;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Supervised next-token training of the student graph on response tokens (pretraining, SFT, STaR's
+ * fine-tuning): gradient accumulation over micro-batches, global-norm clipping, AdamW, non-finite updates
+ * skipped.
+ */
+public final class SupervisedTrainer {
+    private final StudentModel model;
+    private final AdamW adam;
+    private final LrSchedule schedule;
+    private final double maxGradNorm;
+    private final GradientRunner runner;
+    private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
+    private long updates;
+
+    public SupervisedTrainer(StudentModel model, TrainConfig.OptimizerSection opt, int totalUpdates) {
+        this.model = model;
+        this.adam = new AdamW(opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay());
+        this.schedule = new LrSchedule(opt.schedule(), opt.lr(), opt.warmupSteps(), totalUpdates, opt.minLrRatio());
+        this.maxGradNorm = opt.maxGradNorm();
+        NextTokenLoss.attach(model);
+        this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.weights().tensors().keySet()),
+                List.of(NextTokenLoss.LOSS));
+        model.weights().tensors().forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
+    }
+
+    public AdamW optimizer() {
+        return adam;
+    }
+
+    public long updates() {
+        return updates;
+    }
+
+    /** Loss (mean negative log-likelihood per response token), gradient norm, lr and whether it was skipped. */
+    public record Stats(double loss, double gradNorm, double lr, boolean skipped, int tokens) {
+    }
+
+    public Stats update(List<SupervisedSample> batch, int microBatchSize) {
+        int tokens = batch.stream().mapToInt(SupervisedSample::responseLength).sum();
+        accumulated.values().forEach(a -> a.assign(0));
+        double loss = 0;
+        for (int s = 0; s < batch.size(); s += microBatchSize) {
+            List<SupervisedSample> micro = batch.subList(s, Math.min(batch.size(), s + microBatchSize));
+            GradientRunner.Result r = runner.run(placeholders(micro, tokens));
+            loss += r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
+            r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
+        }
+        double lr = schedule.at(updates + 1);
+        double norm = GradientClipping.globalNorm(accumulated);
+        boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
+        if (finite) {
+            GradientClipping.clip(accumulated, maxGradNorm);
+            adam.apply(model.weights().tensors(), accumulated, lr);
+            updates++;
+        }
+        return new Stats(loss, norm, lr, !finite, tokens);
+    }
+
+    /** Mean negative log-likelihood of the response tokens, without updating. */
+    public double loss(List<SupervisedSample> batch, int microBatchSize) {
+        int tokens = batch.stream().mapToInt(SupervisedSample::responseLength).sum();
+        double loss = 0;
+        for (int s = 0; s < batch.size(); s += microBatchSize) {
+            List<SupervisedSample> micro = batch.subList(s, Math.min(batch.size(), s + microBatchSize));
+            loss += model.graph().output(placeholders(micro, tokens), NextTokenLoss.LOSS)
+                    .get(NextTokenLoss.LOSS).getDouble(0);
+        }
+        return loss;
+    }
+
+    static Map<String, INDArray> placeholders(List<SupervisedSample> batch, int totalTokens) {
+        int b = batch.size();
+        int longest = batch.stream().mapToInt(x -> x.ids().length).max().orElse(2);
+        int t = (longest + LossBatch.BUCKET - 1) / LossBatch.BUCKET * LossBatch.BUCKET;
+        int[] ids = new int[b * t];
+        float[] attn = new float[b * t];
+        float[] mask = new float[b * (t - 1)];
+        for (int i = 0; i < b; i++) {
+            SupervisedSample s = batch.get(i);
+            for (int j = 0; j < s.ids().length; j++) {
+                ids[i * t + j] = s.ids()[j];
+                attn[i * t + j] = 1f;
+            }
+            for (int j = s.promptLength() - 1; j < s.ids().length - 1; j++) {
+                mask[i * (t - 1) + j] = 1f;
+            }
+        }
+        Map<String, INDArray> ph = new HashMap<>(TokenBatch.of(b, t, ids, attn).placeholders());
+        ph.put(NextTokenLoss.LOSS_MASK, Nd4j.createFromArray(mask).reshape(b, t - 1));
+        ph.put(NextTokenLoss.NUM_TOKENS, Nd4j.scalar((float) Math.max(1, totalTokens)));
+        return ph;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.thinktune.train;
+
+import dev.thinktune.model.AtomicFiles;
+import dev.thinktune.model.DType;
+import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.ModelWeights;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints of a run under {@code <output>/checkpoints/step-NNNNNN}: a Hugging Face model directory (with the
+ * tokenizer files, so it loads anywhere) plus {@code optimizer.safetensors}, {@code trainer_state.json} and
+ * {@code train_config.yaml}. Each is written in a staging directory and renamed into place; a {@code latest}
+ * file, also replaced atomically, names the newest complete one.
+ */
+public final class TrainerCheckpoints {
+    public static final String STATE = "trainer_state.json";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String CONFIG = "train_config.yaml";
+    private static final String LATEST = "latest";
+
+    private final Path root;
+    private final List<Path> tokenizerFiles;
+    private final int keep;
+
+    public TrainerCheckpoints(Path outputDir, List<Path> tokenizerFiles, int keep) {
+        this.root = outputDir.resolve("checkpoints");
+        this.tokenizerFiles = List.copyOf(tokenizerFiles);
+        this.keep = keep;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path save(ModelWeights weights, AdamW optimizer, TrainerState state, TrainConfig config) {
+        String name = String.format(Locale.ROOT, "step-%06d", state.step());
+        Path target = root.resolve(name);
+        try {
+            Files.createDirectories(root);
+            Path staged = Files.createTempDirectory(root, name + ".staging-");
+            writeModel(staged, weights);
+            optimizer.save(staged.resolve(OPTIMIZER), Map.of("updates", Long.toString(state.updates())));
+            AtomicFiles.writeString(staged.resolve(STATE), state.toJson());
+            ConfigLoader.write(config, staged.resolve(CONFIG));
+            AtomicFiles.replaceDirectory(staged, target);
+            AtomicFiles.writeString(root.resolve(LATEST), name + "\n");
+            prune(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+        }
+        return target;
+    }
+
+    /** Writes a plain model directory (weights, config, tokenizer files), atomically. */
+    public void saveModel(Path dir, ModelWeights weights) {
+        try {
+            Path abs = dir.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            Path staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
+            writeModel(staged, weights);
+            AtomicFiles.replaceDirectory(staged, abs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model " + dir, e);
+        }
+    }
+
+    private void writeModel(Path dir, ModelWeights weights) throws IOException {
+        HfCheckpoint.writeInto(dir, weights, DType.F32, Map.of());
+        for (Path f : tokenizerFiles) {
+            Files.copy(f, dir.resolve(f.getFileName()));
+        }
+    }
+
+    /** The newest complete checkpoint of the run, if any. */
+    public Optional<Path> latest() {
+        Path pointer = root.resolve(LATEST);
+        if (!Files.isRegularFile(pointer)) {
+            return Optional.empty();
+        }
+        try {
+            Path p = root.resolve(Files.readString(pointer).trim());
+            return Files.isRegularFile(p.resolve(STATE)) ? Optional.of(p) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void prune(String newest) throws IOException {
+        List<Path> steps;
+        try (Stream<Path> s = Files.list(root)) {
+            steps = s.filter(p -> p.getFileName().toString().matches("step-\\d{6}"))
+                    .sorted().toList();
+        }
+        for (int i = 0; i < steps.size() - keep; i++) {
+            if (!steps.get(i).getFileName().toString().equals(newest)) {
+                AtomicFiles.deleteRecursively(steps.get(i));
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.thinktune.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** AdamW, clipping and schedules against formulas written out by hand in double precision. */
+class OptimizerTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void adamWMatchesTheTorchFormulaOverThreeSteps() {
+        double lr = 0.01, b1 = 0.9, b2 = 0.99, eps = 1e-8, wd = 0.1;
+        double[] p = {0.5, -1.0, 2.0, 0.0};
+        double[][] grads = {{0.1, -0.2, 0.3, 0.0}, {0.05, 0.1, -0.4, 1.0}, {-0.3, 0.2, 0.1, -1.0}};
+        double[] m = new double[4], v = new double[4];
+        INDArray param = Nd4j.createFromArray(new float[]{0.5f, -1f, 2f, 0f}).reshape(2, 2);
+        Map<String, INDArray> params = new LinkedHashMap<>(Map.of("w", param));
+        AdamW adam = new AdamW(b1, b2, eps, wd);
+        for (int t = 1; t <= 3; t++) {
+            for (int i = 0; i < 4; i++) {
+                double g = grads[t - 1][i];
+                p[i] *= 1 - lr * wd;
+                m[i] = b1 * m[i] + (1 - b1) * g;
+                v[i] = b2 * v[i] + (1 - b2) * g * g;
+                double mh = m[i] / (1 - Math.pow(b1, t)), vh = v[i] / (1 - Math.pow(b2, t));
+                p[i] -= lr * mh / (Math.sqrt(vh) + eps);
+            }
+            float[] g = new float[4];
+            for (int i = 0; i < 4; i++) {
+                g[i] = (float) grads[t - 1][i];
+            }
+            adam.apply(params, new LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(g).reshape(2, 2))), lr);
+        }
+        float[] got = param.data().asFloat();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(p[i], got[i], 1e-6, "parameter " + i);
+        }
+    }
+
+    @Test
+    void optimizerStateRoundTripsThroughItsFile() {
+        INDArray w = Nd4j.createFromArray(new float[]{1f, 2f, 3f});
+        Map<String, INDArray> params = Map.of("w", w);
+        AdamW a = new AdamW(0.9, 0.999, 1e-8, 0);
+        a.apply(params, new LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(new float[]{0.1f, 0.2f, 0.3f}))), 0.1);
+        a.save(tmp.resolve("opt.safetensors"), Map.of());
+        AdamW b = new AdamW(0.9, 0.999, 1e-8, 0);
+        b.load(tmp.resolve("opt.safetensors"));
+        INDArray w1 = w.dup(), w2 = w.dup();
+        a.apply(Map.of("w", w1), new LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(new float[]{-0.1f, 0.5f, 0f}))), 0.1);
+        b.apply(Map.of("w", w2), new LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(new float[]{-0.1f, 0.5f, 0f}))), 0.1);
+        assertEquals(a.step(), b.step());
+        assertArrayEquals(w1.data().asFloat(), w2.data().asFloat(), 0f);
+    }
+
+    @Test
+    void globalNormClippingScalesEveryGradientTogether() {
+        Map<String, INDArray> g = new LinkedHashMap<>();
+        g.put("a", Nd4j.createFromArray(new float[]{3f, 0f}));
+        g.put("b", Nd4j.createFromArray(new float[]{0f, 4f}));
+        assertEquals(5.0, GradientClipping.clip(g, 1.0), 1e-6);
+        assertEquals(1.0, GradientClipping.globalNorm(g), 1e-5);
+        assertEquals(0.6, g.get("a").getDouble(0), 1e-5);
+    }
+
+    @Test
+    void warmupCosineSchedule() {
+        LrSchedule s = new LrSchedule(LrSchedule.Kind.WARMUP_COSINE, 1.0, 10, 110, 0.1);
+        assertEquals(0.1, s.at(1), 1e-12);
+        assertEquals(1.0, s.at(10), 1e-12);
+        assertEquals(0.1 + 0.9 * 0.5, s.at(60), 1e-12);
+        assertEquals(0.1, s.at(110), 1e-12);
+        assertEquals(0.3, new LrSchedule(LrSchedule.Kind.CONSTANT, 0.3, 0, 5, 0).at(4), 0);
+    }
+
+    @Test
+    void questionOrderVisitsEveryQuestionOncePerEpochAndDependsOnlyOnTheStep() {
+        QuestionOrder a = new QuestionOrder(10, 3);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int step = 1; step <= 5; step++) {
+            for (int i : a.forStep(step, 2)) {
+                seen.add(i);
+            }
+        }
+        assertEquals(10, seen.size());
+        assertArrayEquals(a.forStep(7, 2), new QuestionOrder(10, 3).forStep(7, 2));
+    }
+}
