@@ -118,7 +118,7 @@ public final class ReferenceTeacher implements Teacher {
 
     private static long hash(String id, Behavior behavior, String answer) {
         long z = (31L * id.hashCode() + answer.hashCode()) * 31L + behavior.ordinal();
-        return TeacherGuide.groupSeed(z, behavior.ordinal());
+        return Mixing.mix(z, behavior.ordinal());
     }
 
     private record Phrasings(List<String> correctReasons, List<String> incorrectReasons,

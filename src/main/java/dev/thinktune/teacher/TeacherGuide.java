@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
  *   <li>Each group is guided with probability {@code fraction} (a fraction of 1 guides every group, 0 none),
  *       decided by a generator seeded from {@code seed} and the group's index.</li>
  *   <li>In a guided group, {@code gamma} responses (fewer if fewer qualify) are picked at random among those
- *       that ended with a stop id (finish reason EOS: not truncated, not cut at a stop string), and each gets a
- *       behaviour drawn uniformly from the configured list, with the same generator.</li>
+ *       that ended with a stop id (finish reason EOS: not truncated, not cut at a stop string; not already
+ *       guided), and each gets a behaviour drawn uniformly from the configured list, with the same
+ *       generator.</li>
  *   <li>The teacher is asked once for the whole step ({@link Teacher#reply} with every query), so a teacher can
  *       answer them concurrently. It sees the question and the student's answer, decoded from the response ids
  *       without their final stop id, special tokens skipped.</li>
@@ -75,7 +76,7 @@ public final class TeacherGuide implements Guide {
         }
         List<Pick> picks = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
-            SplittableRandom rng = new SplittableRandom(groupSeed(seed, g));
+            SplittableRandom rng = new SplittableRandom(Mixing.mix(seed, g));
             double coin = rng.nextDouble();
             if (fraction == 0 || (fraction < 1 && coin >= fraction)) {
                 continue;
@@ -185,14 +186,6 @@ public final class TeacherGuide implements Guide {
     static String questionText(Example example) {
         String q = example.question().strip();
         return example.choices().isEmpty() ? q : q + "\n\n" + PromptFormatter.renderChoices(example.choices());
-    }
-
-    /** The seed of group {@code index}'s generator: SplitMix64's finaliser over the step seed and the index. */
-    static long groupSeed(long seed, int index) {
-        long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     private record Pick(int group, int response, Behavior behavior) {
