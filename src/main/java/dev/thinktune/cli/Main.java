@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 TokenizerCommand.class,
                 GenerateCommand.class,
+                PretrainCommand.class,
+                UiCommand.class,
                 ServeCommand.class,
         })
 public final class Main implements Runnable {

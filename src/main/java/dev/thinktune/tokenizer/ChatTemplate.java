@@ -19,6 +19,25 @@ public sealed interface ChatTemplate permits Llama3ChatTemplate, PlainChatTempla
     /** The ids that end the assistant's reply. */
     Set<Integer> stopIds();
 
+    /**
+     * The template by name: {@code auto} (as {@link #forTokenizer}), {@code llama3} (needs the header tokens),
+     * or {@code plain}.
+     */
+    static ChatTemplate named(String name, Tokenizer tokenizer) {
+        return switch (name) {
+            case "auto" -> forTokenizer(tokenizer);
+            case "llama3" -> {
+                if (tokenizer.tokenId(Llama3SpecialTokens.START_HEADER).isEmpty()) {
+                    throw new IllegalArgumentException("chat template llama3 needs " + Llama3SpecialTokens.START_HEADER
+                            + " in the tokenizer");
+                }
+                yield new Llama3ChatTemplate(tokenizer);
+            }
+            case "plain" -> new PlainChatTemplate(tokenizer);
+            default -> throw new IllegalArgumentException("unknown chat template '" + name + "': auto, llama3 or plain");
+        };
+    }
+
     /** The template that fits the tokenizer. */
     static ChatTemplate forTokenizer(Tokenizer tokenizer) {
         if (tokenizer.tokenId(Llama3SpecialTokens.START_HEADER).isPresent()

@@ -1,0 +1,203 @@
+package dev.thinktune.train;
+
+import dev.thinktune.data.Example;
+import dev.thinktune.eval.AccuracyEvaluator;
+import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.StudentModel;
+import dev.thinktune.reward.RewardFunction;
+import dev.thinktune.reward.Verifier;
+import dev.thinktune.rollout.RolloutEngine;
+import dev.thinktune.rollout.SamplingParams;
+import dev.thinktune.teacher.Guide;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A whole training run from its config: loads the student, tokenizer, data, reference model and teacher; runs
+ * the steps with progress, metrics, checkpoints and exact resume; evaluates on the held-out split before and
+ * after; writes the final model and a report.
+ */
+public final class TrainingRun {
+
+    /** What the run needs to build a guide for its policy (the teacher may use the initial student). */
+    public record GuideContext(TrainConfig config, ModelAssets assets, ModelWeights initialWeights,
+                               Set<Integer> stopIds) {
+    }
+
+    /** How the run ended. */
+    public record Outcome(Path outputDir, TrainerState state, Map<String, Double> before, Map<String, Double> after,
+                          Path metricsFile, Path finalModel) {
+    }
+
+    private final TrainConfig cfg;
+    private final PrintStream log;
+    private final Function<GuideContext, Guide> guideFactory;
+    private final List<StepListener> extraListeners = new ArrayList<>();
+
+    public TrainingRun(TrainConfig cfg, PrintStream log, Function<GuideContext, Guide> guideFactory) {
+        this.cfg = cfg;
+        this.log = log;
+        this.guideFactory = guideFactory;
+    }
+
+    public void addListener(StepListener l) {
+        extraListeners.add(l);
+    }
+
+    public Outcome run(boolean resume) {
+        Path out = Path.of(cfg.outputDir());
+        Path modelDir = Path.of(cfg.model().path());
+        if (!HfCheckpoint.isCheckpoint(modelDir)) {
+            throw new IllegalArgumentException("model.path " + modelDir + " is not a Hugging Face model directory "
+                    + "(config.json + model.safetensors)");
+        }
+        ModelAssets assets = ModelAssets.load(cfg.model().tokenizer().isEmpty() ? modelDir : Path.of(cfg.model().tokenizer()),
+                cfg.model().chatTemplate(), cfg.data().instruction(), cfg.model().systemPrompt());
+        StudentModel policy = StudentModel.load(modelDir);
+        ModelWeights initial = policy.weights().copy();
+        Set<Integer> stopIds = assets.prompts().stopIds(policy.config().eosTokenIds());
+        List<Example> train = promptable(PretrainRun.read(cfg.data().format(), Path.of(cfg.data().train()), log), assets);
+        List<Example> test = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
+                : PretrainRun.read(cfg.data().format(), Path.of(cfg.data().test()), log);
+        test = test.subList(0, Math.min(test.size(), cfg.eval().questions()));
+
+        TrainerCheckpoints checkpoints = new TrainerCheckpoints(out, assets.tokenizerFiles(), cfg.training().keepCheckpoints());
+        TrainerState state = TrainerState.start(cfg.seed());
+        Optional<Path> latest = resume ? checkpoints.latest() : Optional.empty();
+        if (resume && latest.isEmpty()) {
+            log.println("no checkpoint under " + checkpoints.root() + "; starting from step 0");
+        }
+        int maxSeq = Math.min(policy.config().maxPositions(), cfg.data().maxPromptTokens() + Math.max(
+                cfg.rollout().maxNewTokens() + cfg.guidance().teacher().maxNewTokens(), cfg.eval().maxNewTokens()) + 8);
+        RolloutEngine.Options opts = RolloutEngine.Options.defaults().withMaxSequenceLength(maxSeq);
+        try (RolloutEngine engine = RolloutEngine.create(policy.weights(), opts);
+             RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(initial, opts) : null) {
+            Guide guide = cfg.usesGuidance() ? guideFactory.apply(new GuideContext(cfg, assets, initial, stopIds)) : Guide.NONE;
+            ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy,
+                    new EngineSampler(engine), reference, guide, RewardFunction.from(cfg.reward()), assets.prompts(),
+                    stopIds, train));
+            if (latest.isPresent()) {
+                state = restore(latest.get(), policy, trainer);
+                engine.refreshWeights();
+                log.printf("resumed from %s (step %d)%n", latest.get(), state.step());
+            }
+            Files.createDirectories(out);
+            ConfigLoader.write(cfg, out.resolve("train_config.yaml"));
+            Path metricsFile = out.resolve("metrics.csv");
+            AccuracyEvaluator evaluator = new AccuracyEvaluator(engine, assets.prompts(), Verifier.lenient(), 64);
+            Map<String, Double> before = Map.of();
+            if (!test.isEmpty() && state.step() == 0) {
+                before = evaluate(evaluator, test, stopIds, "before");
+                dev.thinktune.model.AtomicFiles.writeString(out.resolve("eval_before.json"), json(before));
+            }
+            try (MetricsLog metrics = new MetricsLog(metricsFile)) {
+                if (state.step() > 0) {
+                    metrics.truncateAfter(state.step());
+                } else {
+                    Files.deleteIfExists(metricsFile);
+                }
+                extraListeners.forEach(trainer::addListener);
+                ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps());
+                for (int step = state.step() + 1; step <= cfg.training().steps(); step++) {
+                    ThinkTuningTrainer.StepResult r = trainer.step(step, state);
+                    state = r.state();
+                    if (cfg.training().evalEvery() > 0 && step % cfg.training().evalEvery() == 0 && !test.isEmpty()
+                            && step < cfg.training().steps()) {
+                        r.metrics().putAll(prefixed(evaluate(evaluator, test, stopIds, "step " + step), "eval/"));
+                    }
+                    metrics.append(r.metrics());
+                    bar.update(step, status(r.metrics()));
+                    boolean last = step == cfg.training().steps();
+                    if (last || (cfg.training().checkpointEvery() > 0 && step % cfg.training().checkpointEvery() == 0)) {
+                        checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                    }
+                }
+            }
+            Map<String, Double> after = Map.of();
+            if (!test.isEmpty()) {
+                after = evaluate(evaluator, test, stopIds, "after");
+                dev.thinktune.model.AtomicFiles.writeString(out.resolve("eval_after.json"), json(after));
+            }
+            Path finalModel = out.resolve("final");
+            checkpoints.saveModel(finalModel, policy.weights());
+            log.println("final model: " + finalModel);
+            return new Outcome(out, state, before, after, metricsFile, finalModel);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private TrainerState restore(Path checkpoint, StudentModel policy, ThinkTuningTrainer trainer) {
+        ModelWeights saved = HfCheckpoint.load(checkpoint);
+        policy.weights().assign(saved);
+        trainer.updater().optimizer().load(checkpoint.resolve(TrainerCheckpoints.OPTIMIZER));
+        TrainerState s = TrainerState.read(checkpoint.resolve(TrainerCheckpoints.STATE));
+        if (s.seed() != cfg.seed()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " was made with seed " + s.seed()
+                    + ", this run's seed is " + cfg.seed());
+        }
+        trainer.restore(s);
+        return s;
+    }
+
+    private List<Example> promptable(List<Example> examples, ModelAssets assets) {
+        List<Example> ok = new ArrayList<>();
+        for (Example e : examples) {
+            if (assets.prompts().encode(e).ids().length <= cfg.data().maxPromptTokens()) {
+                ok.add(e);
+            }
+        }
+        if (ok.size() < examples.size()) {
+            log.printf("skipped %d questions whose prompt is longer than data.max_prompt_tokens = %d%n",
+                    examples.size() - ok.size(), cfg.data().maxPromptTokens());
+        }
+        if (ok.isEmpty()) {
+            throw new IllegalArgumentException("no training question fits data.max_prompt_tokens = "
+                    + cfg.data().maxPromptTokens());
+        }
+        return ok;
+    }
+
+    private Map<String, Double> evaluate(AccuracyEvaluator ev, List<Example> test, Set<Integer> stopIds, String when) {
+        SamplingParams p = cfg.eval().temperature() == 0
+                ? SamplingParams.greedy(cfg.eval().maxNewTokens(), stopIds)
+                : new SamplingParams(cfg.eval().temperature(), 1.0, 0, 0.0, cfg.eval().maxNewTokens(), stopIds,
+                List.of(), Seeds.of(cfg.seed(), 0, Seeds.EVAL));
+        AccuracyEvaluator.Result r = ev.evaluate(test, p, cfg.eval().samples());
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("accuracy", r.accuracy());
+        m.put("length_mean", r.meanTokens());
+        m.put("questions", (double) test.size());
+        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens)%n", when, r.accuracy(),
+                test.size(), r.meanTokens());
+        return m;
+    }
+
+    private static Map<String, Double> prefixed(Map<String, Double> m, String prefix) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(prefix + k, v));
+        return out;
+    }
+
+    private static String status(Map<String, Double> m) {
+        return String.format(Locale.ROOT, "reward %.3f acc %.3f kl %.4f guided %.2f", m.getOrDefault("reward/mean", 0.0),
+                m.getOrDefault("accuracy", 0.0), m.getOrDefault("kl", 0.0), m.getOrDefault("guided_fraction", 0.0));
+    }
+
+    static String json(Map<String, Double> m) {
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+        return sb.append("}\n").toString();
+    }
+}

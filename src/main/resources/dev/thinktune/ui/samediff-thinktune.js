@@ -1,0 +1,186 @@
+/*
+ * thinktune: opens a log served by the UI server in Deeplearning4j's SameDiff page, in place of its
+ * "Select File" picker, and keeps the Plots tab current while a training run appends to the log.
+ *
+ * The page (templates/SameDiffUI.html, samediff-ui.js, samediff-plots.js) keeps the chosen file in the global
+ * `file` and reads it with a FileReader; this script fetches /thinktune/logs/NAME, wraps the bytes in a File,
+ * sets `file` and calls the page's own readGraphStructure(), which draws the graph exactly as after a pick.
+ *
+ * Query parameters: page=plots opens the Plots tab; refresh=S re-fetches the log every S seconds when it has
+ * grown and redraws the charts (the graph is left as laid out); focus=NAME zooms the graph to the node of a
+ * variable or op (an op's output variable names its op) and shows it in the sidebar.
+ */
+(function () {
+    var name = window.thinktuneLog;
+    var params = new URLSearchParams(window.location.search);
+    var refreshSeconds = Number(params.get("refresh") || 0);
+    var lastSize = -1;
+
+    function logUrl() {
+        return "/thinktune/logs/" + encodeURIComponent(name);
+    }
+
+    function fetchLog() {
+        return fetch(logUrl(), {cache: "no-store"}).then(function (r) {
+            if (!r.ok) {
+                throw new Error("HTTP " + r.status + " for " + logUrl());
+            }
+            return r.arrayBuffer();
+        });
+    }
+
+    function install(buffer) {
+        file = new File([buffer], name + ".sdlog", {type: "application/octet-stream", lastModified: Date.now()});
+    }
+
+    // The page's version starts its FileReader and draws the charts before the read has finished (so the first
+    // visit to Plots shows nothing), and never clears earlier series. This one reads, then draws; each read
+    // replaces the series.
+    window.readAndRenderPlotsData = function () {
+        if (!file) {
+            return;
+        }
+        var fr = new FileReader();
+        fr.onload = function () {
+            readEvents(new Uint8Array(fr.result));
+            if (selectedPage === "plots") {
+                var y = window.scrollY;
+                renderLineCharts();
+                renderHistograms();
+                // the page titles this section "Histograms: TODO"; it draws the latest histogram of each name
+                $("#samediffcontent > div > b").filter(function () {
+                    return $(this).text() === "Histograms";
+                }).parent().html("<b>Histograms</b>: " + (sdPlotsHistogramX.size > 0
+                    ? "the latest of each, as written at step " + latestHistogramStep() : "none in this log")
+                    + "<br><br>");
+                window.scrollTo(0, y);
+            }
+        };
+        fr.readAsArrayBuffer(new Blob([file]));
+    };
+
+    function latestHistogramStep() {
+        var last = 0;
+        sdPlotsHistogramX.forEach(function (events) {
+            last = Math.max(last, events[events.length - 1].iteration());
+        });
+        return last;
+    }
+
+    function readEvents(bytes) {
+        sdEventNamesMap = new Map();
+        sdPlotsLineChartX = new Map();
+        sdPlotsLineChartY = new Map();
+        sdPlotsHistogramX = new Map();
+        sdPlotsHistogramY = new Map();
+        var offset = 0;
+        var inEvents = false;
+        while (offset + 8 <= bytes.length) {
+            var lengths = extractHeaders(bytes, offset);
+            var end = offset + 8 + lengths[0] + lengths[1];
+            if (end > bytes.length) {
+                break;
+            }
+            var header = new flatbuffers.ByteBuffer(bytes.slice(offset + 8, offset + 8 + lengths[0]));
+            var content = new flatbuffers.ByteBuffer(bytes.slice(offset + 8 + lengths[0], end));
+            offset = end;
+            if (!inEvents) {
+                var record = nd4j.graph.UIStaticInfoRecord.getRootAsUIStaticInfoRecord(header);
+                inEvents = record.infoType() === nd4j.graph.UIInfoType.START_EVENTS;
+                continue;
+            }
+            var evt = nd4j.graph.UIEvent.getRootAsUIEvent(header);
+            var type = evt.eventType();
+            if (type === nd4j.graph.UIEventType.ADD_NAME) {
+                var added = nd4j.graph.UIAddName.getRootAsUIAddName(content);
+                sdEventNamesMap.set(added.nameIdx(), added.name());
+            } else if (type === nd4j.graph.UIEventType.SCALAR) {
+                var scalarName = sdEventNamesMap.get(evt.nameIdx());
+                if (!sdPlotsLineChartX.has(scalarName)) {
+                    sdPlotsLineChartX.set(scalarName, []);
+                    sdPlotsLineChartY.set(scalarName, []);
+                }
+                sdPlotsLineChartX.get(scalarName).push(evt);
+                sdPlotsLineChartY.get(scalarName).push(scalarFromFlatArray(nd4j.graph.FlatArray.getRootAsFlatArray(content)));
+            } else if (type === nd4j.graph.UIEventType.HISTOGRAM) {
+                var histName = sdEventNamesMap.get(evt.nameIdx());
+                if (!sdPlotsHistogramX.has(histName)) {
+                    sdPlotsHistogramX.set(histName, []);
+                    sdPlotsHistogramY.set(histName, []);
+                }
+                sdPlotsHistogramX.get(histName).push(evt);
+                sdPlotsHistogramY.get(histName).push(nd4j.graph.UIHistogram.getRootAsUIHistogram(content));
+            }
+        }
+    }
+
+    // The page's centerViewOnNode builds a CSS selector from the id, which fails on Hugging Face names (dots).
+    function focusNode(target, triesLeft) {
+        if (typeof cy === "undefined" || !cy || sdGraphVariableMap.size === 0) {
+            if (triesLeft > 0) {
+                setTimeout(function () { focusNode(target, triesLeft - 1); }, 200);
+            }
+            return;
+        }
+        var id = idEscapeSlashes(target);
+        var v = sdGraphVariableMap.get(target);
+        if (v && cy.getElementById("var-" + id).nonempty()) {
+            id = "var-" + id;
+        } else if (v && v.outputOfOp()) {
+            id = idEscapeSlashes(v.outputOfOp());
+        }
+        var node = cy.getElementById(id);
+        if (node.empty()) {
+            console.log("thinktune: no graph node for " + target);
+            return;
+        }
+        cy.zoom(2.0);
+        cy.center(node);
+        node.select();
+        onGraphNodeClick(id);
+        // labels keep the textures cached at the first, whole-graph zoom until the style is re-applied
+        cy.style().update();
+        setTimeout(function () { cy.style().update(); }, 500);
+    }
+
+    function poll() {
+        fetch("/thinktune/logs", {cache: "no-store"}).then(function (r) {
+            return r.json();
+        }).then(function (list) {
+            var entry = list.find(function (e) {
+                return e.name === name;
+            });
+            if (entry && entry.bytes !== lastSize) {
+                lastSize = entry.bytes;
+                return fetchLog().then(function (buffer) {
+                    install(buffer);
+                    if (selectedPage === "plots") {
+                        readAndRenderPlotsData();
+                    }
+                });
+            }
+        }).catch(function (e) {
+            console.log("thinktune: refresh failed: " + e);
+        }).then(function () {
+            setTimeout(poll, refreshSeconds * 1000);
+        });
+    }
+
+    $(document).ready(function () {
+        fetchLog().then(function (buffer) {
+            install(buffer);
+            if (params.get("page") === "plots") {
+                samediffSetPage("plots");
+            }
+            readGraphStructure();   // the page's own: graph, sidebar summary, then the current tab
+            if (params.get("focus") && params.get("page") !== "plots") {
+                focusNode(params.get("focus"), 100);
+            }
+            if (refreshSeconds > 0) {
+                setTimeout(poll, refreshSeconds * 1000);
+            }
+        }).catch(function (e) {
+            document.getElementById("selectedfile").innerHTML = "Could not load log " + name + ": " + e.message;
+        });
+    });
+})();
