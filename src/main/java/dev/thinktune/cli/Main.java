@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PretrainCommand.class,
                 UiCommand.class,
+                ServeCommand.class,
         })
 public final class Main implements Runnable {
 
