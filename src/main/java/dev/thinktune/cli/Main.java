@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 TokenizerCommand.class,
                 GenerateCommand.class,
                 PretrainCommand.class,
+                TrainCommand.class,
                 UiCommand.class,
                 ServeCommand.class,
         })

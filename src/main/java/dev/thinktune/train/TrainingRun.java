@@ -10,6 +10,7 @@ import dev.thinktune.reward.Verifier;
 import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.rollout.SamplingParams;
 import dev.thinktune.teacher.Guide;
+import dev.thinktune.teacher.Teacher;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -42,13 +43,25 @@ public final class TrainingRun {
 
     private final TrainConfig cfg;
     private final PrintStream log;
-    private final Function<GuideContext, Guide> guideFactory;
+    private final Function<GuideContext, Teacher> teacherFactory;
     private final List<StepListener> extraListeners = new ArrayList<>();
+    private final List<Function<StudentModel, StepListener>> graphListeners = new ArrayList<>();
 
-    public TrainingRun(TrainConfig cfg, PrintStream log, Function<GuideContext, Guide> guideFactory) {
+    /** A run with the teacher its config names. */
+    public TrainingRun(TrainConfig cfg, PrintStream log) {
+        this(cfg, log, Guides::teacher);
+    }
+
+    /** A run with a teacher of the caller's making (a custom teacher, a test double). */
+    public TrainingRun(TrainConfig cfg, PrintStream log, Function<GuideContext, Teacher> teacherFactory) {
         this.cfg = cfg;
         this.log = log;
-        this.guideFactory = guideFactory;
+        this.teacherFactory = teacherFactory;
+    }
+
+    /** A listener that needs the policy's graph (with its loss attached), made when the run starts. */
+    public void addGraphListener(Function<StudentModel, StepListener> factory) {
+        graphListeners.add(factory);
     }
 
     public void addListener(StepListener l) {
@@ -81,9 +94,13 @@ public final class TrainingRun {
         int maxSeq = Math.min(policy.config().maxPositions(), cfg.data().maxPromptTokens() + Math.max(
                 cfg.rollout().maxNewTokens() + cfg.guidance().teacher().maxNewTokens(), cfg.eval().maxNewTokens()) + 8);
         RolloutEngine.Options opts = RolloutEngine.Options.defaults().withMaxSequenceLength(maxSeq);
+        Teacher teacher = null;
+        List<AutoCloseable> closeables = new ArrayList<>();
         try (RolloutEngine engine = RolloutEngine.create(policy.weights(), opts);
              RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(initial, opts) : null) {
-            Guide guide = cfg.usesGuidance() ? guideFactory.apply(new GuideContext(cfg, assets, initial, stopIds)) : Guide.NONE;
+            GuideContext ctx = new GuideContext(cfg, assets, initial, stopIds);
+            teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
+            Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
             ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy,
                     new EngineSampler(engine), reference, guide, RewardFunction.from(cfg.reward()), assets.prompts(),
                     stopIds, train));
@@ -108,6 +125,13 @@ public final class TrainingRun {
                     Files.deleteIfExists(metricsFile);
                 }
                 extraListeners.forEach(trainer::addListener);
+                for (Function<StudentModel, StepListener> f : graphListeners) {
+                    StepListener l = f.apply(policy);
+                    trainer.addListener(l);
+                    if (l instanceof AutoCloseable c) {
+                        closeables.add(c);
+                    }
+                }
                 ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps());
                 for (int step = state.step() + 1; step <= cfg.training().steps(); step++) {
                     ThinkTuningTrainer.StepResult r = trainer.step(step, state);
@@ -135,6 +159,17 @@ public final class TrainingRun {
             return new Outcome(out, state, before, after, metricsFile, finalModel);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (teacher != null) {
+                teacher.close();
+            }
+            for (AutoCloseable c : closeables) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.println("warning: " + e.getMessage());
+                }
+            }
         }
     }
 

@@ -1,0 +1,94 @@
+package dev.thinktune.cli;
+
+import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.TrainConfig;
+import dev.thinktune.train.TrainingRun;
+import dev.thinktune.ui.TrainingUiLog;
+import dev.thinktune.ui.UiServerLauncher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code thinktune train}: ThinkTuning (or GRPO, SFT, STaR) from a config. With no arguments it runs the
+ * embedded quickstart: the shipped arithmetic student with the reference teacher.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a student: ThinkTuning (GRPO + teacher guidance), plain GRPO, SFT or STaR.")
+public final class TrainCommand implements Callable<Integer> {
+    static final Path QUICKSTART = Path.of("configs", "quickstart.yaml");
+
+    @Option(names = "--config", description = "YAML or JSON config (default: ${DEFAULT-VALUE} when present)")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "override a config field, e.g. --set rollout.n=4 --set guidance.k=0")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--mode", description = "thinktune, grpo, sft or star (overrides the config's mode)")
+    String mode;
+
+    @Option(names = "--steps", description = "training steps (overrides training.steps)")
+    Integer steps;
+
+    @Option(names = "--out", description = "output directory (overrides output_dir)")
+    Path out;
+
+    @Option(names = "--resume", description = "continue from the newest checkpoint in the output directory")
+    boolean resume;
+
+    @Option(names = "--ui", description = "write a UI log (<out>/ui.log) and serve it live on --ui-port")
+    boolean ui;
+
+    @Option(names = "--ui-port", defaultValue = "9000", description = "port of the UI server (default ${DEFAULT-VALUE})")
+    int uiPort;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig cfg = load();
+        TrainingRun run = new TrainingRun(cfg, System.out);
+        UiServerLauncher server = null;
+        try {
+            if (ui) {
+                Path log = Path.of(cfg.outputDir()).resolve("ui.log");
+                Files.createDirectories(log.getParent());
+                run.addGraphListener(policy -> TrainingUiLog.create(log, policy.graph()));
+                server = UiServerLauncher.start("127.0.0.1", uiPort);
+                String name = server.register("run", log);
+                System.out.println("training charts: " + server.liveUrl(name));
+            }
+            TrainingRun.Outcome o = run.run(resume);
+            System.out.println("metrics: " + o.metricsFile());
+            return 0;
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    TrainConfig load() {
+        List<String> all = new ArrayList<>(overrides);
+        if (mode != null) {
+            all.add("mode=" + mode);
+        }
+        if (steps != null) {
+            all.add("training.steps=" + steps);
+        }
+        if (out != null) {
+            all.add("output_dir=" + out);
+        }
+        if (config != null) {
+            return ConfigLoader.load(config, all);
+        }
+        if (Files.isRegularFile(QUICKSTART)) {
+            return ConfigLoader.load(QUICKSTART, all);
+        }
+        return ConfigLoader.load(all);
+    }
+}
