@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PretrainCommand.class,
                 TrainCommand.class,
+                EvalCommand.class,
                 UiCommand.class,
                 ServeCommand.class,
         })

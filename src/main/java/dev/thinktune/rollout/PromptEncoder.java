@@ -69,4 +69,14 @@ public final class PromptEncoder {
     public ChatTemplate template() {
         return template;
     }
+
+    /** How questions are rendered as user messages (question, choices, task instruction). */
+    public PromptFormatter formatter() {
+        return formatter;
+    }
+
+    /** The system message put before every conversation; empty = none. */
+    public String systemPrompt() {
+        return systemPrompt;
+    }
 }
