@@ -1,6 +1,8 @@
 package dev.thinktune.cli;
 
 import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.SftRun;
+import dev.thinktune.train.StarRun;
 import dev.thinktune.train.TrainConfig;
 import dev.thinktune.train.TrainingRun;
 import dev.thinktune.ui.TrainingUiLog;
@@ -51,6 +53,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = load();
+        if (cfg.mode() == TrainConfig.Mode.SFT || cfg.mode() == TrainConfig.Mode.STAR) {
+            return supervisedBaseline(cfg);
+        }
         TrainingRun run = new TrainingRun(cfg, System.out);
         UiServerLauncher server = null;
         try {
@@ -70,6 +75,18 @@ public final class TrainCommand implements Callable<Integer> {
                 server.close();
             }
         }
+    }
+
+    /** SFT and STaR: their own runs, with the same outputs as a ThinkTuning or GRPO run. */
+    private int supervisedBaseline(TrainConfig cfg) {
+        if (resume || ui) {
+            throw new IllegalArgumentException("--resume and --ui are for thinktune and grpo runs, not "
+                    + cfg.mode().id());
+        }
+        Path metrics = cfg.mode() == TrainConfig.Mode.SFT ? new SftRun(cfg, System.out).run().metricsFile()
+                : new StarRun(cfg, System.out).run().metricsFile();
+        System.out.println("metrics: " + metrics);
+        return 0;
     }
 
     TrainConfig load() {
