@@ -132,7 +132,7 @@ public final class TrainingRun {
                         closeables.add(c);
                     }
                 }
-                ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps());
+                ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps(), state.step());
                 for (int step = state.step() + 1; step <= cfg.training().steps(); step++) {
                     ThinkTuningTrainer.StepResult r = trainer.step(step, state);
                     state = r.state();
