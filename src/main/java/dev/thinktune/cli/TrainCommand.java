@@ -1,5 +1,6 @@
 package dev.thinktune.cli;
 
+import dev.thinktune.report.RunReport;
 import dev.thinktune.train.ConfigLoader;
 import dev.thinktune.train.SftRun;
 import dev.thinktune.train.StarRun;
@@ -50,12 +51,45 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ui-port", defaultValue = "9000", description = "port of the UI server (default ${DEFAULT-VALUE})")
     int uiPort;
 
+    @Option(names = "--compare-grpo", description = "also run plain GRPO (k = 0) from the same student and seed, "
+            + "into <out>/thinktune and <out>/grpo, and report both side by side")
+    boolean compareGrpo;
+
+    @Option(names = "--plot", paramLabel = "METRIC", description = "an extra metric to chart in the report, e.g. reward/phrase")
+    List<String> plots = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = load();
         if (cfg.mode() == TrainConfig.Mode.SFT || cfg.mode() == TrainConfig.Mode.STAR) {
             return supervisedBaseline(cfg);
         }
+        Path out = Path.of(cfg.outputDir());
+        if (!compareGrpo) {
+            TrainingRun.Outcome o = train(cfg);
+            Path report = RunReport.write(out, "thinktune " + cfg.mode().id() + " run",
+                    List.of(reportRun(cfg.mode().id(), o)), plots);
+            System.out.println("metrics: " + o.metricsFile());
+            System.out.println("report:  " + report);
+            return 0;
+        }
+        List<RunReport.Run> runs = new ArrayList<>();
+        for (String variant : List.of("thinktune", "grpo")) {
+            List<String> extra = new ArrayList<>(List.of("output_dir=" + out.resolve(variant), "mode=" + variant));
+            if (variant.equals("grpo")) {
+                extra.add("guidance.k=0");
+            }
+            TrainConfig c = ConfigLoader.parse(ConfigLoader.toYaml(cfg), "config");
+            c = ConfigLoader.load(TrainConfig.class, c, extra);
+            System.out.println("== " + variant + " ==");
+            runs.add(reportRun(variant, train(c)));
+        }
+        Path report = RunReport.write(out, "ThinkTuning and GRPO from the same student", runs, plots);
+        System.out.println("report: " + report);
+        return 0;
+    }
+
+    private TrainingRun.Outcome train(TrainConfig cfg) throws Exception {
         TrainingRun run = new TrainingRun(cfg, System.out);
         UiServerLauncher server = null;
         try {
@@ -67,9 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
                 String name = server.register("run", log);
                 System.out.println("training charts: " + server.liveUrl(name));
             }
-            TrainingRun.Outcome o = run.run(resume);
-            System.out.println("metrics: " + o.metricsFile());
-            return 0;
+            return run.run(resume);
         } finally {
             if (server != null) {
                 server.close();
@@ -77,15 +109,35 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** SFT and STaR: their own runs, with the same outputs as a ThinkTuning or GRPO run. */
+    private static RunReport.Run reportRun(String name, TrainingRun.Outcome o) {
+        return new RunReport.Run(name, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
+                o.after().getOrDefault("accuracy", Double.NaN));
+    }
+
+    /** SFT and STaR: their own runs, with the same outputs (and report) as a ThinkTuning or GRPO run. */
     private int supervisedBaseline(TrainConfig cfg) {
-        if (resume || ui) {
-            throw new IllegalArgumentException("--resume and --ui are for thinktune and grpo runs, not "
-                    + cfg.mode().id());
+        if (resume || ui || compareGrpo) {
+            throw new IllegalArgumentException("--resume, --ui and --compare-grpo are for thinktune and grpo runs,"
+                    + " not " + cfg.mode().id());
         }
-        Path metrics = cfg.mode() == TrainConfig.Mode.SFT ? new SftRun(cfg, System.out).run().metricsFile()
-                : new StarRun(cfg, System.out).run().metricsFile();
-        System.out.println("metrics: " + metrics);
+        RunReport.Run run;
+        if (cfg.mode() == TrainConfig.Mode.SFT) {
+            SftRun.Outcome o = new SftRun(cfg, System.out).run();
+            run = new RunReport.Run("sft", o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
+                    o.after().getOrDefault("accuracy", Double.NaN));
+        } else {
+            StarRun.Outcome o = new StarRun(cfg, System.out).run();
+            run = new RunReport.Run("star", o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
+                    o.after().getOrDefault("accuracy", Double.NaN));
+        }
+        List<String> charts = new ArrayList<>(plots);
+        if (!charts.contains("loss")) {
+            charts.add("loss");
+        }
+        Path report = RunReport.write(Path.of(cfg.outputDir()), "thinktune " + cfg.mode().id() + " run",
+                List.of(run), charts);
+        System.out.println("metrics: " + run.metricsCsv());
+        System.out.println("report:  " + report);
         return 0;
     }
 

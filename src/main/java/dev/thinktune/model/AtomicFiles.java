@@ -46,6 +46,7 @@ public final class AtomicFiles {
      * exists under {@code target} or under the aside name.
      */
     public static void replaceDirectory(Path staged, Path target) {
+        makeReadable(staged);
         Path aside = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
         try {
             boolean had = Files.exists(target);
@@ -59,6 +60,15 @@ public final class AtomicFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + staged + " to " + target, e);
+        }
+    }
+
+    /** Temporary directories are created owner-only; a model directory is for everyone to read. */
+    private static void makeReadable(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: keep its defaults
         }
     }
 

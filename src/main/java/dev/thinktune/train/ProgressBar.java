@@ -11,20 +11,23 @@ public final class ProgressBar {
     private final int total;
     private final long startNanos = System.nanoTime();
     private final boolean inPlace;
-    private int startDone = -1;
+    private final int startDone;
 
     public ProgressBar(PrintStream out, String label, int total) {
+        this(out, label, total, 0);
+    }
+
+    /** A bar that starts at {@code alreadyDone} (a resumed run): the rate counts only what this run does. */
+    public ProgressBar(PrintStream out, String label, int total, int alreadyDone) {
         this.out = out;
         this.label = label;
         this.total = total;
+        this.startDone = alreadyDone;
         this.inPlace = System.console() != null;
     }
 
     /** Shows {@code done} of total, with a status text. */
     public void update(int done, String status) {
-        if (startDone < 0) {
-            startDone = done - 1;
-        }
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         int doneHere = done - startDone;
         double perItem = doneHere > 0 ? elapsed / doneHere : 0;

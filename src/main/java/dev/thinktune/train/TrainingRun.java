@@ -46,6 +46,7 @@ public final class TrainingRun {
     private final Function<GuideContext, Teacher> teacherFactory;
     private final List<StepListener> extraListeners = new ArrayList<>();
     private final List<Function<StudentModel, StepListener>> graphListeners = new ArrayList<>();
+    private RewardFunction reward;
 
     /** A run with the teacher its config names. */
     public TrainingRun(TrainConfig cfg, PrintStream log) {
@@ -57,6 +58,12 @@ public final class TrainingRun {
         this.cfg = cfg;
         this.log = log;
         this.teacherFactory = teacherFactory;
+    }
+
+    /** Replaces the configured reward (the config's {@code reward} section) with a reward of the caller's making. */
+    public TrainingRun withReward(RewardFunction custom) {
+        this.reward = custom;
+        return this;
     }
 
     /** A listener that needs the policy's graph (with its loss attached), made when the run starts. */
@@ -102,7 +109,7 @@ public final class TrainingRun {
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
             Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
             ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy,
-                    new EngineSampler(engine), reference, guide, RewardFunction.from(cfg.reward()), assets.prompts(),
+                    new EngineSampler(engine), reference, guide, reward != null ? reward : RewardFunction.from(cfg.reward()), assets.prompts(),
                     stopIds, train));
             if (latest.isPresent()) {
                 state = restore(latest.get(), policy, trainer);
@@ -132,7 +139,7 @@ public final class TrainingRun {
                         closeables.add(c);
                     }
                 }
-                ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps());
+                ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps(), state.step());
                 for (int step = state.step() + 1; step <= cfg.training().steps(); step++) {
                     ThinkTuningTrainer.StepResult r = trainer.step(step, state);
                     state = r.state();

@@ -88,7 +88,7 @@ class BaselineRunsTest {
         assertEquals(2, rows.size(), "4 solutions, 2 per update, 1 epoch");
         assertEquals(List.of(1.0, 2.0), rows.stream().map(r -> r.get("step")).toList());
         assertTrue(rows.stream().allMatch(r -> r.get("loss") > 0 && r.get("epoch") == 1.0));
-        for (String f : List.of("eval_before.json", "eval_after.json", "train_config.yaml")) {
+        for (String f : List.of("eval_before.json", "eval_after.json", "train_config.yaml", "report.md")) {
             assertTrue(Files.isRegularFile(run.resolve(f)), f);
         }
         assertTrue(Files.readString(run.resolve("eval_after.json")).contains("\"questions\": 2.0"));
