@@ -1,0 +1,56 @@
+package dev.thinktune;
+
+import dev.thinktune.reward.RewardFunction;
+import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.PretrainConfig;
+import dev.thinktune.train.TrainConfig;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shipped configs load and validate, and point at what the repository ships. */
+class ConfigsTest {
+    @Test
+    void everyTrainingConfigLoadsAndValidates() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("configs"))) {
+            List<Path> files = s.filter(p -> p.toString().endsWith(".yaml") && !p.getFileName().toString().startsWith("pretrain"))
+                    .toList();
+            assertTrue(files.size() >= 2, "configs/ holds the quickstart and the unknown-behaviour experiment");
+            for (Path f : files) {
+                TrainConfig c = ConfigLoader.load(f, List.of());
+                RewardFunction.from(c.reward());
+            }
+        }
+    }
+
+    @Test
+    void quickstartUsesTheShippedStudentAndData() {
+        TrainConfig c = ConfigLoader.load(Path.of("configs/quickstart.yaml"), List.of());
+        assertEquals(TrainConfig.Mode.THINKTUNE, c.mode());
+        assertEquals("reference", c.guidance().teacher().type());
+        assertTrue(Files.isRegularFile(Path.of(c.model().path(), "model.safetensors")), "shipped student");
+        assertTrue(Files.isRegularFile(Path.of(c.model().path(), "tokenizer.json")), "shipped tokenizer");
+        assertTrue(Files.isRegularFile(Path.of(c.data().train())) && Files.isRegularFile(Path.of(c.data().test())));
+    }
+
+    @Test
+    void unknownBehaviourRewardsThePhraseAndUsesTheQuotePrompts() {
+        TrainConfig c = ConfigLoader.load(Path.of("configs/unknown-behavior.yaml"), List.of());
+        assertEquals(List.of("correctness", "phrase"), RewardFunction.from(c.reward()).termNames());
+        assertTrue(Files.isDirectory(Path.of(c.guidance().teacher().prompts())));
+    }
+
+    @Test
+    void pretrainConfigLoads() {
+        PretrainConfig p = ConfigLoader.load(PretrainConfig.class, PretrainConfig.DEFAULTS,
+                Path.of("configs/pretrain-arith-tiny.yaml"), List.of());
+        assertEquals("models/arith-tiny", p.outputDir());
+    }
+}
