@@ -31,6 +31,15 @@ final class Decoder {
     final int headChunk;
     /** Independent rows from which a forward splits rows rather than columns over the team. */
     int rowSplitMin = 32;
+    /**
+     * Work of one phase (between two barriers) below which the calling thread runs a forward alone: waking the
+     * team and meeting at barriers costs microseconds on an idle machine and a scheduler time slice on a busy
+     * one. A phase is worth sharing from this many multiply-adds ...
+     */
+    double parallelMinFlops = 2e6;
+    /** ... or this many bytes of weights to stream. */
+    double parallelMinBytes = 1e6;
+    private final double layerParams;
     private final int d;
     private final int hd;
     private final int half;
@@ -85,6 +94,7 @@ final class Decoder {
         for (int i = 0; i < inv.length; i++) {
             invFreq[i] = (float) inv[i];
         }
+        layerParams = (double) d * (qDim + 2 * kvHeads * hd) + (double) qDim * d + 3.0 * d * cfg.intermediateSize();
         int threads = team.size();
         x = new float[maxRows * ldD];
         h = new float[threads][maxRows * d];
@@ -156,6 +166,7 @@ final class Decoder {
             throw new IllegalArgumentException("at most " + maxRows + " rows per forward, got " + rows);
         }
         boolean split = independent && team.size() > 1 && rows >= rowSplitMin;
+        boolean parallel = split || worthSharing(2.0 * rows * layerParams / 5, 4.0 * layerParams / 5);
         team.run(m -> {
             long[] prof = m.index == 0 ? profile : null;
             if (split) {
@@ -179,7 +190,12 @@ final class Decoder {
                 }
             }
             tick(prof, 7, tick);
-        });
+        }, parallel);
+    }
+
+    /** Whether a phase of this much work and weight traffic is worth the team's synchronisation. */
+    private boolean worthSharing(double flops, double bytes) {
+        return flops >= parallelMinFlops || bytes >= parallelMinBytes;
     }
 
     /** Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). */
@@ -309,6 +325,7 @@ final class Decoder {
         }
         PackedMatrix head = w.head;
         int vocab = cfg.vocabSize();
+        double params = (double) head.out * head.in;
         team.run(m -> {
             for (int p = m.claim(1); p < head.panels; p = m.claim(1)) {
                 head.multiplyPanel(p, hSel, from * d, d, count, logits, p * NR, ldV, false);
@@ -318,7 +335,7 @@ final class Decoder {
                 Arrays.fill(logits, r * ldV + vocab, (r + 1) * ldV, Float.NEGATIVE_INFINITY);
                 consumer.accept(m.index, from + r, logits, r * ldV);
             }
-        });
+        }, worthSharing(2.0 * count * params, 4.0 * params));
     }
 
     /** Receives one row of logits ({@code vocab} values from {@code off}) on a team thread. */
