@@ -66,7 +66,7 @@ final class Decoder {
     private float[] ropeCos = new float[0];
     private float[] ropeSin = new float[0];
     private int ropePositions;
-    KvCache cache;
+    final KvCache cache;
     /** When set, member 0 adds the nanoseconds of each phase here (see {@link #PHASES}); for profiling. */
     long[] profile;
     static final String[] PHASES = {"embed", "norm+qkv", "rope+store", "attention", "o", "norm+gate/up", "down",
@@ -104,32 +104,27 @@ final class Decoder {
         up = new float[threads][maxRows * NR];
         hSel = new float[maxRows * d];
         scores = new float[threads][0];
+        cache = new KvCache(cfg.numLayers(), kvHeads, hd);
         headChunk = Math.max(1, Math.min(maxRows, (1 << 22) / ldV));
         logits = new float[headChunk * ldV];
     }
 
-    /** Makes room for {@code slots} sequences of up to {@code length} tokens (keeps the cache when it fits). */
+    /** Lays the cache out for {@code slots} sequences of up to {@code length} tokens, growing it if needed. */
     void ensureCapacity(int slots, int length) {
-        if (cache == null || !cache.fits(slots, length)) {
-            int s = cache == null ? slots : Math.max(slots, cache.slots);
-            int c = cache == null ? length : Math.max(length, cache.capacity);
-            cache = null; // let the old one go before allocating the new one
-            cache = new KvCache(cfg.numLayers(), s, c, kvHeads, hd);
-        }
+        cache.layout(slots, length);
         if (length > ropePositions) {
             growRope(Math.max(length, Math.min(2 * ropePositions, cfg.maxPositions())));
         }
-        int scoreLen = (length + PackedMatrix.L - 1) / PackedMatrix.L * PackedMatrix.L;
         for (int t = 0; t < scores.length; t++) {
-            if (scores[t].length < scoreLen) {
-                scores[t] = new float[scoreLen];
+            if (scores[t].length < cache.stride) {
+                scores[t] = new float[cache.stride];
             }
         }
     }
 
-    /** Frees the key/value cache (it is rebuilt on the next call). */
+    /** Frees the key/value cache's arrays (they are allocated again on the next call). */
     void releaseCache() {
-        cache = null;
+        cache.release();
     }
 
     private void growRope(int positions) {
