@@ -39,7 +39,9 @@ final class Decoder {
     double parallelMinFlops = 2e6;
     /** ... or this many bytes of weights to stream. */
     double parallelMinBytes = 1e6;
+    /** Parameters of one layer's projections, and the barriers a layer passes (one per operation). */
     private final double layerParams;
+    private static final int PHASES_PER_LAYER = 6;
     private final int d;
     private final int hd;
     private final int half;
@@ -67,10 +69,6 @@ final class Decoder {
     private float[] ropeSin = new float[0];
     private int ropePositions;
     final KvCache cache;
-    /** When set, member 0 adds the nanoseconds of each phase here (see {@link #PHASES}); for profiling. */
-    long[] profile;
-    static final String[] PHASES = {"embed", "norm+qkv", "rope+store", "attention", "o", "norm+gate/up", "down",
-            "final norm", "barrier wait"};
 
     Decoder(DecoderWeights w, Team team, int maxRows) {
         this.cfg = w.cfg;
@@ -161,30 +159,28 @@ final class Decoder {
             throw new IllegalArgumentException("at most " + maxRows + " rows per forward, got " + rows);
         }
         boolean split = independent && team.size() > 1 && rows >= rowSplitMin;
-        boolean parallel = split || worthSharing(2.0 * rows * layerParams / 5, 4.0 * layerParams / 5);
+        boolean parallel = split || worthSharing(2.0 * rows * layerParams / PHASES_PER_LAYER,
+                4.0 * layerParams / PHASES_PER_LAYER);
         team.run(m -> {
-            long[] prof = m.index == 0 ? profile : null;
             if (split) {
                 int share = (rows + m.teamSize() - 1) / m.teamSize();
                 int r0 = Math.min(rows, m.index * share);
                 int n = Math.min(rows, r0 + share) - r0;
                 m.solo(true);
                 if (n > 0) {
-                    layers(m, r0, n, ids, pos, slot, prof);
+                    layers(m, r0, n, ids, pos, slot);
                 }
                 m.solo(false);
                 m.barrier();
             } else {
-                layers(m, 0, rows, ids, pos, slot, prof);
+                layers(m, 0, rows, ids, pos, slot);
             }
-            long tick = prof == null ? 0 : System.nanoTime();
             final int rowChunk = 4;
             for (int j0 = m.claim(rowChunk); j0 < nSel; j0 = m.claim(rowChunk)) {
                 for (int j = j0; j < Math.min(nSel, j0 + rowChunk); j++) {
                     VectorMath.rmsNorm(x, sel[j] * ldD, w.finalNorm, eps, hSel, j * d, d);
                 }
             }
-            tick(prof, 7, tick);
         }, parallel);
     }
 
@@ -194,8 +190,7 @@ final class Decoder {
     }
 
     /** Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). */
-    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot, long[] prof) {
-        long tick = prof == null ? 0 : System.nanoTime();
+    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot) {
         float[] hm = h[m.index];
         float[] upm = up[m.index];
         float[] sc = scores[m.index];
@@ -206,9 +201,7 @@ final class Decoder {
                 w.embedding(ids[r], x, r * ldD);
             }
         }
-        tick = tick(prof, 0, tick);
         m.barrier();
-        tick = tick(prof, 8, tick);
         int items = rows * kvHeads;
         for (int l = 0; l < cfg.numLayers(); l++) {
             // attention block: h = rms(x); qkv = h Wqkv^T; rope; cache; attention; x += att Wo^T
@@ -219,30 +212,22 @@ final class Decoder {
             for (int p = m.claim(1); p < wqkv.panels; p = m.claim(1)) {
                 wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
             }
-            tick = tick(prof, 1, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             for (int i = m.claim(2); i < items; i = m.claim(2)) {
                 for (int it = i; it < Math.min(items, i + 2); it++) {
                     ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
                 }
             }
-            tick = tick(prof, 2, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             for (int i = m.claim(1); i < items; i = m.claim(1)) {
                 attend(l, r0 + i / kvHeads, i % kvHeads, pos, slot, sc);
             }
-            tick = tick(prof, 3, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             PackedMatrix wo = w.o[l];
             for (int p = m.claim(1); p < wo.panels; p = m.claim(1)) {
                 wo.multiplyPanel(p, att, r0 * qDim, qDim, rows, x, r0 * ldD + p * NR, ldD, true);
             }
-            tick = tick(prof, 4, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             // feed-forward block: h = rms(x); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
             for (int r = r0; r < end; r++) {
                 VectorMath.rmsNorm(x, r * ldD, w.mlpNorm[l], eps, hm, r * d, d);
@@ -256,26 +241,13 @@ final class Decoder {
                     VectorMath.swiglu(act, (r0 + r) * ldF + j * NR, upm, r * NR, NR);
                 }
             }
-            tick = tick(prof, 5, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             PackedMatrix wd = w.down[l];
             for (int p = m.claim(1); p < wd.panels; p = m.claim(1)) {
                 wd.multiplyPanel(p, act, r0 * ldF, ldF, rows, x, r0 * ldD + p * NR, ldD, true);
             }
-            tick = tick(prof, 6, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
         }
-    }
-
-    private static long tick(long[] prof, int phase, long since) {
-        if (prof == null) {
-            return 0;
-        }
-        long now = System.nanoTime();
-        prof[phase] += now - since;
-        return now;
     }
 
     /** Rotary embedding of row r's query heads of group g and of its key head g; key and value into the cache. */
