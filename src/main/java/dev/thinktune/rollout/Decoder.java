@@ -168,12 +168,12 @@ final class Decoder {
                 int n = Math.min(rows, r0 + share) - r0;
                 m.solo(true);
                 if (n > 0) {
-                    layers(m, r0, n, ids, pos, slot);
+                    layers(m, r0, n, ids, pos, slot, true);
                 }
                 m.solo(false);
                 m.barrier();
             } else {
-                layers(m, 0, rows, ids, pos, slot);
+                layers(m, 0, rows, ids, pos, slot, independent);
             }
             final int rowChunk = 4;
             for (int j0 = m.claim(rowChunk); j0 < nSel; j0 = m.claim(rowChunk)) {
@@ -189,8 +189,12 @@ final class Decoder {
         return flops >= parallelMinFlops || bytes >= parallelMinBytes;
     }
 
-    /** Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). */
-    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot) {
+    /**
+     * Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). Rows of
+     * one sequence attend to each other's keys, so they are all stored before any attends; {@code independent}
+     * rows each store their own just before attending, which saves a barrier per layer.
+     */
+    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot, boolean independent) {
         float[] hm = h[m.index];
         float[] upm = up[m.index];
         float[] sc = scores[m.index];
@@ -213,13 +217,18 @@ final class Decoder {
                 wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
             }
             m.barrier();
-            for (int i = m.claim(2); i < items; i = m.claim(2)) {
-                for (int it = i; it < Math.min(items, i + 2); it++) {
-                    ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
+            if (!independent) {
+                for (int i = m.claim(2); i < items; i = m.claim(2)) {
+                    for (int it = i; it < Math.min(items, i + 2); it++) {
+                        ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
+                    }
                 }
+                m.barrier();
             }
-            m.barrier();
             for (int i = m.claim(1); i < items; i = m.claim(1)) {
+                if (independent) {
+                    ropeAndStore(l, r0 + i / kvHeads, i % kvHeads, pos, slot);
+                }
                 attend(l, r0 + i / kvHeads, i % kvHeads, pos, slot, sc);
             }
             m.barrier();
