@@ -130,7 +130,7 @@ final class Team implements AutoCloseable {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 1_000_000);
+                    LockSupport.park(this); // run() and close() unpark
                 }
             }
             if (closed) {
