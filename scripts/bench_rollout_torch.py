@@ -8,7 +8,8 @@ prompts of `--prompt` tokens (one prefill, then one token per step for every seq
 sampling at temperature 1 and computing each token's log-probability from the full log-softmax, as the Java
 engine does. Prints one JSON object per line:
   {"bench": "rollout", "size": ..., "batch": ..., "mode": "torch", "tokens_per_s": ..., "seconds": ..., ...}
-Usage: bench_rollout_torch.py --size small --batch 8 [--prompt 32 --new 64 --threads 2 --repeats 3]
+Usage: OMP_WAIT_POLICY=PASSIVE bench_rollout_torch.py --size small --batch 8 [--prompt 32 --new 64 --threads 2]
+(thinktune bench rollout runs it so; OpenMP's default spinning was 7 times slower on a busy 2-core machine.)
 """
 import argparse
 import json

@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  *       and the rest extrapolated with the step time proportional to the context length (the row says so);</li>
  *   <li>{@code cache}: {@link RolloutEngine} (prefill once, key/value cache, the Java decoder);</li>
  *   <li>{@code torch}: the same architecture and workload in PyTorch eager on the CPU with a key/value cache
- *       ({@code scripts/bench_rollout_torch.py}), run when {@code python3} can import torch.</li>
+ *       ({@code scripts/bench_rollout_torch.py}), run when {@code python3} can import torch, with as many threads
+ *       and {@code OMP_WAIT_POLICY=PASSIVE} unless the environment sets it.</li>
  * </ul>
  * The sizes are {@link BenchSize}'s (separate LM head). Timings include the prefill. Rows are
  * {@link BenchResult}s with {@code bench = "rollout"}; extras: {@code median_seconds}, {@code new_tokens},
@@ -328,7 +329,11 @@ public final class RolloutBench {
     }
 
     private static List<JsonNode> runJsonLines(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // OpenMP threads that spin while idle were 7 times slower on a shared 2-core machine; the JVM side runs
+        // with the same passive policy (bin/thinktune)
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        Process p = pb.start();
         List<JsonNode> rows = new ArrayList<>();
         StringBuilder other = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

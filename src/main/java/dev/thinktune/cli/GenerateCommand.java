@@ -10,13 +10,13 @@ import dev.thinktune.rollout.SamplingParams;
 import dev.thinktune.tokenizer.ChatMessage;
 import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
+import dev.thinktune.tokenizer.TokenizerFormatException;
 import dev.thinktune.tokenizer.Tokenizers;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -148,13 +148,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /** The model directory's tokenizer, or a clear error when it has none. */
     static Tokenizer tokenizer(Path dir) {
-        for (Path p : List.of(dir.resolve(Tokenizers.HUGGING_FACE_FILE), dir.resolve(Tokenizers.TIKTOKEN_FILE),
-                dir.resolve("original").resolve(Tokenizers.TIKTOKEN_FILE))) {
-            if (Files.isRegularFile(p)) {
-                return Tokenizers.load(dir);
-            }
+        try {
+            return Tokenizers.load(dir);
+        } catch (TokenizerFormatException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; give the prompt as token ids with --prompt-ids", e);
         }
-        throw new IllegalArgumentException(dir + " has no tokenizer (" + Tokenizers.HUGGING_FACE_FILE + " or "
-                + Tokenizers.TIKTOKEN_FILE + "): give the prompt as token ids with --prompt-ids");
     }
 }

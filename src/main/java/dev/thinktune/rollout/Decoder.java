@@ -31,6 +31,17 @@ final class Decoder {
     final int headChunk;
     /** Independent rows from which a forward splits rows rather than columns over the team. */
     int rowSplitMin = 32;
+    /**
+     * Work of one phase (between two barriers) below which the calling thread runs a forward alone: waking the
+     * team and meeting at barriers costs microseconds on an idle machine and a scheduler time slice on a busy
+     * one. A phase is worth sharing from this many multiply-adds ...
+     */
+    double parallelMinFlops = 2e6;
+    /** ... or this many bytes of weights to stream. */
+    double parallelMinBytes = 1e6;
+    /** Parameters of one layer's projections, and the barriers a layer passes (one per operation). */
+    private final double layerParams;
+    private static final int PHASES_PER_LAYER = 6;
     private final int d;
     private final int hd;
     private final int half;
@@ -57,11 +68,7 @@ final class Decoder {
     private float[] ropeCos = new float[0];
     private float[] ropeSin = new float[0];
     private int ropePositions;
-    KvCache cache;
-    /** When set, member 0 adds the nanoseconds of each phase here (see {@link #PHASES}); for profiling. */
-    long[] profile;
-    static final String[] PHASES = {"embed", "norm+qkv", "rope+store", "attention", "o", "norm+gate/up", "down",
-            "final norm", "barrier wait"};
+    final KvCache cache;
 
     Decoder(DecoderWeights w, Team team, int maxRows) {
         this.cfg = w.cfg;
@@ -85,6 +92,7 @@ final class Decoder {
         for (int i = 0; i < inv.length; i++) {
             invFreq[i] = (float) inv[i];
         }
+        layerParams = (double) d * (qDim + 2 * kvHeads * hd) + (double) qDim * d + 3.0 * d * cfg.intermediateSize();
         int threads = team.size();
         x = new float[maxRows * ldD];
         h = new float[threads][maxRows * d];
@@ -94,32 +102,27 @@ final class Decoder {
         up = new float[threads][maxRows * NR];
         hSel = new float[maxRows * d];
         scores = new float[threads][0];
+        cache = new KvCache(cfg.numLayers(), kvHeads, hd);
         headChunk = Math.max(1, Math.min(maxRows, (1 << 22) / ldV));
         logits = new float[headChunk * ldV];
     }
 
-    /** Makes room for {@code slots} sequences of up to {@code length} tokens (keeps the cache when it fits). */
+    /** Lays the cache out for {@code slots} sequences of up to {@code length} tokens, growing it if needed. */
     void ensureCapacity(int slots, int length) {
-        if (cache == null || !cache.fits(slots, length)) {
-            int s = cache == null ? slots : Math.max(slots, cache.slots);
-            int c = cache == null ? length : Math.max(length, cache.capacity);
-            cache = null; // let the old one go before allocating the new one
-            cache = new KvCache(cfg.numLayers(), s, c, kvHeads, hd);
-        }
+        cache.layout(slots, length);
         if (length > ropePositions) {
             growRope(Math.max(length, Math.min(2 * ropePositions, cfg.maxPositions())));
         }
-        int scoreLen = (length + PackedMatrix.L - 1) / PackedMatrix.L * PackedMatrix.L;
         for (int t = 0; t < scores.length; t++) {
-            if (scores[t].length < scoreLen) {
-                scores[t] = new float[scoreLen];
+            if (scores[t].length < cache.stride) {
+                scores[t] = new float[cache.stride];
             }
         }
     }
 
-    /** Frees the key/value cache (it is rebuilt on the next call). */
+    /** Frees the key/value cache's arrays (they are allocated again on the next call). */
     void releaseCache() {
-        cache = null;
+        cache.release();
     }
 
     private void growRope(int positions) {
@@ -156,35 +159,42 @@ final class Decoder {
             throw new IllegalArgumentException("at most " + maxRows + " rows per forward, got " + rows);
         }
         boolean split = independent && team.size() > 1 && rows >= rowSplitMin;
+        boolean parallel = split || worthSharing(2.0 * rows * layerParams / PHASES_PER_LAYER,
+                4.0 * layerParams / PHASES_PER_LAYER);
         team.run(m -> {
-            long[] prof = m.index == 0 ? profile : null;
             if (split) {
                 int share = (rows + m.teamSize() - 1) / m.teamSize();
                 int r0 = Math.min(rows, m.index * share);
                 int n = Math.min(rows, r0 + share) - r0;
                 m.solo(true);
                 if (n > 0) {
-                    layers(m, r0, n, ids, pos, slot, prof);
+                    layers(m, r0, n, ids, pos, slot, true);
                 }
                 m.solo(false);
                 m.barrier();
             } else {
-                layers(m, 0, rows, ids, pos, slot, prof);
+                layers(m, 0, rows, ids, pos, slot, independent);
             }
-            long tick = prof == null ? 0 : System.nanoTime();
             final int rowChunk = 4;
             for (int j0 = m.claim(rowChunk); j0 < nSel; j0 = m.claim(rowChunk)) {
                 for (int j = j0; j < Math.min(nSel, j0 + rowChunk); j++) {
                     VectorMath.rmsNorm(x, sel[j] * ldD, w.finalNorm, eps, hSel, j * d, d);
                 }
             }
-            tick(prof, 7, tick);
-        });
+        }, parallel);
     }
 
-    /** Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). */
-    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot, long[] prof) {
-        long tick = prof == null ? 0 : System.nanoTime();
+    /** Whether a phase of this much work and weight traffic is worth the team's synchronisation. */
+    private boolean worthSharing(double flops, double bytes) {
+        return flops >= parallelMinFlops || bytes >= parallelMinBytes;
+    }
+
+    /**
+     * Rows {@code [r0, r0+rows)} through every layer, work items taken from {@code m} (shared or solo). Rows of
+     * one sequence attend to each other's keys, so they are all stored before any attends; {@code independent}
+     * rows each store their own just before attending, which saves a barrier per layer.
+     */
+    private void layers(Team.Member m, int r0, int rows, int[] ids, int[] pos, int[] slot, boolean independent) {
         float[] hm = h[m.index];
         float[] upm = up[m.index];
         float[] sc = scores[m.index];
@@ -195,9 +205,7 @@ final class Decoder {
                 w.embedding(ids[r], x, r * ldD);
             }
         }
-        tick = tick(prof, 0, tick);
         m.barrier();
-        tick = tick(prof, 8, tick);
         int items = rows * kvHeads;
         for (int l = 0; l < cfg.numLayers(); l++) {
             // attention block: h = rms(x); qkv = h Wqkv^T; rope; cache; attention; x += att Wo^T
@@ -208,30 +216,27 @@ final class Decoder {
             for (int p = m.claim(1); p < wqkv.panels; p = m.claim(1)) {
                 wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
             }
-            tick = tick(prof, 1, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
-            for (int i = m.claim(2); i < items; i = m.claim(2)) {
-                for (int it = i; it < Math.min(items, i + 2); it++) {
-                    ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
+            if (!independent) {
+                for (int i = m.claim(2); i < items; i = m.claim(2)) {
+                    for (int it = i; it < Math.min(items, i + 2); it++) {
+                        ropeAndStore(l, r0 + it / kvHeads, it % kvHeads, pos, slot);
+                    }
                 }
+                m.barrier();
             }
-            tick = tick(prof, 2, tick);
-            m.barrier();
-            tick = tick(prof, 8, tick);
             for (int i = m.claim(1); i < items; i = m.claim(1)) {
+                if (independent) {
+                    ropeAndStore(l, r0 + i / kvHeads, i % kvHeads, pos, slot);
+                }
                 attend(l, r0 + i / kvHeads, i % kvHeads, pos, slot, sc);
             }
-            tick = tick(prof, 3, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             PackedMatrix wo = w.o[l];
             for (int p = m.claim(1); p < wo.panels; p = m.claim(1)) {
                 wo.multiplyPanel(p, att, r0 * qDim, qDim, rows, x, r0 * ldD + p * NR, ldD, true);
             }
-            tick = tick(prof, 4, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             // feed-forward block: h = rms(x); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
             for (int r = r0; r < end; r++) {
                 VectorMath.rmsNorm(x, r * ldD, w.mlpNorm[l], eps, hm, r * d, d);
@@ -245,26 +250,13 @@ final class Decoder {
                     VectorMath.swiglu(act, (r0 + r) * ldF + j * NR, upm, r * NR, NR);
                 }
             }
-            tick = tick(prof, 5, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
             PackedMatrix wd = w.down[l];
             for (int p = m.claim(1); p < wd.panels; p = m.claim(1)) {
                 wd.multiplyPanel(p, act, r0 * ldF, ldF, rows, x, r0 * ldD + p * NR, ldD, true);
             }
-            tick = tick(prof, 6, tick);
             m.barrier();
-            tick = tick(prof, 8, tick);
         }
-    }
-
-    private static long tick(long[] prof, int phase, long since) {
-        if (prof == null) {
-            return 0;
-        }
-        long now = System.nanoTime();
-        prof[phase] += now - since;
-        return now;
     }
 
     /** Rotary embedding of row r's query heads of group g and of its key head g; key and value into the cache. */
@@ -309,6 +301,7 @@ final class Decoder {
         }
         PackedMatrix head = w.head;
         int vocab = cfg.vocabSize();
+        double params = (double) head.out * head.in;
         team.run(m -> {
             for (int p = m.claim(1); p < head.panels; p = m.claim(1)) {
                 head.multiplyPanel(p, hSel, from * d, d, count, logits, p * NR, ldV, false);
@@ -318,7 +311,7 @@ final class Decoder {
                 Arrays.fill(logits, r * ldV + vocab, (r + 1) * ldV, Float.NEGATIVE_INFINITY);
                 consumer.accept(m.index, from + r, logits, r * ldV);
             }
-        });
+        }, worthSharing(2.0 * count * params, 4.0 * params));
     }
 
     /** Receives one row of logits ({@code vocab} values from {@code off}) on a team thread. */

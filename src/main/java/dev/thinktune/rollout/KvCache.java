@@ -1,7 +1,9 @@
 package dev.thinktune.rollout;
 
 /**
- * Keys and values of every layer for a number of sequence slots. Per layer and (slot, kv head) a block of
+ * Keys and values of every layer for a number of sequence slots. The arrays are kept from call to call and laid
+ * out anew for each call's slots and length, growing only when a call needs more floats than they hold (a
+ * trainer alternates many short sequences with fewer long ones). Per layer and (slot, kv head) a block of
  * {@code headDim × stride} floats, where {@code stride} is the capacity rounded up to whole vectors:
  * keys are stored transposed ({@code [headDim][position]}), so the scores of one query against every position
  * are vector products along the positions, without horizontal sums; values are stored
@@ -9,32 +11,51 @@ package dev.thinktune.rollout;
  * after the rotary embedding.
  */
 final class KvCache {
-    final int slots;
-    final int capacity;
-    final int stride;
     final int kvHeads;
     final int headDim;
     final float[][] k;
     final float[][] v;
+    int slots;
+    int capacity;
+    int stride;
 
-    KvCache(int layers, int slots, int capacity, int kvHeads, int headDim) {
+    KvCache(int layers, int kvHeads, int headDim) {
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.k = new float[layers][0];
+        this.v = new float[layers][0];
+    }
+
+    /** Lays the cache out for {@code slots} sequences of up to {@code capacity} tokens (contents undefined). */
+    void layout(int slots, int capacity) {
         int l = PackedMatrix.L;
-        this.stride = (capacity + l - 1) / l * l;
+        int stride = (capacity + l - 1) / l * l;
         long perLayer = (long) slots * kvHeads * stride * headDim;
         if (perLayer > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("key/value cache of " + slots + " sequences of " + capacity
                     + " tokens does not fit a Java array per layer; generate fewer sequences at once");
         }
+        if (perLayer > k[0].length) {
+            for (int i = 0; i < k.length; i++) {
+                k[i] = null; // let the old arrays go before allocating the new ones
+                v[i] = null;
+            }
+            for (int i = 0; i < k.length; i++) {
+                k[i] = new float[(int) perLayer];
+                v[i] = new float[(int) perLayer];
+            }
+        }
         this.slots = slots;
         this.capacity = capacity;
-        this.kvHeads = kvHeads;
-        this.headDim = headDim;
-        this.k = new float[layers][(int) perLayer];
-        this.v = new float[layers][(int) perLayer];
+        this.stride = stride;
     }
 
-    boolean fits(int slotCount, int length) {
-        return slotCount <= slots && length <= capacity;
+    /** Frees the arrays; the next {@link #layout} allocates again. */
+    void release() {
+        for (int i = 0; i < k.length; i++) {
+            k[i] = new float[0];
+            v[i] = new float[0];
+        }
     }
 
     /** Offset of the block of (slot, kv head): keys at {@code + d*stride + t}, values at {@code + t*headDim + d}. */

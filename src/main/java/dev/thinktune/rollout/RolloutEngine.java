@@ -130,6 +130,11 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         return team.size();
     }
 
+    /** The decoder, for tests that steer its parallel paths. */
+    Decoder decoder() {
+        return decoder;
+    }
+
     /**
      * Copies the current values of the weights this engine was created from into the decoder (after an optimizer
      * update): one pass over each tensor, read from its off-heap buffer.

@@ -65,8 +65,23 @@ final class Team implements AutoCloseable {
      * here.
      */
     void run(Body body) {
+        run(body, true);
+    }
+
+    /**
+     * As {@link #run(Body)}; without {@code parallel} the calling thread runs the whole body alone (solo mode:
+     * it takes every item and does not wait at barriers), for work too small to pay for waking the team.
+     */
+    void run(Body body, boolean parallel) {
         if (closed) {
             throw new IllegalStateException("the engine is closed");
+        }
+        if (!parallel || size == 1) {
+            Member m = members[0];
+            m.phase = 0;
+            m.solo(true);
+            body.run(m);
+            return;
         }
         counters.set(0, 0);
         for (Member m : members) {
@@ -115,7 +130,7 @@ final class Team implements AutoCloseable {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 1_000_000);
+                    LockSupport.park(this); // run() and close() unpark
                 }
             }
             if (closed) {

@@ -93,6 +93,39 @@ class SeedsTest {
     }
 
     @Test
+    void theParallelPathsGiveTheSameBitsAsOneThread() {
+        List<GenerationRequest> reqs = List.of(new GenerationRequest(PROMPT, 9, params(5)),
+                new GenerationRequest(new int[]{1, 5, 9}, 3, params(6)),
+                new GenerationRequest(new int[]{1, 250, 3, 44, 12, 8, 19, 77, 31, 2, 64, 5, 5}, 2, params(7)));
+        try (RolloutEngine one = RolloutEngine.create(weights, RolloutTesting.threads(1));
+             RolloutEngine columns = RolloutEngine.create(weights, RolloutTesting.threads(2));
+             RolloutEngine rows = RolloutEngine.create(weights, RolloutTesting.threads(3))) {
+            // the test model is small enough for one thread to run it alone: make the teams share every phase
+            for (RolloutEngine e : List.of(columns, rows)) {
+                e.decoder().parallelMinFlops = 0;
+                e.decoder().parallelMinBytes = 0;
+            }
+            columns.decoder().rowSplitMin = Integer.MAX_VALUE; // operations split by column panels, barriers
+            rows.decoder().rowSplitMin = 2;                    // decode steps split by rows
+            List<List<Completion>> want = one.generate(reqs);
+            for (RolloutEngine e : List.of(columns, rows)) {
+                List<List<Completion>> got = e.generate(reqs);
+                for (int r = 0; r < reqs.size(); r++) {
+                    for (int s = 0; s < reqs.get(r).n(); s++) {
+                        assertSame(want.get(r).get(s), got.get(r).get(s));
+                    }
+                }
+                List<int[]> seqs = List.of(RolloutTesting.concat(PROMPT, want.get(0).get(0).tokenIds()),
+                        new int[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+                List<float[]> a = one.logprobs(seqs), b = e.logprobs(seqs);
+                for (int i = 0; i < seqs.size(); i++) {
+                    assertArrayEquals(a.get(i), b.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
     void nContinuationsSharingAPrefillEqualSeparateRequestsWithTheirSeeds() {
         GenerationRequest shared = new GenerationRequest(PROMPT, 5, params(77));
         List<Completion> together = engine.generate(List.of(shared)).get(0);

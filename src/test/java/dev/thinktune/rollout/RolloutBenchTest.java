@@ -1,0 +1,42 @@
+package dev.thinktune.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thinktune.cli.BenchRolloutCommand;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code bench rollout --json}: one object per line with the fields every benchmark row carries. */
+class RolloutBenchTest {
+
+    @Test
+    void jsonRowsCarryTheCommonFields() throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new BenchRolloutCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(new StringWriter()));
+        int code = cli.execute("--json", "--sizes", "tiny", "--batches", "2", "--new-tokens", "3", "--repeats", "1",
+                "--nocache-budget", "0", "--no-torch");
+        assertEquals(0, code);
+        List<String> modes = new ArrayList<>();
+        for (String line : out.toString().strip().split("\n")) {
+            JsonNode row = new ObjectMapper().readTree(line);
+            for (String field : List.of("bench", "size", "batch", "mode", "tokens_per_s", "seconds", "peak_rss_mb")) {
+                assertTrue(row.has(field), field + " missing in " + line);
+            }
+            assertEquals("rollout", row.get("bench").asText());
+            assertEquals(6, row.get("new_tokens").asInt());
+            assertTrue(row.get("tokens_per_s").asDouble() > 0, line);
+            modes.add(row.get("mode").asText());
+        }
+        assertEquals(List.of("cache", "nocache"), modes);
+    }
+}
