@@ -2,12 +2,9 @@ package dev.thinktune.train;
 
 import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.StudentModel;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,41 +14,31 @@ import java.util.Map;
  * gradient leaves the weights untouched and reports the update as skipped.
  */
 public final class PolicyUpdater {
-    private final StudentModel model;
     private final ObjectiveConfig objective;
-    private final AdamW adam;
-    private final LrSchedule schedule;
-    private final double maxGradNorm;
+    private final OptimizerStep optimizer;
     private final GradientRunner runner;
-    private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
-    private final dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
-    private long updates;
 
     public PolicyUpdater(StudentModel model, ObjectiveConfig objective, TrainConfig.OptimizerSection opt,
                          int totalUpdates) {
-        this.model = model;
         this.objective = objective;
-        this.adam = new AdamW(opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay());
-        this.schedule = new LrSchedule(opt.schedule(), opt.lr(), opt.warmupSteps(), totalUpdates, opt.minLrRatio());
-        this.maxGradNorm = opt.maxGradNorm();
+        this.optimizer = new OptimizerStep(model.weights(), opt, totalUpdates);
         ThinkTuningLoss.attach(model, objective);
         this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.weights().tensors().keySet()),
                 List.of(ThinkTuningLoss.LOSS, ThinkTuningLoss.CLIPPED, ThinkTuningLoss.W, ThinkTuningLoss.KEEP,
                         ThinkTuningLoss.K3));
-        model.weights().tensors().forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
     }
 
     public AdamW optimizer() {
-        return adam;
+        return optimizer.optimizer();
     }
 
     /** Optimizer updates applied so far (restored on resume). */
     public long updates() {
-        return updates;
+        return optimizer.updates();
     }
 
     public void restore(long updatesDone) {
-        this.updates = updatesDone;
+        optimizer.restore(updatesDone);
     }
 
     /**
@@ -62,7 +49,7 @@ public final class PolicyUpdater {
      */
     public UpdateStats update(List<TrainingSample> batch, int microBatchSize, double advMin, double advMax) {
         int tokens = batch.stream().mapToInt(TrainingSample::responseLength).sum();
-        accumulated.values().forEach(a -> a.assign(0));
+        optimizer.reset();
         double loss = 0, clipped = 0, studentTokens = 0, wSum = 0, wCount = 0, klSum = 0;
         int masked = 0;
         for (int start = 0; start < batch.size(); start += microBatchSize) {
@@ -70,7 +57,7 @@ public final class PolicyUpdater {
             Map<String, INDArray> ph = LossBatch.placeholders(micro, batch.size(), tokens, advMin, advMax);
             try (GradientRunner.Result r = runner.run(ph)) {
                 loss += r.outputs().get(ThinkTuningLoss.LOSS).getDouble(0);
-                r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
+                optimizer.accumulate(r.gradients());
                 float[] m = ph.get(ThinkTuningLoss.RESPONSE_MASK).data().asFloat();
                 float[] h = ph.get(ThinkTuningLoss.TEACHER_MASK).data().asFloat();
                 float[] clip = r.outputs().get(ThinkTuningLoss.CLIPPED).data().asFloat();
@@ -96,17 +83,9 @@ public final class PolicyUpdater {
                 GradientRunner.release(ph);
             }
         }
-        double lr = schedule.at(updates + 1);
-        double norm = GradientClipping.globalNorm(accumulated);
-        boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
-        if (finite) {
-            GradientClipping.clip(accumulated, maxGradNorm);
-            adam.apply(model.weights().tensors(), accumulated, lr);
-            updates++;
-        }
-        memory.collect();
-        return new UpdateStats(loss, norm, lr, studentTokens == 0 ? 0 : clipped / studentTokens,
+        OptimizerStep.Applied a = optimizer.apply(loss);
+        return new UpdateStats(loss, a.gradNorm(), a.lr(), studentTokens == 0 ? 0 : clipped / studentTokens,
                 wCount == 0 ? Double.NaN : wSum / wCount, masked, objective.beta() > 0 ? klSum / Math.max(tokens, 1) : 0,
-                !finite, tokens);
+                a.skipped(), tokens);
     }
 }

@@ -44,7 +44,7 @@ public final class SftRun {
     }
 
     public Outcome run() {
-        BaselineSetup setup = BaselineSetup.load(cfg, log);
+        RunSetup setup = RunSetup.load(cfg, log);
         List<SupervisedSample> samples = new ArrayList<>();
         for (Example e : setup.train) {
             samples.add(Pretrainer.sample(setup.assets.prompts(), e));
@@ -62,7 +62,7 @@ public final class SftRun {
             log.printf("SFT on %d reference solutions: %d epoch(s), %d per update%n", samples.size(),
                     cfg.star().epochs(), cfg.star().batchSize());
             int[] step = {0};
-            BaselineSetup.FineTune ft = setup.fineTune(policy, samples, 0, "sft", (epoch, st) -> {
+            RunSetup.FineTune ft = setup.fineTune(policy, samples, 0, "sft", (epoch, st) -> {
                 Map<String, Double> m = new LinkedHashMap<>();
                 m.put("step", (double) ++step[0]);
                 m.put("epoch", (double) epoch);

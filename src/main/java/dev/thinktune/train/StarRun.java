@@ -96,7 +96,7 @@ public final class StarRun {
     }
 
     public Outcome run() {
-        BaselineSetup setup = BaselineSetup.load(cfg, log);
+        RunSetup setup = RunSetup.load(cfg, log);
         ModelWeights original = setup.initial;
         Path metricsFile = setup.out.resolve("metrics.csv");
         List<Iteration> iterations = new ArrayList<>();
@@ -111,7 +111,7 @@ public final class StarRun {
                 Collected c = collect(setup, sampler, it);
                 List<SupervisedSample> data = setup.fitting(c.samples, "STaR sequences");
                 int updates = 0;
-                BaselineSetup.FineTune ft = null;
+                RunSetup.FineTune ft = null;
                 if (data.isEmpty()) {
                     log.printf("iteration %d: nothing to fine-tune on; the model stays the original%n", it);
                     current = original;
@@ -157,7 +157,7 @@ public final class StarRun {
                              int rationalized) {
     }
 
-    Collected collect(BaselineSetup setup, Generator sampler, int iteration) {
+    Collected collect(RunSetup setup, Generator sampler, int iteration) {
         PromptEncoder prompts = setup.assets.prompts();
         Verifier verifier = Verifier.strict();
         List<Example> train = setup.train;
@@ -210,7 +210,7 @@ public final class StarRun {
         return new Collected(data, sampled, correct, kept, failed.size(), rationalized);
     }
 
-    private static String text(BaselineSetup setup, Completion c) {
+    private static String text(RunSetup setup, Completion c) {
         return setup.assets.tokenizer().decode(c.tokenIds(), true);
     }
 
@@ -234,7 +234,7 @@ public final class StarRun {
      * {@code seed + 7919 i}. A prompt's token limit is shortened to fit the model's positions; one with no room
      * left gets empty answers.
      */
-    private List<List<Completion>> generate(BaselineSetup setup, Generator sampler, List<int[]> prompts, int n,
+    private List<List<Completion>> generate(RunSetup setup, Generator sampler, List<int[]> prompts, int n,
                                             long seed) {
         TrainConfig.RolloutSection r = cfg.rollout();
         int maxPositions = setup.initial.config().maxPositions();

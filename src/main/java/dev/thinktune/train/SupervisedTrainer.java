@@ -9,7 +9,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,31 +19,23 @@ import java.util.Map;
  */
 public final class SupervisedTrainer {
     private final StudentModel model;
-    private final AdamW adam;
-    private final LrSchedule schedule;
-    private final double maxGradNorm;
+    private final OptimizerStep optimizer;
     private final GradientRunner runner;
-    private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
-    private final dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
-    private long updates;
 
     public SupervisedTrainer(StudentModel model, TrainConfig.OptimizerSection opt, int totalUpdates) {
         this.model = model;
-        this.adam = new AdamW(opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay());
-        this.schedule = new LrSchedule(opt.schedule(), opt.lr(), opt.warmupSteps(), totalUpdates, opt.minLrRatio());
-        this.maxGradNorm = opt.maxGradNorm();
+        this.optimizer = new OptimizerStep(model.weights(), opt, totalUpdates);
         NextTokenLoss.attach(model);
         this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.weights().tensors().keySet()),
                 List.of(NextTokenLoss.LOSS));
-        model.weights().tensors().forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
     }
 
     public AdamW optimizer() {
-        return adam;
+        return optimizer.optimizer();
     }
 
     public long updates() {
-        return updates;
+        return optimizer.updates();
     }
 
     /** Loss (mean negative log-likelihood per response token), gradient norm, lr and whether it was skipped. */
@@ -53,28 +44,20 @@ public final class SupervisedTrainer {
 
     public Stats update(List<SupervisedSample> batch, int microBatchSize) {
         int tokens = batch.stream().mapToInt(SupervisedSample::responseLength).sum();
-        accumulated.values().forEach(a -> a.assign(0));
+        optimizer.reset();
         double loss = 0;
         for (int s = 0; s < batch.size(); s += microBatchSize) {
             List<SupervisedSample> micro = batch.subList(s, Math.min(batch.size(), s + microBatchSize));
             Map<String, INDArray> ph = placeholders(micro, tokens);
             try (GradientRunner.Result r = runner.run(ph)) {
                 loss += r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
-                r.gradients().forEach((k, g) -> accumulated.get(k).addi(g));
+                optimizer.accumulate(r.gradients());
             } finally {
                 GradientRunner.release(ph);
             }
         }
-        double lr = schedule.at(updates + 1);
-        double norm = GradientClipping.globalNorm(accumulated);
-        boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
-        if (finite) {
-            GradientClipping.clip(accumulated, maxGradNorm);
-            adam.apply(model.weights().tensors(), accumulated, lr);
-            updates++;
-        }
-        memory.collect();
-        return new Stats(loss, norm, lr, !finite, tokens);
+        OptimizerStep.Applied a = optimizer.apply(loss);
+        return new Stats(loss, a.gradNorm(), a.lr(), a.skipped(), tokens);
     }
 
     /** Mean negative log-likelihood of the response tokens, without updating. */

@@ -1,14 +1,10 @@
 package dev.thinktune.train;
 
-import dev.thinktune.data.Example;
-import dev.thinktune.eval.AccuracyEvaluator;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
-import dev.thinktune.reward.Verifier;
 import dev.thinktune.rollout.RolloutEngine;
-import dev.thinktune.rollout.SamplingParams;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.teacher.Teacher;
 
@@ -76,21 +72,12 @@ public final class TrainingRun {
     }
 
     public Outcome run(boolean resume) {
-        Path out = Path.of(cfg.outputDir());
-        Path modelDir = Path.of(cfg.model().path());
-        if (!HfCheckpoint.isCheckpoint(modelDir)) {
-            throw new IllegalArgumentException("model.path " + modelDir + " is not a Hugging Face model directory "
-                    + "(config.json + model.safetensors)");
-        }
-        ModelAssets assets = ModelAssets.load(cfg.model().tokenizer().isEmpty() ? modelDir : Path.of(cfg.model().tokenizer()),
-                cfg.model().chatTemplate(), cfg.data().instruction(), cfg.model().systemPrompt());
-        StudentModel policy = StudentModel.load(modelDir);
-        ModelWeights initial = policy.weights().copy();
-        Set<Integer> stopIds = assets.prompts().stopIds(policy.config().eosTokenIds());
-        List<Example> train = promptable(PretrainRun.read(cfg.data().format(), Path.of(cfg.data().train()), log), assets);
-        List<Example> test = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
-                : PretrainRun.read(cfg.data().format(), Path.of(cfg.data().test()), log);
-        test = test.subList(0, Math.min(test.size(), cfg.eval().questions()));
+        RunSetup setup = RunSetup.load(cfg, log);
+        Path out = setup.out;
+        ModelAssets assets = setup.assets;
+        StudentModel policy = StudentModel.of(setup.initial.copy());
+        ModelWeights initial = setup.initial;
+        Set<Integer> stopIds = setup.stopIds;
 
         TrainerCheckpoints checkpoints = new TrainerCheckpoints(out, assets.tokenizerFiles(), cfg.training().keepCheckpoints());
         TrainerState state = TrainerState.start(cfg.seed());
@@ -109,22 +96,16 @@ public final class TrainingRun {
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
             Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
             ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy,
-                    new EngineSampler(engine), reference, guide, reward != null ? reward : RewardFunction.from(cfg.reward()), assets.prompts(),
-                    stopIds, train));
+                    new EngineSampler(engine), reference, guide, reward != null ? reward : RewardFunction.from(cfg.reward()),
+                    assets.prompts(), stopIds, setup.train));
             if (latest.isPresent()) {
                 state = restore(latest.get(), policy, trainer);
                 engine.refreshWeights();
                 log.printf("resumed from %s (step %d)%n", latest.get(), state.step());
             }
-            Files.createDirectories(out);
-            ConfigLoader.write(cfg, out.resolve("train_config.yaml"));
             Path metricsFile = out.resolve("metrics.csv");
-            AccuracyEvaluator evaluator = new AccuracyEvaluator(engine, assets.prompts(), Verifier.lenient(), 64);
-            Map<String, Double> before = Map.of();
-            if (!test.isEmpty() && state.step() == 0) {
-                before = evaluate(evaluator, test, stopIds, "before");
-                dev.thinktune.model.AtomicFiles.writeString(out.resolve("eval_before.json"), json(before));
-            }
+            Map<String, Double> before = state.step() == 0 ? setup.evaluate(engine, "before")
+                    : readEval(out.resolve("eval_before.json"));
             try (MetricsLog metrics = new MetricsLog(metricsFile)) {
                 if (state.step() > 0) {
                     metrics.truncateAfter(state.step());
@@ -143,9 +124,9 @@ public final class TrainingRun {
                 for (int step = state.step() + 1; step <= cfg.training().steps(); step++) {
                     ThinkTuningTrainer.StepResult r = trainer.step(step, state);
                     state = r.state();
-                    if (cfg.training().evalEvery() > 0 && step % cfg.training().evalEvery() == 0 && !test.isEmpty()
+                    if (cfg.training().evalEvery() > 0 && step % cfg.training().evalEvery() == 0
                             && step < cfg.training().steps()) {
-                        r.metrics().putAll(prefixed(evaluate(evaluator, test, stopIds, "step " + step), "eval/"));
+                        setup.evaluate(engine, "step-" + step).forEach((k, v) -> r.metrics().put("eval/" + k, v));
                     }
                     metrics.append(r.metrics());
                     bar.update(step, status(r.metrics()));
@@ -155,14 +136,8 @@ public final class TrainingRun {
                     }
                 }
             }
-            Map<String, Double> after = Map.of();
-            if (!test.isEmpty()) {
-                after = evaluate(evaluator, test, stopIds, "after");
-                dev.thinktune.model.AtomicFiles.writeString(out.resolve("eval_after.json"), json(after));
-            }
-            Path finalModel = out.resolve("final");
-            checkpoints.saveModel(finalModel, policy.weights());
-            log.println("final model: " + finalModel);
+            Map<String, Double> after = setup.evaluate(engine, "after");
+            Path finalModel = setup.saveFinal(policy.weights());
             return new Outcome(out, state, before, after, metricsFile, finalModel);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -180,6 +155,21 @@ public final class TrainingRun {
         }
     }
 
+    /** A saved evaluation ({@code eval_before.json} of a resumed run), or nothing. */
+    private static Map<String, Double> readEval(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Map.of();
+        }
+        try {
+            Map<String, Double> m = new LinkedHashMap<>();
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile()).fields()
+                    .forEachRemaining(e -> m.put(e.getKey(), e.getValue().asDouble()));
+            return m;
+        } catch (java.io.IOException e) {
+            return Map.of();
+        }
+    }
+
     private TrainerState restore(Path checkpoint, StudentModel policy, ThinkTuningTrainer trainer) {
         ModelWeights saved = HfCheckpoint.load(checkpoint);
         policy.weights().assign(saved);
@@ -191,45 +181,6 @@ public final class TrainingRun {
         }
         trainer.restore(s);
         return s;
-    }
-
-    private List<Example> promptable(List<Example> examples, ModelAssets assets) {
-        List<Example> ok = new ArrayList<>();
-        for (Example e : examples) {
-            if (assets.prompts().encode(e).ids().length <= cfg.data().maxPromptTokens()) {
-                ok.add(e);
-            }
-        }
-        if (ok.size() < examples.size()) {
-            log.printf("skipped %d questions whose prompt is longer than data.max_prompt_tokens = %d%n",
-                    examples.size() - ok.size(), cfg.data().maxPromptTokens());
-        }
-        if (ok.isEmpty()) {
-            throw new IllegalArgumentException("no training question fits data.max_prompt_tokens = "
-                    + cfg.data().maxPromptTokens());
-        }
-        return ok;
-    }
-
-    private Map<String, Double> evaluate(AccuracyEvaluator ev, List<Example> test, Set<Integer> stopIds, String when) {
-        SamplingParams p = cfg.eval().temperature() == 0
-                ? SamplingParams.greedy(cfg.eval().maxNewTokens(), stopIds)
-                : new SamplingParams(cfg.eval().temperature(), 1.0, 0, 0.0, cfg.eval().maxNewTokens(), stopIds,
-                List.of(), Seeds.of(cfg.seed(), 0, Seeds.EVAL));
-        AccuracyEvaluator.Result r = ev.evaluate(test, p, cfg.eval().samples());
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("accuracy", r.accuracy());
-        m.put("length_mean", r.meanTokens());
-        m.put("questions", (double) test.size());
-        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens)%n", when, r.accuracy(),
-                test.size(), r.meanTokens());
-        return m;
-    }
-
-    private static Map<String, Double> prefixed(Map<String, Double> m, String prefix) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(prefix + k, v));
-        return out;
     }
 
     private static String status(Map<String, Double> m) {

@@ -150,7 +150,7 @@ class BaselineRunsTest {
         assertTrue(Files.isRegularFile(o.outputDir().resolve("eval_after.json")));
 
         // the fine-tuning data: prompts without the hint, the scripted answers ending with the end-of-turn id
-        BaselineSetup setup = BaselineSetup.load(cfg, out);
+        RunSetup setup = RunSetup.load(cfg, out);
         StarRun.Collected c = run.collect(setup, scriptedStudent(tok, eot), 1);
         assertEquals(3, c.samples().size());
         List<Example> train = setup.train;

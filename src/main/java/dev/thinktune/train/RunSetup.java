@@ -26,12 +26,12 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * What the supervised baselines (SFT, STaR) share with each other and with {@link TrainingRun}'s outputs: the
- * student, tokenizer and data of the config, the held-out evaluation before and after, the fine-tuning loop, and
- * the output directory's files ({@code train_config.yaml}, {@code eval_before.json}, {@code eval_after.json},
- * {@code final/}).
+ * What every training mode (ThinkTuning and GRPO, SFT, STaR) starts from and writes: the student, tokenizer and
+ * data of the config, the held-out evaluation before and after, the supervised fine-tuning loop of the
+ * baselines, and the output directory's files ({@code train_config.yaml}, {@code eval_before.json},
+ * {@code eval_after.json}, {@code final/}).
  */
-final class BaselineSetup {
+final class RunSetup {
     final TrainConfig cfg;
     final PrintStream log;
     final Path out;
@@ -41,7 +41,7 @@ final class BaselineSetup {
     final List<Example> train;
     final List<Example> test;
 
-    private BaselineSetup(TrainConfig cfg, PrintStream log) {
+    private RunSetup(TrainConfig cfg, PrintStream log) {
         this.cfg = cfg;
         this.log = log;
         this.out = Path.of(cfg.outputDir());
@@ -60,8 +60,8 @@ final class BaselineSetup {
         this.test = held.subList(0, Math.min(held.size(), cfg.eval().questions()));
     }
 
-    static BaselineSetup load(TrainConfig cfg, PrintStream log) {
-        BaselineSetup s = new BaselineSetup(cfg, log);
+    static RunSetup load(TrainConfig cfg, PrintStream log) {
+        RunSetup s = new RunSetup(cfg, log);
         try {
             Files.createDirectories(s.out);
             ConfigLoader.write(cfg, s.out.resolve("train_config.yaml"));

@@ -1,0 +1,73 @@
+package dev.thinktune.train;
+
+import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.OffHeapMemory;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The optimizer side of an update, shared by every trainer: gradients accumulated over micro-batches, a
+ * finiteness check that skips the update when the loss or any gradient is NaN or infinite, global-norm
+ * clipping, the learning-rate schedule and AdamW, then a collection of freed off-heap arrays.
+ */
+final class OptimizerStep {
+    private final ModelWeights weights;
+    private final AdamW adam;
+    private final LrSchedule schedule;
+    private final double maxGradNorm;
+    private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
+    private final OffHeapMemory memory = new OffHeapMemory(2000);
+    private long updates;
+
+    OptimizerStep(ModelWeights weights, TrainConfig.OptimizerSection opt, int totalUpdates) {
+        this.weights = weights;
+        this.adam = new AdamW(opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay());
+        this.schedule = new LrSchedule(opt.schedule(), opt.lr(), opt.warmupSteps(), totalUpdates, opt.minLrRatio());
+        this.maxGradNorm = opt.maxGradNorm();
+        weights.tensors().forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
+    }
+
+    /** What {@link #apply} did. */
+    record Applied(double gradNorm, double lr, boolean skipped) {
+    }
+
+    /** Starts a new update. */
+    void reset() {
+        accumulated.values().forEach(a -> a.assign(0));
+    }
+
+    /** Adds a micro-batch's gradients (by parameter name). */
+    void accumulate(Map<String, INDArray> grads) {
+        grads.forEach((k, g) -> accumulated.get(k).addi(g));
+    }
+
+    /** Clips and applies the accumulated gradients, unless {@code loss} or the gradient norm is not finite. */
+    Applied apply(double loss) {
+        double lr = schedule.at(updates + 1);
+        double norm = GradientClipping.globalNorm(accumulated);
+        boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
+        if (finite) {
+            GradientClipping.clip(accumulated, maxGradNorm);
+            adam.apply(weights.tensors(), accumulated, lr);
+            updates++;
+        }
+        memory.collect();
+        return new Applied(norm, lr, !finite);
+    }
+
+    AdamW optimizer() {
+        return adam;
+    }
+
+    long updates() {
+        return updates;
+    }
+
+    void restore(long updatesDone) {
+        this.updates = updatesDone;
+    }
+}
