@@ -1,5 +1,7 @@
 package dev.thinktune.cli;
 
+import dev.thinktune.tokenizer.Tokenizers;
+
 import java.nio.file.Path;
 
 /** Encoding text with a model directory's tokenizer, for commands that accept text. */
@@ -8,6 +10,6 @@ final class TokenizerSupport {
     }
 
     static int[] encode(Path modelDir, String text, boolean addSpecial) {
-        throw new IllegalArgumentException("text input needs a tokenizer; pass token ids with --ids");
+        return Tokenizers.load(modelDir).encode(text, addSpecial);
     }
 }
