@@ -17,6 +17,7 @@ public final class StudentModel {
     private final SDVariable tokenLogprobs;
 
     private StudentModel(ModelWeights weights) {
+        NativeThreads.apply();
         this.weights = weights;
         this.sd = SameDiff.create();
         this.tokenLogprobs = LlamaGraph.build(sd, weights);
