@@ -37,7 +37,7 @@ public final class ModelBench {
         Map<String, INDArray> ph = placeholders(size, b, t);
         List<BenchResult> results = new ArrayList<>();
 
-        double fwd = time(() -> model.graph().output(ph, NextTokenLoss.LOSS));
+        double fwd = time(() -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS)));
         long tokens = (long) b * t;
         results.add(result(size, "forward", tokens / fwd, fwd, size.forwardFlops(tokens, t) / fwd));
         out.accept(results.get(results.size() - 1));
@@ -45,10 +45,14 @@ public final class ModelBench {
         AdamW adam = new AdamW(0.9, 0.999, 1e-8, 0.0);
         GradientRunner runner = new GradientRunner(model.graph(), new ArrayList<>(weights.tensors().keySet()),
                 List.of(NextTokenLoss.LOSS));
+        dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
         double train = time(() -> {
-            Map<String, INDArray> grads = runner.run(ph).gradients();
-            GradientClipping.clip(grads, 1.0);
-            adam.apply(weights.tensors(), grads, 1e-4);
+            try (GradientRunner.Result r = runner.run(ph)) {
+                Map<String, INDArray> grads = r.gradients();
+                GradientClipping.clip(grads, 1.0);
+                adam.apply(weights.tensors(), grads, 1e-4);
+            }
+            memory.collect();
         });
         results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train));
         out.accept(results.get(results.size() - 1));

@@ -17,7 +17,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--sizes", split = ",", defaultValue = "tiny,small", description = "sizes: ${DEFAULT-VALUE}")
     List<String> sizes;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "untimed iterations (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations (default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--iterations", defaultValue = "5", description = "timed iterations; the median is reported (default ${DEFAULT-VALUE})")

@@ -89,7 +89,11 @@ public final class LlamaGraph {
         return sd.sum(TOKEN_LOGPROBS, picked, false, 2);
     }
 
-    /** cos and sin of the rotary angles, [N, 1, hd], halves repeated as transformers lays them out. */
+    /**
+     * cos and sin of the rotary angles, halves repeated as transformers lays them out, repeated over the heads:
+     * {cos_q, sin_q} [N, H, hd] and {cos_k, sin_k} [N, KV, hd]. Full-shape tables keep the products' gradients
+     * free of broadcast reductions (SameDiff's broadcast multiply_bp was the slowest op of the backward pass).
+     */
     private SDVariable[] rotaryTables(SDVariable pos) {
         double[] inv = cfg.inverseFrequencies();
         float[] invF = new float[inv.length];
@@ -101,7 +105,9 @@ public final class LlamaGraph {
         SDVariable full = sd.concat(1, angles, angles);                                     // [N, hd]
         SDVariable cos = sd.expandDims(sd.math.cos(full), 1);
         SDVariable sin = sd.expandDims(sd.math.sin(full), 1);
-        return new SDVariable[]{cos, sin};
+        int h = cfg.numHeads(), kv = cfg.numKvHeads();
+        return new SDVariable[]{sd.tile(cos, 1, h, 1), sd.tile(sin, 1, h, 1), sd.tile(cos, 1, kv, 1),
+                sd.tile(sin, 1, kv, 1)};
     }
 
     /**
@@ -118,9 +124,9 @@ public final class LlamaGraph {
 
     private SDVariable attention(SDVariable h, String p, SDVariable[] rope, SDVariable bias) {
         int KV = cfg.numKvHeads(), G = cfg.groupSize(), hd = cfg.headDim();
-        SDVariable q = rotate(sd.reshape(linear(h, w(p + "q_proj.weight")), -1, cfg.numHeads(), hd), rope)
+        SDVariable q = rotate(sd.reshape(linear(h, w(p + "q_proj.weight")), -1, cfg.numHeads(), hd), rope[0], rope[1])
                 .mul(1.0 / Math.sqrt(hd));                                                  // [N, H, hd]
-        SDVariable k = rotate(sd.reshape(linear(h, w(p + "k_proj.weight")), -1, KV, hd), rope); // [N, KV, hd]
+        SDVariable k = rotate(sd.reshape(linear(h, w(p + "k_proj.weight")), -1, KV, hd), rope[2], rope[3]); // [N, KV, hd]
         SDVariable v = linear(h, w(p + "v_proj.weight"));                                     // [N, KV*hd]
 
         // query head h = kv * G + g: [B, T, KV, G, hd] -> [B, KV, G, T, hd] -> [B, KV, G*T, hd]
@@ -140,8 +146,8 @@ public final class LlamaGraph {
     }
 
     /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
-    private SDVariable rotate(SDVariable x, SDVariable[] rope) {
-        return x.mul(rope[0]).add(rotateHalf(x).mul(rope[1]));
+    private SDVariable rotate(SDVariable x, SDVariable cos, SDVariable sin) {
+        return x.mul(cos).add(rotateHalf(x).mul(sin));
     }
 
     /** rotate_half(x) = cat(-x[hd/2:], x[:hd/2]) as a product with a constant signed permutation. */
