@@ -18,15 +18,26 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Forward and forward+backward+update throughput of the SameDiff student on random weights and tokens.
+ * Forward and forward+backward+update throughput of the SameDiff student on random weights and tokens, and
+ * optionally the resident memory over a long run of training steps (a "soak": memory must stay flat).
  */
 public final class ModelBench {
     private final int warmup;
     private final int iterations;
+    private final int soakSteps;
 
     public ModelBench(int warmup, int iterations) {
+        this(warmup, iterations, 0);
+    }
+
+    /** @param soakSteps training steps of the soak after the timed ones (0: none) */
+    public ModelBench(int warmup, int iterations, int soakSteps) {
+        if (warmup < 0 || iterations < 1 || soakSteps < 0) {
+            throw new IllegalArgumentException("need warmup >= 0, iterations >= 1, soak steps >= 0");
+        }
         this.warmup = warmup;
         this.iterations = iterations;
+        this.soakSteps = soakSteps;
     }
 
     public List<BenchResult> run(BenchSize size, Consumer<BenchResult> out) {
@@ -46,17 +57,51 @@ public final class ModelBench {
         GradientRunner runner = new GradientRunner(model.graph(), new ArrayList<>(weights.tensors().keySet()),
                 List.of(NextTokenLoss.LOSS));
         dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
-        double train = time(() -> {
+        Runnable step = () -> {
             try (GradientRunner.Result r = runner.run(ph)) {
                 Map<String, INDArray> grads = r.gradients();
                 GradientClipping.clip(grads, 1.0);
                 adam.apply(weights.tensors(), grads, 1e-4);
             }
             memory.collect();
-        });
+        };
+        double train = time(step);
         results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train));
         out.accept(results.get(results.size() - 1));
+        if (soakSteps > 0) {
+            results.add(soak(size, step, tokens));
+            out.accept(results.get(results.size() - 1));
+        }
         return results;
+    }
+
+    /**
+     * Runs the training step {@code soakSteps} times and reports the resident memory after the first tenth
+     * (once every buffer has been allocated) and at the end: flat memory shows nothing accumulates per step.
+     */
+    private BenchResult soak(BenchSize size, Runnable step, long tokens) {
+        int settle = Math.max(1, soakSteps / 10);
+        double rssSettled = 0, maxAfter = 0;
+        long t0 = System.nanoTime();
+        for (int i = 1; i <= soakSteps; i++) {
+            step.run();
+            double rss = ProcessStats.rssMb();
+            if (i == settle) {
+                rssSettled = rss;
+            } else if (i > settle) {
+                maxAfter = Math.max(maxAfter, rss);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9 / soakSteps;
+        BenchResult r = result(size, "train-soak", tokens / seconds, seconds, 3 * size.forwardFlops(tokens,
+                size.seqLen()) / seconds);
+        Map<String, Object> extra = new java.util.TreeMap<>(r.extra());
+        extra.put("steps", soakSteps);
+        extra.put("rss_after_settle_mb", rssSettled);
+        extra.put("rss_max_after_settle_mb", Math.max(maxAfter, rssSettled));
+        extra.put("rss_growth_mb", Math.max(maxAfter, rssSettled) - rssSettled);
+        return new BenchResult(r.bench(), r.size(), r.batch(), r.mode(), r.tokensPerSecond(), r.seconds(), r.peakRssMb(),
+                extra);
     }
 
     private BenchResult result(BenchSize size, String mode, double tps, double seconds, double flops) {

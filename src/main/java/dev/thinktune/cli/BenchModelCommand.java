@@ -23,6 +23,11 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "5", description = "timed iterations; the median is reported (default ${DEFAULT-VALUE})")
     int iterations;
 
+    @Option(names = "--soak-steps", defaultValue = "0",
+            description = "after the timed steps, run this many training steps and report resident memory after the "
+                    + "first tenth and its growth since (0: no soak; default ${DEFAULT-VALUE})")
+    int soakSteps;
+
     @Option(names = "--json", description = "one JSON object per result line")
     boolean json;
 
@@ -32,7 +37,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ModelBench bench = new ModelBench(warmup, iterations);
+        ModelBench bench = new ModelBench(warmup, iterations, soakSteps);
         for (String s : sizes) {
             BenchSize size = BenchSize.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
             bench.run(size, r -> {

@@ -38,6 +38,35 @@ final class Dialogue {
         return turns(conversations, ctx, 1);
     }
 
+    /**
+     * Two-turn transcripts: the first turn, then the follow-up {@code message}; {@code pick} gives the final
+     * completion of question {@code e} from its first and second turns.
+     */
+    static List<Transcript> twoTurns(List<Example> questions, EvalContext ctx, Function<Example, String> message,
+                                     FinalCompletion pick) {
+        List<Transcript.Turn> first = first(questions, ctx);
+        List<Transcript.Turn> second = followUp(questions, ctx, first, message);
+        List<Transcript> out = new ArrayList<>();
+        for (int i = 0; i < questions.size(); i++) {
+            Example e = questions.get(i);
+            out.add(new Transcript(i, e, List.of(first.get(i), second.get(i)),
+                    pick.of(e, first.get(i).completion(), second.get(i).completion()), 0));
+        }
+        return out;
+    }
+
+    /** Which completion of a two-turn dialogue is the final answer. */
+    @FunctionalInterface
+    interface FinalCompletion {
+        String of(Example example, String first, String second);
+    }
+
+    /** {@code text}, then the example's format instruction after a space when there is one. */
+    static String withInstruction(EvalContext ctx, Example example, String text) {
+        String instruction = ctx.formatInstruction(example);
+        return text + (instruction.isEmpty() ? "" : " " + instruction);
+    }
+
     private static List<Transcript.Turn> turns(List<List<ChatMessage>> conversations, EvalContext ctx, int turn) {
         List<int[]> ids = new ArrayList<>();
         List<SamplingParams> params = new ArrayList<>();

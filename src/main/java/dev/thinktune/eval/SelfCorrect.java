@@ -2,7 +2,6 @@ package dev.thinktune.eval;
 
 import dev.thinktune.data.Example;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,8 +16,7 @@ public record SelfCorrect() implements Strategy {
 
     /** The second user message of {@code example}: the review request and the format instruction. */
     public static String followUp(EvalContext ctx, Example example) {
-        String instruction = ctx.formatInstruction(example);
-        return FOLLOW_UP + (instruction.isEmpty() ? "" : " " + instruction);
+        return Dialogue.withInstruction(ctx, example, FOLLOW_UP);
     }
 
     @Override
@@ -28,13 +26,6 @@ public record SelfCorrect() implements Strategy {
 
     @Override
     public List<Transcript> answer(List<Example> questions, EvalContext ctx) {
-        List<Transcript.Turn> first = Dialogue.first(questions, ctx);
-        List<Transcript.Turn> second = Dialogue.followUp(questions, ctx, first, e -> followUp(ctx, e));
-        List<Transcript> out = new ArrayList<>();
-        for (int i = 0; i < questions.size(); i++) {
-            out.add(new Transcript(i, questions.get(i), List.of(first.get(i), second.get(i)),
-                    second.get(i).completion(), 0));
-        }
-        return out;
+        return Dialogue.twoTurns(questions, ctx, e -> followUp(ctx, e), (e, first, second) -> second);
     }
 }

@@ -3,7 +3,6 @@ package dev.thinktune.eval;
 import dev.thinktune.data.Example;
 import dev.thinktune.reward.AnswerExtractor;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,8 +19,7 @@ public record SelfVerify() implements Strategy {
 
     /** The second user message of {@code example}: the verification request and the format instruction. */
     public static String followUp(EvalContext ctx, Example example) {
-        String instruction = ctx.formatInstruction(example);
-        return FOLLOW_UP + (instruction.isEmpty() ? "" : " " + instruction);
+        return Dialogue.withInstruction(ctx, example, FOLLOW_UP);
     }
 
     @Override
@@ -31,16 +29,7 @@ public record SelfVerify() implements Strategy {
 
     @Override
     public List<Transcript> answer(List<Example> questions, EvalContext ctx) {
-        List<Transcript.Turn> first = Dialogue.first(questions, ctx);
-        List<Transcript.Turn> second = Dialogue.followUp(questions, ctx, first, e -> followUp(ctx, e));
-        List<Transcript> out = new ArrayList<>();
-        for (int i = 0; i < questions.size(); i++) {
-            Example e = questions.get(i);
-            String revised = second.get(i).completion();
-            boolean states = AnswerExtractor.STRICT.extract(revised, e).isPresent();
-            out.add(new Transcript(i, e, List.of(first.get(i), second.get(i)),
-                    states ? revised : first.get(i).completion(), 0));
-        }
-        return out;
+        return Dialogue.twoTurns(questions, ctx, e -> followUp(ctx, e),
+                (e, first, revised) -> AnswerExtractor.STRICT.extract(revised, e).isPresent() ? revised : first);
     }
 }

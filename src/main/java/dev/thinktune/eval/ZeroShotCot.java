@@ -16,8 +16,7 @@ public record ZeroShotCot() implements Strategy {
 
     /** The user message: question, choices, the trigger and the format instruction. */
     public static String userMessage(EvalContext ctx, Example example) {
-        String instruction = ctx.formatInstruction(example);
-        return ctx.questionText(example) + "\n\n" + TRIGGER + (instruction.isEmpty() ? "" : " " + instruction);
+        return Dialogue.withInstruction(ctx, example, ctx.questionText(example) + "\n\n" + TRIGGER);
     }
 
     @Override

@@ -22,9 +22,17 @@ import java.util.Objects;
  * @param system         the instructions
  * @param demonstrations the few-shot examples, in order
  * @param closingLines   lines the reference teacher ends a reason with (empty: none)
+ * @param referenceReasons reasons the reference teacher writes instead of its built-in phrasings (empty: the
+ *                       built-in ones); {@code {mine}} and {@code {it}} name the student's answer as there
  */
 public record BehaviorPrompt(Behavior behavior, String source, String system, List<Demonstration> demonstrations,
-                             List<String> closingLines) {
+                             List<String> closingLines, List<String> referenceReasons) {
+
+    /** A prompt without reference reasons. */
+    public BehaviorPrompt(Behavior behavior, String source, String system, List<Demonstration> demonstrations,
+                          List<String> closingLines) {
+        this(behavior, source, system, demonstrations, closingLines, List.of());
+    }
 
     public BehaviorPrompt {
         Objects.requireNonNull(behavior, "behavior");
@@ -32,6 +40,7 @@ public record BehaviorPrompt(Behavior behavior, String source, String system, Li
         Objects.requireNonNull(system, "system");
         demonstrations = List.copyOf(demonstrations);
         closingLines = List.copyOf(closingLines);
+        referenceReasons = List.copyOf(referenceReasons);
     }
 
     /**

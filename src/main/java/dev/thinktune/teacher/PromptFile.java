@@ -1,6 +1,7 @@
 package dev.thinktune.teacher;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -13,8 +14,10 @@ import java.util.Locale;
  * ## Question                      (a demonstration: Question, Student answer, Reply, in this order;
  * ## Student answer                 any number of them)
  * ## Reply                         (must parse with ReplyParser)
- * ## Closing lines                 (optional, last: one closing line per non-blank line)
+ * ## Closing lines                 (optional, after the demonstrations: one closing line per non-blank line)
+ * ## Reference reasons             (optional, after the demonstrations: one reason per non-blank line)
  * </pre>
+ * The two optional sections follow the demonstrations, in either order, each at most once.
  * Section text is trimmed of surrounding blank lines and otherwise kept as written. An unknown heading, a
  * section out of order, an empty section, or a demonstration reply that does not parse is an error that names
  * the file and line.
@@ -23,7 +26,11 @@ final class PromptFile {
 
     private enum Section {
         SYSTEM("system"), QUESTION("question"), STUDENT_ANSWER("student answer"), REPLY("reply"),
-        CLOSING_LINES("closing lines");
+        CLOSING_LINES("closing lines"), REFERENCE_REASONS("reference reasons");
+
+        boolean trailing() {
+            return this == CLOSING_LINES || this == REFERENCE_REASONS;
+        }
 
         final String heading;
 
@@ -50,6 +57,8 @@ final class PromptFile {
         String system = null;
         List<BehaviorPrompt.Demonstration> demos = new ArrayList<>();
         List<String> closing = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        EnumSet<Section> seen = EnumSet.noneOf(Section.class);
         String question = null;
         String answer = null;
         Section current = null;
@@ -86,6 +95,8 @@ final class PromptFile {
                     }
                     case CLOSING_LINES -> content.lines().map(String::strip).filter(l -> !l.isEmpty())
                             .forEach(closing::add);
+                    case REFERENCE_REASONS -> content.lines().map(String::strip).filter(l -> !l.isEmpty())
+                            .forEach(reasons::add);
                 }
             }
             if (end) {
@@ -95,10 +106,11 @@ final class PromptFile {
             String where = source + ":" + (i + 1);
             if (next == null) {
                 throw new PromptFormatException(where + ": unknown section '" + lines[i].strip()
-                        + "' (expected ## System, ## Question, ## Student answer, ## Reply or ## Closing lines)");
+                        + "' (expected ## System, ## Question, ## Student answer, ## Reply, ## Closing lines or "
+                        + "## Reference reasons)");
             }
-            if (current == Section.CLOSING_LINES) {
-                throw new PromptFormatException(where + ": '## Closing lines' must be the last section");
+            if (next.trailing() && !seen.add(next)) {
+                throw new PromptFormatException(where + ": '" + lines[i].strip() + "' appears twice");
             }
             if (!allowed(next, current)) {
                 throw new PromptFormatException(where + ": '" + lines[i].strip() + "' out of order; expected "
@@ -114,7 +126,7 @@ final class PromptFile {
         if (current == Section.QUESTION || current == Section.STUDENT_ANSWER) {
             throw new PromptFormatException(source + ": the last demonstration has no '## Reply'");
         }
-        return new BehaviorPrompt(behavior, source, system, demos, closing);
+        return new BehaviorPrompt(behavior, source, system, demos, closing, reasons);
     }
 
     private static String expectedAfter(Section current) {
@@ -122,10 +134,11 @@ final class PromptFile {
             return "'## System' first";
         }
         return switch (current) {
-            case SYSTEM, REPLY -> "'## Question' or '## Closing lines'";
+            case SYSTEM, REPLY -> "'## Question', '## Closing lines' or '## Reference reasons'";
             case QUESTION -> "'## Student answer'";
             case STUDENT_ANSWER -> "'## Reply'";
-            case CLOSING_LINES -> "nothing after '## Closing lines'";
+            case CLOSING_LINES, REFERENCE_REASONS -> "only '## Closing lines' or '## Reference reasons' after "
+                    + "the demonstrations";
         };
     }
 
@@ -134,10 +147,10 @@ final class PromptFile {
             return next == Section.SYSTEM;
         }
         return switch (current) {
-            case SYSTEM, REPLY -> next == Section.QUESTION || next == Section.CLOSING_LINES;
+            case SYSTEM, REPLY -> next == Section.QUESTION || next.trailing();
             case QUESTION -> next == Section.STUDENT_ANSWER;
             case STUDENT_ANSWER -> next == Section.REPLY;
-            case CLOSING_LINES -> false;
+            case CLOSING_LINES, REFERENCE_REASONS -> next.trailing();
         };
     }
 }

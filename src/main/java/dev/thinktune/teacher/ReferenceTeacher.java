@@ -30,7 +30,9 @@ import java.util.Optional;
  *
  * <p>Closing lines: when the prompt set's prompt of the query's behaviour lists closing lines (see
  * {@link BehaviorPrompt}), one of them, chosen by the same hash, ends the reason. This is how a run teaches a
- * new habit with this teacher, such as the quote of the "unknown behaviour" prompt set.
+ * new habit with this teacher, such as the quote of the "unknown behaviour" prompt set. Reference reasons: when
+ * the prompt lists them, the reason is one of them (same hash) instead of the built-in phrasings, so a small
+ * student can be shown a short reflection.
  */
 public final class ReferenceTeacher implements Teacher {
 
@@ -72,10 +74,12 @@ public final class ReferenceTeacher implements Teacher {
         boolean correct = v.correct();
         long h = hash(ex.id(), q.behavior(), q.studentAnswer());
         Phrasings p = phrasings.get(q.behavior());
-        List<String> reasons = correct ? p.correctReasons : p.incorrectReasons;
+        BehaviorPrompt prompt = prompts.get(q.behavior());
+        List<String> reasons = !prompt.referenceReasons().isEmpty() ? prompt.referenceReasons()
+                : correct ? p.correctReasons : p.incorrectReasons;
         List<String> openers = correct ? p.correctOpeners : p.incorrectOpeners;
         String reason = fill(reasons.get(pick(h, 0, reasons.size())), v.extracted());
-        String closing = prompts.get(q.behavior()).closingLine((int) (h >>> 40));
+        String closing = prompt.closingLine((int) (h >>> 40));
         if (!closing.isEmpty()) {
             reason = reason + " " + closing;
         }

@@ -112,6 +112,20 @@ class PromptSetTest {
     }
 
     @Test
+    void referenceReasonsAndClosingLinesFollowTheDemonstrationsInEitherOrder(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("self-critique.md"), MINIMAL + "## Reference reasons\nLet me check {it}.\n\n"
+                + "Wait.\n## Closing lines\nAs someone said, \"x\"\n");
+        BehaviorPrompt p = PromptSet.load(dir).get(Behavior.SELF_CRITIQUE);
+        assertEquals(List.of("Let me check {it}.", "Wait."), p.referenceReasons());
+        assertEquals(List.of("As someone said, \"x\""), p.closingLines());
+        Files.writeString(dir.resolve("self-critique.md"), MINIMAL + "## Closing lines\nc\n## Reference reasons\nr\n");
+        p = PromptSet.load(dir).get(Behavior.SELF_CRITIQUE);
+        assertEquals(List.of("r"), p.referenceReasons());
+        assertEquals(List.of("c"), p.closingLines());
+        assertEquals(1, p.demonstrations().size());
+    }
+
+    @Test
     void malformedFilesAreRefusedWithFileAndLine(@TempDir Path dir) throws IOException {
         assertRefused(dir, MINIMAL.replace("## Student answer", "## Answer"), "self-critique.md:6", "unknown section");
         assertRefused(dir, MINIMAL.replace("## System\nReflect as the student.\n", ""), "self-critique.md:2",
@@ -121,7 +135,9 @@ class PromptSetTest {
         assertRefused(dir, MINIMAL.replace("## Reply", "## Question"), "self-critique.md:8", "out of order");
         assertRefused(dir, MINIMAL.substring(0, MINIMAL.indexOf("## Reply")), "self-critique.md", "no '## Reply'");
         assertRefused(dir, MINIMAL + "## Closing lines\nAs someone said, \"x\"\n## Question\nq\n",
-                "self-critique.md:14", "last section");
+                "self-critique.md:14", "only '## Closing lines' or '## Reference reasons' after");
+        assertRefused(dir, MINIMAL + "## Closing lines\nx\n## Reference reasons\ny\n## Closing lines\nz\n",
+                "self-critique.md:16", "appears twice");
         assertRefused(dir, "# only a comment\n", "self-critique.md", "no '## System'");
     }
 

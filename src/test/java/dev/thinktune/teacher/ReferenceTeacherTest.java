@@ -6,6 +6,10 @@ import dev.thinktune.reward.AnswerExtractor;
 import dev.thinktune.testing.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -138,6 +142,25 @@ class ReferenceTeacherTest {
         TeacherReply.Reflection plain = (TeacherReply.Reflection) new ReferenceTeacher()
                 .reply(List.of(query(0, Behavior.SELF_AGREEMENT))).get(0);
         assertFalse(plain.reason().contains("Thalapathy"));
+    }
+
+    @Test
+    void referenceReasonsReplaceTheBuiltInPhrasings(@TempDir Path dir) throws IOException {
+        for (Behavior b : Behavior.values()) {
+            Files.writeString(dir.resolve(b.id() + ".md"), "## System\ns\n## Reference reasons\nI check {it}.\n"
+                    + "Hmm.\n## Closing lines\nAs X said, \"y\"\n");
+        }
+        ReferenceTeacher teacher = new ReferenceTeacher(PromptSet.load(dir));
+        Set<String> reasons = new HashSet<>();
+        for (Behavior b : Behavior.values()) {
+            for (int i = 0; i < 40; i++) {
+                TeacherQuery q = query(i, b);
+                TeacherReply.Reflection r = (TeacherReply.Reflection) teacher.reply(List.of(q)).get(0);
+                reasons.add(r.reason().replaceAll("I check .* As", "I check <answer> As"));
+                assertTrue(r.phrase().contains("\\boxed{" + q.example().answer().strip() + "}"), r.phrase());
+            }
+        }
+        assertEquals(Set.of("I check <answer> As X said, \"y\"", "Hmm. As X said, \"y\""), reasons);
     }
 
     @Test

@@ -1,0 +1,45 @@
+package dev.thinktune.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelBenchTest {
+
+    @Test
+    void tinyForwardTrainAndSoakPrintTheCommonFields() throws Exception {
+        List<BenchResult> printed = new ArrayList<>();
+        List<BenchResult> results = new ModelBench(0, 1, 3).run(BenchSize.TINY, printed::add);
+        assertEquals(results, printed, "each result is printed as it is measured");
+        assertEquals(List.of("forward", "train", "train-soak"), results.stream().map(BenchResult::mode).toList());
+        ObjectMapper json = new ObjectMapper();
+        for (BenchResult r : results) {
+            JsonNode o = json.readTree(r.toJson());
+            for (String key : List.of("bench", "size", "batch", "mode", "tokens_per_s", "seconds", "peak_rss_mb")) {
+                assertTrue(o.has(key), key + " in " + o);
+            }
+            assertEquals("model", o.get("bench").asText());
+            assertEquals("tiny", o.get("size").asText());
+            assertEquals(8, o.get("batch").asInt());
+            assertTrue(r.seconds() > 0 && r.peakRssMb() > 0, r.toText());
+            assertEquals(8 * 128 / r.seconds(), r.tokensPerSecond(), 1e-6 * r.tokensPerSecond());
+        }
+        JsonNode soak = json.readTree(results.get(2).toJson());
+        assertEquals(3, soak.get("steps").asInt());
+        assertEquals(soak.get("rss_max_after_settle_mb").asDouble() - soak.get("rss_after_settle_mb").asDouble(),
+                soak.get("rss_growth_mb").asDouble(), 0.01);
+    }
+
+    @Test
+    void badSettingsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1));
+    }
+}
