@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser check of `thinktune ui`: serves the tiny Llama 3 fixture's graphs (and, with --log FILE, a training
-# run's UI log) on a free loopback port and takes headless Chromium screenshots of the SameDiff page.
+# Browser check of `thinktune ui`: serves a model's graphs (MODEL, default models/arith-tiny) and, with --log
+# FILE, a training run's UI log, on a free loopback port, and takes headless Chromium screenshots of the
+# SameDiff page.
 #
 #   scripts/ui-screenshot.sh [--log FILE] [OUT_DIR]
 #
@@ -20,7 +21,7 @@ if [ "${1:-}" = "--log" ]; then
   shift 2
 fi
 OUT="$(realpath -m "${1:-target/ui-screenshots}")"
-MODEL="${MODEL:-$ROOT/../shared/fixtures/tiny-llama3}"
+MODEL="${MODEL:-$ROOT/models/arith-tiny}"
 CHROMIUM="${CHROMIUM:-chromium}"
 mkdir -p "$OUT"
 

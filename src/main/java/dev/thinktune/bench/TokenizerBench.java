@@ -23,8 +23,10 @@ import java.util.function.Supplier;
  */
 public final class TokenizerBench {
 
-    public static final Path DEFAULT_FILE = Path.of("../shared/data/gsm8k/train.jsonl");
-    public static final Path DEFAULT_TOKENIZER = Path.of("../shared/fixtures/tokenizer/tokenizer.json");
+    /** The embedded synthetic training set (GSM8K's format); give a real GSM8K file with {@code --file}. */
+    public static final Path DEFAULT_FILE = Path.of("data/arith/train.jsonl");
+    /** The embedded student's tokenizer; give a Llama 3 {@code tokenizer.json} with {@code --tokenizer}. */
+    public static final Path DEFAULT_TOKENIZER = Path.of("models/arith-tiny");
 
     /**
      * One measurement.

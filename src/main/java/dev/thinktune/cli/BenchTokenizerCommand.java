@@ -41,8 +41,8 @@ public class BenchTokenizerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> texts = TokenizerBench.readJsonlTexts(file);
-        String size = file.equals(TokenizerBench.DEFAULT_FILE) || file.toString().contains("gsm8k")
-                ? "gsm8k" : file.getFileName().toString();
+        String size = file.equals(TokenizerBench.DEFAULT_FILE) ? "arith"
+                : file.toString().contains("gsm8k") ? "gsm8k" : file.getFileName().toString();
         TokenizerBench.Result result = TokenizerBench.run(() -> Tokenizers.load(tokenizer), tokenizer.toString(), size,
                 texts, warmUp, seconds);
         PrintWriter out = TokenizerCommand.stdout();
