@@ -77,11 +77,14 @@ public final class ModelBench {
 
     /**
      * Runs the training step {@code soakSteps} times and reports the resident memory after the first tenth
-     * (once every buffer has been allocated) and at the end: flat memory shows nothing accumulates per step.
+     * (once every buffer has been allocated), its maximum after that, and the resident memory and committed
+     * Java heap at each tenth: flat memory shows nothing accumulates per step.
      */
     private BenchResult soak(BenchSize size, Runnable step, long tokens) {
         int settle = Math.max(1, soakSteps / 10);
         double rssSettled = 0, maxAfter = 0;
+        List<Long> rssByTenth = new ArrayList<>();
+        List<Long> heapByTenth = new ArrayList<>();
         long t0 = System.nanoTime();
         for (int i = 1; i <= soakSteps; i++) {
             step.run();
@@ -90,6 +93,10 @@ public final class ModelBench {
                 rssSettled = rss;
             } else if (i > settle) {
                 maxAfter = Math.max(maxAfter, rss);
+            }
+            if (i % settle == 0) {
+                rssByTenth.add(Math.round(rss));
+                heapByTenth.add(Runtime.getRuntime().totalMemory() >> 20);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / soakSteps;
@@ -100,6 +107,8 @@ public final class ModelBench {
         extra.put("rss_after_settle_mb", rssSettled);
         extra.put("rss_max_after_settle_mb", Math.max(maxAfter, rssSettled));
         extra.put("rss_growth_mb", Math.max(maxAfter, rssSettled) - rssSettled);
+        extra.put("rss_each_tenth_mb", rssByTenth);
+        extra.put("java_heap_committed_each_tenth_mb", heapByTenth);
         return new BenchResult(r.bench(), r.size(), r.batch(), r.mode(), r.tokensPerSecond(), r.seconds(), r.peakRssMb(),
                 extra);
     }

@@ -35,6 +35,8 @@ class ModelBenchTest {
         assertEquals(3, soak.get("steps").asInt());
         assertEquals(soak.get("rss_max_after_settle_mb").asDouble() - soak.get("rss_after_settle_mb").asDouble(),
                 soak.get("rss_growth_mb").asDouble(), 0.01);
+        assertEquals(3, soak.get("rss_each_tenth_mb").size(), "one reading a step when the soak has under 10 steps");
+        assertEquals(3, soak.get("java_heap_committed_each_tenth_mb").size());
     }
 
     @Test
