@@ -93,10 +93,8 @@ final class PromptFile {
                         question = null;
                         answer = null;
                     }
-                    case CLOSING_LINES -> content.lines().map(String::strip).filter(l -> !l.isEmpty())
-                            .forEach(closing::add);
-                    case REFERENCE_REASONS -> content.lines().map(String::strip).filter(l -> !l.isEmpty())
-                            .forEach(reasons::add);
+                    case CLOSING_LINES -> closing.addAll(nonBlankLines(content));
+                    case REFERENCE_REASONS -> reasons.addAll(nonBlankLines(content));
                 }
             }
             if (end) {
@@ -127,6 +125,10 @@ final class PromptFile {
             throw new PromptFormatException(source + ": the last demonstration has no '## Reply'");
         }
         return new BehaviorPrompt(behavior, source, system, demos, closing, reasons);
+    }
+
+    private static List<String> nonBlankLines(String content) {
+        return content.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }
 
     private static String expectedAfter(Section current) {
