@@ -41,6 +41,16 @@ public enum BenchSize {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** A size by its label ({@code tiny}, {@code small}), any case; an unknown label is refused by name. */
+    public static BenchSize of(String label) {
+        for (BenchSize s : values()) {
+            if (s.label().equals(label.trim().toLowerCase(Locale.ROOT))) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown size '" + label + "' (tiny, small)");
+    }
+
     /** Matrix-multiply FLOPs of one forward pass over {@code tokens} tokens in sequences of {@code seqLen}. */
     public double forwardFlops(long tokens, int seqLen) {
         LlamaConfig c = config();

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -91,11 +90,7 @@ public final class RolloutBench {
 
     /** A size by its label ({@code tiny}, {@code small}). */
     public static BenchSize size(String label) {
-        try {
-            return BenchSize.valueOf(label.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown size '" + label + "' (tiny, small)");
-        }
+        return BenchSize.of(label);
     }
 
     private static BenchResult result(String size, int batch, String mode, double seconds, double median,

@@ -1,12 +1,11 @@
 package dev.thinktune.cli;
 
-import dev.thinktune.bench.BenchResult;
 import dev.thinktune.bench.BenchSize;
 import dev.thinktune.bench.ModelBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -28,22 +27,14 @@ public final class BenchModelCommand implements Callable<Integer> {
                     + "first tenth and its growth since (0: no soak; default ${DEFAULT-VALUE})")
     int soakSteps;
 
-    @Option(names = "--json", description = "one JSON object per result line")
-    boolean json;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    BenchOutput output;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         ModelBench bench = new ModelBench(warmup, iterations, soakSteps);
         for (String s : sizes) {
-            BenchSize size = BenchSize.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
-            bench.run(size, r -> {
-                out.println(json ? r.toJson() : r.toText());
-                out.flush();
-            });
+            bench.run(BenchSize.of(s), output.printer());
         }
         return 0;
     }

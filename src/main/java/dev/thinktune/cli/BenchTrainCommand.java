@@ -3,12 +3,11 @@ package dev.thinktune.cli;
 import dev.thinktune.bench.BenchSize;
 import dev.thinktune.bench.TrainBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code thinktune bench train}: one training step split into rollout, teacher, reward, log-prob and update time. */
@@ -33,21 +32,14 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", defaultValue = "models/arith-tiny", description = "tokenizer for the prompts (default ${DEFAULT-VALUE})")
     Path tokenizer;
 
-    @Option(names = "--json", description = "one JSON object per result line")
-    boolean json;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    BenchOutput output;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         for (String s : sizes) {
-            BenchSize size = BenchSize.valueOf(s.trim().toUpperCase(Locale.ROOT));
-            TrainBench.run(size, new TrainBench.Settings(questions, n, newTokens, 32, steps, tokenizer), r -> {
-                out.println(json ? r.toJson() : r.toText());
-                out.flush();
-            });
+            TrainBench.run(BenchSize.of(s), new TrainBench.Settings(questions, n, newTokens, 32, steps, tokenizer),
+                    output.printer());
         }
         return 0;
     }

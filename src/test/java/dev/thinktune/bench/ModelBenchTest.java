@@ -40,6 +40,20 @@ class ModelBenchTest {
     }
 
     @Test
+    void theCommandPrintsOneJsonLinePerResultAndRefusesUnknownSizes() throws Exception {
+        java.io.StringWriter text = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new dev.thinktune.cli.BenchModelCommand());
+        cli.setOut(new java.io.PrintWriter(text));
+        assertEquals(0, cli.execute("--sizes", "TINY", "--warmup", "0", "--iterations", "1", "--json"));
+        List<String> lines = text.toString().lines().toList();
+        assertEquals(2, lines.size(), text.toString());
+        assertEquals("forward", new ObjectMapper().readTree(lines.get(0)).get("mode").asText());
+        assertEquals("train", new ObjectMapper().readTree(lines.get(1)).get("mode").asText());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchSize.of("medium"));
+        assertTrue(e.getMessage().contains("unknown size 'medium'"), e.getMessage());
+    }
+
+    @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1));
