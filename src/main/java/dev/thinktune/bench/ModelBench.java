@@ -2,6 +2,7 @@ package dev.thinktune.bench;
 
 import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.OffHeapMemory;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import dev.thinktune.train.AdamW;
@@ -11,10 +12,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +59,7 @@ public final class ModelBench {
         AdamW adam = new AdamW(0.9, 0.999, 1e-8, 0.0);
         GradientRunner runner = new GradientRunner(model.graph(), new ArrayList<>(weights.tensors().keySet()),
                 List.of(NextTokenLoss.LOSS));
-        dev.thinktune.model.OffHeapMemory memory = new dev.thinktune.model.OffHeapMemory(2000);
+        OffHeapMemory memory = new OffHeapMemory(2000);
         Runnable step = () -> {
             try (GradientRunner.Result r = runner.run(ph)) {
                 Map<String, INDArray> grads = r.gradients();
@@ -100,13 +103,14 @@ public final class ModelBench {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / soakSteps;
+        double rssMax = Math.max(maxAfter, rssSettled);
         BenchResult r = result(size, "train-soak", tokens / seconds, seconds, 3 * size.forwardFlops(tokens,
                 size.seqLen()) / seconds);
-        Map<String, Object> extra = new java.util.TreeMap<>(r.extra());
+        Map<String, Object> extra = new TreeMap<>(r.extra());
         extra.put("steps", soakSteps);
         extra.put("rss_after_settle_mb", rssSettled);
-        extra.put("rss_max_after_settle_mb", Math.max(maxAfter, rssSettled));
-        extra.put("rss_growth_mb", Math.max(maxAfter, rssSettled) - rssSettled);
+        extra.put("rss_max_after_settle_mb", rssMax);
+        extra.put("rss_growth_mb", rssMax - rssSettled);
         extra.put("rss_each_tenth_mb", rssByTenth);
         extra.put("java_heap_committed_each_tenth_mb", heapByTenth);
         return new BenchResult(r.bench(), r.size(), r.batch(), r.mode(), r.tokensPerSecond(), r.seconds(), r.peakRssMb(),
@@ -119,7 +123,7 @@ public final class ModelBench {
         extra.put("seq_len", size.seqLen());
         extra.put("rss_mb", ProcessStats.rssMb());
         return new BenchResult("model", size.label(), size.batch(), mode, tps, seconds, ProcessStats.peakRssMb(),
-                new java.util.TreeMap<>(extra));
+                new TreeMap<>(extra));
     }
 
     /** Median seconds of one call after warm-up. */
@@ -133,7 +137,7 @@ public final class ModelBench {
             r.run();
             s[i] = (System.nanoTime() - t0) / 1e9;
         }
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return s[iterations / 2];
     }
 

@@ -72,7 +72,7 @@ public final class RolloutBench {
             sizes = List.copyOf(sizes);
             batches = List.copyOf(batches);
             for (String s : sizes) {
-                size(s);
+                BenchSize.of(s);
             }
             if (prompt < 1 || newTokens < 1 || repeats < 1 || threads < 0) {
                 throw new IllegalArgumentException("prompt, new tokens and repeats must be >= 1, threads >= 0");
@@ -86,11 +86,6 @@ public final class RolloutBench {
         public int effectiveThreads() {
             return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         }
-    }
-
-    /** A size by its label ({@code tiny}, {@code small}). */
-    public static BenchSize size(String label) {
-        return BenchSize.of(label);
     }
 
     private static BenchResult result(String size, int batch, String mode, double seconds, double median,
@@ -115,13 +110,13 @@ public final class RolloutBench {
             sink.accept(r);
         };
         for (String size : s.sizes()) {
-            ModelWeights w = ModelWeights.initialize(size(size).config(), 0.02, s.seed());
+            ModelWeights w = ModelWeights.initialize(BenchSize.of(size).config(), 0.02, s.seed());
             for (int batch : s.batches()) {
                 out.accept(cache(size, w, batch, s));
             }
         }
         for (String size : s.sizes()) {
-            ModelWeights w = ModelWeights.initialize(size(size).config(), 0.02, s.seed());
+            ModelWeights w = ModelWeights.initialize(BenchSize.of(size).config(), 0.02, s.seed());
             StudentModel model = StudentModel.of(w);
             for (int batch : s.batches()) {
                 out.accept(noCache(size, model, batch, s));
