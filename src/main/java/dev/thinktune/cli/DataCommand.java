@@ -8,6 +8,7 @@ import dev.thinktune.data.Example;
 import dev.thinktune.data.PromptFormatter;
 import dev.thinktune.data.ReadOptions;
 import dev.thinktune.data.ReadResult;
+import dev.thinktune.data.ReflectiveSolutions;
 import dev.thinktune.data.SyntheticTasks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 
 /** {@code thinktune data}: look at datasets and make the synthetic task family. */
 @Command(name = "data",
@@ -161,8 +164,15 @@ public final class DataCommand implements Runnable {
         @Option(names = "--max-result", description = "largest result of a step, overrides the difficulty's")
         Integer maxResult;
 
+        @Option(names = "--reflective", defaultValue = "0", paramLabel = "F",
+                description = "also write pretrain.jsonl: the training problems with this share of them given a "
+                        + "reflective worked solution (a first attempt, a reflection on it, the working again), "
+                        + "for pretraining a student; default ${DEFAULT-VALUE} (no file)")
+        double reflective;
+
         @Override
         public Integer call() {
+            ReflectiveSolutions reflections = new ReflectiveSolutions(reflective);
             SyntheticTasks.Difficulty base = SyntheticTasks.Difficulty.byName(difficulty);
             SyntheticTasks.Difficulty d = new SyntheticTasks.Difficulty(
                     minSteps != null ? minSteps : base.minSteps(),
@@ -176,6 +186,15 @@ public final class DataCommand implements Runnable {
             w.println("wrote " + split.train().size() + " training problems to "
                     + out.resolve(SyntheticTasks.TRAIN_FILE) + " and " + split.test().size() + " test problems to "
                     + out.resolve(SyntheticTasks.TEST_FILE) + " (seed " + seed + ", " + d + ")");
+            if (reflective > 0) {
+                List<SyntheticTasks.Task> pretrain = reflections.apply(split.train(), seed);
+                Path file = out.resolve(ReflectiveSolutions.PRETRAIN_FILE);
+                SyntheticTasks.writeJsonl(pretrain, file);
+                long changed = IntStream.range(0, pretrain.size())
+                        .filter(i -> pretrain.get(i) != split.train().get(i)).count();
+                w.println("wrote " + pretrain.size() + " pretraining problems to " + file + ", " + changed
+                        + " of them with reflective solutions");
+            }
             w.flush();
             return 0;
         }

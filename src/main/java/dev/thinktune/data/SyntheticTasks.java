@@ -227,6 +227,15 @@ public record SyntheticTasks(Difficulty difficulty) {
         }
     }
 
+    /** Writes {@code tasks} as GSM8K JSON Lines to {@code file}. */
+    public static void writeJsonl(List<Task> tasks, Path file) {
+        try {
+            Files.writeString(file, toJsonl(tasks), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** GSM8K JSON Lines of {@code tasks}: {@code {"question": ..., "answer": "...\n#### n"}}, one a line. */
     public static String toJsonl(List<Task> tasks) {
         StringBuilder sb = new StringBuilder();

@@ -10,9 +10,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code thinktune data ...} through the real command line, output captured. */
@@ -120,6 +122,28 @@ class DataCommandTest {
 
         Run inspect = run("data", "inspect", "--format", "gsm8k", dir.resolve("a/train.jsonl").toString());
         assertTrue(inspect.out().contains("rows:   50\nfailed: 0".replace("\n", System.lineSeparator())), inspect.out());
+
+        assertFalse(Files.exists(dir.resolve("a/pretrain.jsonl")), "no pretraining file unless asked");
+        Run reflective = run("data", "synth", "--seed", "3", "--train", "50", "--test", "10", "--out",
+                dir.resolve("r").toString(), "--reflective", "0.5");
+        assertEquals(0, reflective.code(), reflective.err());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a/train.jsonl")), Files.readAllBytes(dir.resolve("r/train.jsonl")),
+                "the training problems do not depend on the pretraining file");
+        List<Example> plain = Datasets.readAll("gsm8k", dir.resolve("a/train.jsonl"));
+        List<Example> pretrain = Datasets.readAll("gsm8k", dir.resolve("r/pretrain.jsonl"));
+        assertEquals(plain.size(), pretrain.size());
+        long changed = 0;
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).question(), pretrain.get(i).question());
+            assertEquals(plain.get(i).answer(), pretrain.get(i).answer());
+            changed += plain.get(i).solution().equals(pretrain.get(i).solution()) ? 0 : 1;
+        }
+        assertTrue(reflective.out().contains(changed + " of them with reflective solutions"), reflective.out());
+        assertTrue(changed > 10 && changed < 40, "about half of 50: " + changed);
+        Run outOfRange = run("data", "synth", "--seed", "3", "--train", "5", "--test", "1", "--out",
+                dir.resolve("q").toString(), "--reflective", "1.5");
+        assertEquals(1, outOfRange.code());
+        assertTrue(outOfRange.err().contains("reflective fraction must be in [0, 1]"), outOfRange.err());
 
         Run bad = run("data", "synth", "--seed", "3", "--train", "5", "--test", "1", "--out",
                 dir.resolve("c").toString(), "--difficulty", "easy", "--max-steps", "1");
