@@ -1,5 +1,7 @@
 package dev.thinktune;
 
+import dev.thinktune.data.Datasets;
+import dev.thinktune.data.Example;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.train.ConfigLoader;
 import dev.thinktune.train.PretrainConfig;
@@ -52,5 +54,14 @@ class ConfigsTest {
         PretrainConfig p = ConfigLoader.load(PretrainConfig.class, PretrainConfig.DEFAULTS,
                 Path.of("configs/pretrain-arith-tiny.yaml"), List.of());
         assertEquals("models/arith-tiny", p.outputDir());
+        List<Example> pretrain = Datasets.readAll(p.data().format(), Path.of(p.data().train()));
+        List<Example> train = Datasets.readAll("gsm8k", Path.of("data/arith/train.jsonl"));
+        assertEquals(train.size(), pretrain.size(), "the pretraining file holds the training problems");
+        long reflective = pretrain.stream().filter(e -> e.solution().contains("\n\n")).count();
+        assertTrue(reflective > 0.1 * train.size() && reflective < 0.2 * train.size(),
+                "about 15% reflective solutions: " + reflective);
+        for (int i = 0; i < train.size(); i++) {
+            assertEquals(train.get(i).answer(), pretrain.get(i).answer(), "row " + i);
+        }
     }
 }
