@@ -87,8 +87,8 @@ public record ReflectiveSolutions(double fraction) {
         List<String> openers = slip ? REDO : RECHECK;
         String reason = reasons.get(rng.nextInt(reasons.size())).replace("{it}", Integer.toString(first));
         String opener = openers.get(rng.nextInt(openers.size()));
-        String text = attempt + "\nThe answer is \\boxed{" + first + "}.\n\n" + reason + "\n\n" + opener + "\n"
-                + task.solution();
+        String text = attempt + "\n" + SolutionFormat.finalLine(Integer.toString(first)) + "\n\n" + reason + "\n\n"
+                + opener + "\n" + task.solution();
         return new Task(task.question(), text, task.answer());
     }
 

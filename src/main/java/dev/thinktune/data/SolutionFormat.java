@@ -10,7 +10,12 @@ public final class SolutionFormat {
 
     public static String target(Example e) {
         String solution = e.solution().strip();
-        String last = "The answer is \\boxed{" + e.answer() + "}.";
+        String last = finalLine(e.answer());
         return solution.isEmpty() ? last : solution + "\n" + last;
+    }
+
+    /** The line that ends an answer: {@code The answer is \boxed{answer}.} */
+    public static String finalLine(String answer) {
+        return "The answer is \\boxed{" + answer + "}.";
     }
 }

@@ -220,11 +220,11 @@ public record SyntheticTasks(Difficulty difficulty) {
     public static void write(Split split, Path dir) {
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(TRAIN_FILE), toJsonl(split.train()), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve(TEST_FILE), toJsonl(split.test()), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write synthetic tasks to " + dir + ": " + e.getMessage(), e);
         }
+        writeJsonl(split.train(), dir.resolve(TRAIN_FILE));
+        writeJsonl(split.test(), dir.resolve(TEST_FILE));
     }
 
     /** Writes {@code tasks} as GSM8K JSON Lines to {@code file}. */

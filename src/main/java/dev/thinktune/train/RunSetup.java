@@ -1,5 +1,6 @@
 package dev.thinktune.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thinktune.data.Example;
 import dev.thinktune.eval.AccuracyEvaluator;
 import dev.thinktune.model.AtomicFiles;
@@ -106,8 +107,34 @@ final class RunSetup {
         m.put("questions", (double) test.size());
         log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens)%n", when, r.accuracy(),
                 test.size(), r.meanTokens());
-        AtomicFiles.writeString(out.resolve("eval_" + when + ".json"), TrainingRun.json(m));
+        AtomicFiles.writeString(evaluationFile(when), json(m));
         return m;
+    }
+
+    /** An evaluation written by {@link #evaluate} (such as "before" of a resumed run), or nothing. */
+    Map<String, Double> savedEvaluation(String when) {
+        Path file = evaluationFile(when);
+        if (!Files.isRegularFile(file)) {
+            return Map.of();
+        }
+        try {
+            Map<String, Double> m = new LinkedHashMap<>();
+            new ObjectMapper().readTree(file.toFile()).fields()
+                    .forEachRemaining(e -> m.put(e.getKey(), e.getValue().asDouble()));
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    private Path evaluationFile(String when) {
+        return out.resolve("eval_" + when + ".json");
+    }
+
+    private static String json(Map<String, Double> m) {
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+        return sb.append("}\n").toString();
     }
 
     /** Writes {@code weights} (with the tokenizer files) as {@code <out>/final}. */

@@ -105,7 +105,7 @@ public final class TrainingRun {
             }
             Path metricsFile = out.resolve("metrics.csv");
             Map<String, Double> before = state.step() == 0 ? setup.evaluate(engine, "before")
-                    : readEval(out.resolve("eval_before.json"));
+                    : setup.savedEvaluation("before");
             try (MetricsLog metrics = new MetricsLog(metricsFile)) {
                 if (state.step() > 0) {
                     metrics.truncateAfter(state.step());
@@ -155,21 +155,6 @@ public final class TrainingRun {
         }
     }
 
-    /** A saved evaluation ({@code eval_before.json} of a resumed run), or nothing. */
-    private static Map<String, Double> readEval(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return Map.of();
-        }
-        try {
-            Map<String, Double> m = new LinkedHashMap<>();
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile()).fields()
-                    .forEachRemaining(e -> m.put(e.getKey(), e.getValue().asDouble()));
-            return m;
-        } catch (java.io.IOException e) {
-            return Map.of();
-        }
-    }
-
     private TrainerState restore(Path checkpoint, StudentModel policy, ThinkTuningTrainer trainer) {
         ModelWeights saved = HfCheckpoint.load(checkpoint);
         policy.weights().assign(saved);
@@ -186,11 +171,5 @@ public final class TrainingRun {
     private static String status(Map<String, Double> m) {
         return String.format(Locale.ROOT, "reward %.3f acc %.3f kl %.4f guided %.2f", m.getOrDefault("reward/mean", 0.0),
                 m.getOrDefault("accuracy", 0.0), m.getOrDefault("kl", 0.0), m.getOrDefault("guided_fraction", 0.0));
-    }
-
-    static String json(Map<String, Double> m) {
-        StringBuilder sb = new StringBuilder("{");
-        m.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-        return sb.append("}\n").toString();
     }
 }
