@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Algorithm 1 of ThinkTuning. Per step: sample questions; the student samples n answers each at the rollout
@@ -36,6 +38,7 @@ public final class ThinkTuningTrainer {
     private final QuestionOrder order;
     private final Verifier verifier = Verifier.lenient();
     private final List<StepListener> listeners = new ArrayList<>();
+    private final List<Consumer<List<SampleRecord>>> sampleListeners = new ArrayList<>();
 
     /**
      * What the loop works with.
@@ -68,6 +71,14 @@ public final class ThinkTuningTrainer {
 
     public void addListener(StepListener l) {
         listeners.add(l);
+    }
+
+    /**
+     * Receives, each step, the responses of the first {@code training.log_samples} groups (after guidance, with
+     * their rewards and advantages); not called when that is 0.
+     */
+    public void addSampleListener(Consumer<List<SampleRecord>> l) {
+        sampleListeners.add(l);
     }
 
     public PolicyUpdater updater() {
@@ -121,6 +132,10 @@ public final class ThinkTuningTrainer {
         }
         double[] adv = Advantages.groupNormalized(r, n);
         long tReward = System.nanoTime();
+        if (!sampleListeners.isEmpty() && cfg.training().logSamples() > 0) {
+            List<SampleRecord> logged = sampleRecords(step, groups, rewards, adv, cfg.training().logSamples());
+            sampleListeners.forEach(l -> l.accept(logged));
+        }
 
         // 4. old-policy and reference log-probs on the final sequences
         List<TrainingSample> samples = samples(groups, adv);
@@ -218,6 +233,24 @@ public final class ThinkTuningTrainer {
                     out.get(i).stream().map(Trajectory::of).toList()));
         }
         return groups;
+    }
+
+    private List<SampleRecord> sampleRecords(int step, List<RolloutGroup> groups, List<List<RewardBreakdown>> rewards,
+                                             double[] adv, int maxGroups) {
+        Tokenizer tok = parts.prompts().tokenizer();
+        int n = cfg.rollout().n();
+        List<SampleRecord> out = new ArrayList<>();
+        for (int g = 0; g < Math.min(maxGroups, groups.size()); g++) {
+            RolloutGroup grp = groups.get(g);
+            for (int i = 0; i < grp.trajectories().size(); i++) {
+                Trajectory t = grp.trajectories().get(i);
+                RewardBreakdown b = rewards.get(g).get(i);
+                out.add(new SampleRecord(step, grp.example().id(), grp.example().question(), i, t.guided(),
+                        t.behavior(), t.length(), t.teacherTokens(), t.finishReason().name().toLowerCase(Locale.ROOT),
+                        b.total(), b.scores(), adv[g * n + i], tok.decode(t.responseIds(), true)));
+            }
+        }
+        return out;
     }
 
     private List<List<RewardBreakdown>> scoreAll(List<RolloutGroup> groups) {

@@ -263,10 +263,12 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
      * @param keepCheckpoints  how many step checkpoints to keep (older ones are deleted)
      * @param maxBadSteps      stop after this many consecutive updates with a non-finite loss or gradient
      * @param evalEvery        evaluate on the held-out split every this many steps (0 = before and after only)
+     * @param logSamples       write the responses of this many groups per step to samples.jsonl (0 = none)
      */
     public record StepsSection(int steps, int questionsPerStep, int mu, int miniBatchSize, int microBatchSize,
-                               int checkpointEvery, int keepCheckpoints, int maxBadSteps, int evalEvery) {
-        public static final StepsSection DEFAULTS = new StepsSection(50, 8, 1, 0, 16, 10, 2, 3, 0);
+                               int checkpointEvery, int keepCheckpoints, int maxBadSteps, int evalEvery,
+                               int logSamples) {
+        public static final StepsSection DEFAULTS = new StepsSection(50, 8, 1, 0, 16, 10, 2, 3, 0, 1);
 
         public StepsSection {
             require(steps >= 1, "training.steps", steps, ">= 1");
@@ -278,6 +280,7 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
             require(keepCheckpoints >= 1, "training.keep_checkpoints", keepCheckpoints, ">= 1");
             require(maxBadSteps >= 1, "training.max_bad_steps", maxBadSteps, ">= 1");
             require(evalEvery >= 0, "training.eval_every", evalEvery, ">= 0");
+            require(logSamples >= 0, "training.log_samples", logSamples, ">= 0");
         }
     }
 

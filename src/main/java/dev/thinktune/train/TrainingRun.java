@@ -26,6 +26,8 @@ import java.util.function.Function;
  * after; writes the final model and a report.
  */
 public final class TrainingRun {
+    /** The responses of each step, in the run directory (see {@link SampleLog}). */
+    public static final String SAMPLES_FILE = "samples.jsonl";
 
     /** What the run needs to build a guide for its policy (the teacher may use the initial student). */
     public record GuideContext(TrainConfig config, ModelAssets assets, ModelWeights initialWeights,
@@ -106,12 +108,16 @@ public final class TrainingRun {
             Path metricsFile = out.resolve("metrics.csv");
             Map<String, Double> before = state.step() == 0 ? setup.evaluate(engine, "before")
                     : setup.savedEvaluation("before");
-            try (MetricsLog metrics = new MetricsLog(metricsFile)) {
+            Path samplesFile = out.resolve(SAMPLES_FILE);
+            try (MetricsLog metrics = new MetricsLog(metricsFile); SampleLog samples = new SampleLog(samplesFile)) {
                 if (state.step() > 0) {
                     metrics.truncateAfter(state.step());
+                    samples.truncateAfter(state.step());
                 } else {
                     Files.deleteIfExists(metricsFile);
+                    Files.deleteIfExists(samplesFile);
                 }
+                trainer.addSampleListener(samples::append);
                 extraListeners.forEach(trainer::addListener);
                 for (Function<StudentModel, StepListener> f : graphListeners) {
                     StepListener l = f.apply(policy);

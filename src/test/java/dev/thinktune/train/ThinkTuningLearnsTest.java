@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The loop learns: GRPO raises a verifiable reward; AAS pulls teacher tokens up past the clip range. */
@@ -162,8 +163,19 @@ class ThinkTuningLearnsTest {
                     new EngineSampler(engine), null, appendFixed,
                     RewardFunction.of(List.of(new RewardFunction.WeightedTerm(containsContinuation, 1.0))), p,
                     p.stopIds(List.of()), questions()));
+            List<SampleRecord> logged = new ArrayList<>();
+            trainer.addSampleListener(logged::addAll);
             Map<String, Double> m = trainer.step(1, TrainerState.start(cfg.seed())).metrics();
             assertTrue(m.get("guided_fraction") > 0, "the guide ran");
+            // the sample log shows the guided response as trained: the appended text, its teacher tokens, its reward
+            assertEquals(cfg.rollout().n(), logged.size(), "the first group's responses");
+            SampleRecord guided = logged.get(0);
+            assertTrue(guided.guided() && guided.text().endsWith(" Wait, the answer is 42."), guided.text());
+            assertEquals(teacherMask ? continuation.length + 1 : 0, guided.teacherTokens());
+            assertEquals(1.0, guided.reward());
+            assertEquals("self-critique", guided.behavior());
+            assertTrue(logged.stream().skip(1).noneMatch(SampleRecord::guided));
+            assertTrue(guided.advantage() > 0 && logged.stream().skip(1).allMatch(r -> r.advantage() <= 0));
             double after = meanLogprob(engine, probe, continuation.length + 1);
             return after - before;
         }

@@ -67,7 +67,7 @@ class TrainingRunTest {
                 "output_dir=" + out, "training.steps=" + steps, "training.questions_per_step=2", "rollout.n=4",
                 "rollout.max_new_tokens=8", "guidance.k=3", "guidance.teacher.max_new_tokens=64", "training.mu=2",
                 "training.mini_batch_size=4", "training.micro_batch_size=4", "training.checkpoint_every=2",
-                "optimizer.lr=0.001", "eval.questions=0", "seed=17"));
+                "optimizer.lr=0.001", "eval.questions=0", "seed=17", "training.log_samples=2"));
     }
 
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
@@ -94,6 +94,25 @@ class TrainingRunTest {
         assertEquals(4, MetricsLog.read(straight.metricsFile()).size());
         assertEquals(List.of(1.0, 2.0, 3.0, 4.0), MetricsLog.read(resumed.metricsFile()).stream()
                 .map(r -> r.get("step")).toList());
+        // samples: every response of every step (both groups), the resumed file line for line the straight one's
+        List<SampleRecord> samples = SampleLog.read(tmp.resolve("a").resolve(TrainingRun.SAMPLES_FILE));
+        assertEquals(samples, SampleLog.read(tmp.resolve("b").resolve(TrainingRun.SAMPLES_FILE)));
+        List<Map<String, Double>> rows = MetricsLog.read(straight.metricsFile());
+        for (int step = 1; step <= 4; step++) {
+            int st = step;
+            List<SampleRecord> ofStep = samples.stream().filter(r -> r.step() == st).toList();
+            assertEquals(8, ofStep.size(), "2 questions x 4 answers");
+            assertEquals(2, ofStep.stream().map(SampleRecord::questionId).distinct().count());
+            assertEquals(0.0, ofStep.stream().mapToDouble(SampleRecord::advantage).sum(), 1e-9, "advantages");
+            long guided = ofStep.stream().filter(SampleRecord::guided).count();
+            assertEquals(rows.get(step - 1).get("guided_fraction"), guided / 8.0, 1e-9, "step " + step);
+            assertEquals(rows.get(step - 1).get("reward/mean"),
+                    ofStep.stream().mapToDouble(SampleRecord::reward).average().orElseThrow(), 1e-9);
+            for (SampleRecord r : ofStep) {
+                assertEquals(r.guided(), r.teacherTokens() > 0);
+                assertTrue(!r.guided() || "eos".equals(r.finish()), "a guided response ends with EOS");
+            }
+        }
         // checkpoints: kept, complete, loadable
         Path latest = new TrainerCheckpoints(tmp.resolve("b"), List.of(), 2).latest().orElseThrow();
         assertTrue(latest.endsWith("step-000004"));
