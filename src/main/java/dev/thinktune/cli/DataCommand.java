@@ -6,10 +6,14 @@ import dev.thinktune.data.DataFormatException;
 import dev.thinktune.data.Datasets;
 import dev.thinktune.data.Example;
 import dev.thinktune.data.PromptFormatter;
+import dev.thinktune.data.QuoteKnowledge;
 import dev.thinktune.data.ReadOptions;
 import dev.thinktune.data.ReadResult;
 import dev.thinktune.data.ReflectiveSolutions;
 import dev.thinktune.data.SyntheticTasks;
+import dev.thinktune.teacher.Behavior;
+import dev.thinktune.teacher.PromptSet;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,6 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
@@ -170,9 +175,23 @@ public final class DataCommand implements Runnable {
                         + "for pretraining a student; default ${DEFAULT-VALUE} (no file)")
         double reflective;
 
+        @Option(names = "--quotes", paramLabel = "DIR",
+                description = "with --reflective: also write pretrain-quotes.jsonl, the pretraining file with "
+                        + "--quote-rows rows that quote the closing lines of the teacher prompts in DIR (world "
+                        + "knowledge for the student of the unknown-behaviour experiment)")
+        Path quotes;
+
+        @Option(names = "--quote-rows", defaultValue = "200", paramLabel = "N",
+                description = "rows that quote a closing line, default ${DEFAULT-VALUE}")
+        int quoteRows;
+
         @Override
         public Integer call() {
             ReflectiveSolutions reflections = new ReflectiveSolutions(reflective);
+            if (quotes != null && reflective <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--quotes needs --reflective");
+            }
+            QuoteKnowledge knowledge = quotes == null ? null : new QuoteKnowledge(closingLines(quotes), quoteRows);
             SyntheticTasks.Difficulty base = SyntheticTasks.Difficulty.byName(difficulty);
             SyntheticTasks.Difficulty d = new SyntheticTasks.Difficulty(
                     minSteps != null ? minSteps : base.minSteps(),
@@ -194,9 +213,29 @@ public final class DataCommand implements Runnable {
                         .filter(i -> pretrain.get(i) != split.train().get(i)).count();
                 w.println("wrote " + pretrain.size() + " pretraining problems to " + file + ", " + changed
                         + " of them with reflective solutions");
+                if (knowledge != null) {
+                    Path withQuotes = out.resolve(QuoteKnowledge.PRETRAIN_FILE);
+                    SyntheticTasks.writeJsonl(knowledge.mixInto(pretrain, seed), withQuotes);
+                    w.println("wrote " + (pretrain.size() + knowledge.rows()) + " pretraining problems to " + withQuotes
+                            + ", the same with " + knowledge.rows() + " rows quoting " + knowledge.lines().size()
+                            + " closing lines of " + quotes);
+                }
             }
             w.flush();
             return 0;
+        }
+
+        /** The closing lines of every behaviour prompt in {@code dir}, each once, in behaviour order. */
+        private static List<String> closingLines(Path dir) {
+            PromptSet set = PromptSet.load(dir);
+            LinkedHashSet<String> lines = new LinkedHashSet<>();
+            for (Behavior b : Behavior.values()) {
+                lines.addAll(set.get(b).closingLines());
+            }
+            if (lines.isEmpty()) {
+                throw new IllegalArgumentException("the prompts in " + dir + " have no closing lines to quote");
+            }
+            return List.copyOf(lines);
         }
     }
 }

@@ -140,6 +140,27 @@ class DataCommandTest {
         }
         assertTrue(reflective.out().contains(changed + " of them with reflective solutions"), reflective.out());
         assertTrue(changed > 10 && changed < 40, "about half of 50: " + changed);
+        // --quotes: the same pretraining file with rows quoting the closing lines of a prompt set
+        Run quotes = run("data", "synth", "--seed", "3", "--train", "50", "--test", "10", "--out",
+                dir.resolve("k").toString(), "--reflective", "0.5", "--quotes", "configs/prompts/unknown-behavior",
+                "--quote-rows", "7");
+        assertEquals(0, quotes.code(), quotes.err());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("r/pretrain.jsonl")),
+                Files.readAllBytes(dir.resolve("k/pretrain.jsonl")), "pretrain.jsonl does not change");
+        List<Example> withQuotes = Datasets.readAll("gsm8k", dir.resolve("k/pretrain-quotes.jsonl"));
+        assertEquals(57, withQuotes.size());
+        assertEquals(7, withQuotes.stream().filter(e -> e.solution().startsWith("As Thalapathy Vijay said, \"")).count());
+        assertEquals(pretrain.stream().map(Example::solution).toList(), withQuotes.stream().map(Example::solution)
+                .filter(sol -> !sol.startsWith("As Thalapathy")).toList(), "the other rows as in pretrain.jsonl");
+        assertTrue(quotes.out().contains("7 rows quoting 3 closing lines"), quotes.out());
+        Run quotesAlone = run("data", "synth", "--seed", "3", "--train", "5", "--test", "1", "--out",
+                dir.resolve("k2").toString(), "--quotes", "configs/prompts/unknown-behavior");
+        assertEquals(2, quotesAlone.code());
+        assertTrue(quotesAlone.err().contains("--quotes needs --reflective"), quotesAlone.err());
+        Run noLines = run("data", "synth", "--seed", "3", "--train", "5", "--test", "1", "--out",
+                dir.resolve("k3").toString(), "--reflective", "0.5", "--quotes", dir.resolve("none").toString());
+        assertEquals(1, noLines.code(), noLines.out());
+
         Run outOfRange = run("data", "synth", "--seed", "3", "--train", "5", "--test", "1", "--out",
                 dir.resolve("q").toString(), "--reflective", "1.5");
         assertEquals(1, outOfRange.code());
