@@ -3,6 +3,9 @@ package dev.thinktune;
 import dev.thinktune.data.Datasets;
 import dev.thinktune.data.Example;
 import dev.thinktune.reward.RewardFunction;
+import dev.thinktune.teacher.Behavior;
+import dev.thinktune.teacher.BehaviorPrompt;
+import dev.thinktune.teacher.PromptSet;
 import dev.thinktune.train.ConfigLoader;
 import dev.thinktune.train.PretrainConfig;
 import dev.thinktune.train.TrainConfig;
@@ -12,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,6 +51,29 @@ class ConfigsTest {
         TrainConfig c = ConfigLoader.load(Path.of("configs/unknown-behavior.yaml"), List.of());
         assertEquals(List.of("correctness", "phrase"), RewardFunction.from(c.reward()).termNames());
         assertTrue(Files.isDirectory(Path.of(c.guidance().teacher().prompts())));
+    }
+
+    @Test
+    void unknownBehaviourTeacherReflectsInWordsItsStudentWasPretrainedOn() {
+        TrainConfig c = ConfigLoader.load(Path.of("configs/unknown-behavior.yaml"), List.of());
+        PromptSet prompts = PromptSet.load(Path.of(c.guidance().teacher().prompts()));
+        PretrainConfig p = ConfigLoader.load(PretrainConfig.class, PretrainConfig.DEFAULTS,
+                Path.of("configs/pretrain-arith-tiny-strong.yaml"), List.of());
+        assertEquals(c.model().path(), p.outputDir(), "the experiment's student is the one this config pretrains");
+        assertTrue(Files.isRegularFile(Path.of(c.model().path(), "model.safetensors")), "shipped student");
+        List<String> solutions = Datasets.readAll(p.data().format(), Path.of(p.data().train())).stream()
+                .map(Example::solution).toList();
+        for (Behavior b : Behavior.values()) {
+            BehaviorPrompt bp = prompts.get(b);
+            assertTrue(!bp.referenceReasons().isEmpty(), b + " has reference reasons");
+            assertTrue(bp.closingLines().stream().allMatch(l -> l.contains("Thalapathy Vijay")), b + " quotes");
+            for (String reason : bp.referenceReasons()) {
+                // "{it}" stands for the student's answer; the rest is a reflection line of the pretraining file
+                Pattern line = Pattern.compile("\\n\\n" + Pattern.quote(reason).replace("{it}", "\\E\\d+\\Q")
+                        + "\\n\\n");
+                assertTrue(solutions.stream().anyMatch(sol -> line.matcher(sol).find()), b + ": " + reason);
+            }
+        }
     }
 
     @Test
