@@ -13,7 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The paper's "unknown behaviour" experiment on the embedded student: reward = correctness + 0.5 when the
+ * The paper's "unknown behaviour" experiment on the config's student (models/arith-tiny-strong, which knows the
+ * name from its pretraining but never quotes it in a solution): reward = correctness + 0.5 when the
  * answer contains "Thalapathy Vijay" exactly once; the teacher's reflections end with a quote attributed to him.
  * Runs plain GRPO (k = 0) and ThinkTuning from the same student and seed and prints, per step, the fraction of
  * the student's own sampled answers that contain the phrase, and their accuracy; writes a chart of both.
