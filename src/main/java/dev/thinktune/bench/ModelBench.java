@@ -28,27 +28,41 @@ public final class ModelBench {
     private final int warmup;
     private final int iterations;
     private final int soakSteps;
+    private final int microBatch;
 
     public ModelBench(int warmup, int iterations) {
-        this(warmup, iterations, 0);
+        this(warmup, iterations, 0, 0);
     }
 
-    /** @param soakSteps training steps of the soak after the timed ones (0: none) */
-    public ModelBench(int warmup, int iterations, int soakSteps) {
-        if (warmup < 0 || iterations < 1 || soakSteps < 0) {
-            throw new IllegalArgumentException("need warmup >= 0, iterations >= 1, soak steps >= 0");
+    /**
+     * @param soakSteps  training steps of the soak after the timed ones (0: none)
+     * @param microBatch sequences per forward/backward pass of a training step, gradients accumulated over the
+     *                   size's batch (0: the whole batch in one pass)
+     */
+    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch) {
+        if (warmup < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
+            throw new IllegalArgumentException("need warmup >= 0, iterations >= 1, soak steps >= 0, micro-batch >= 0");
         }
         this.warmup = warmup;
         this.iterations = iterations;
         this.soakSteps = soakSteps;
+        this.microBatch = microBatch;
     }
 
     public List<BenchResult> run(BenchSize size, Consumer<BenchResult> out) {
+        int b = size.batch(), t = size.seqLen();
+        int micro = microBatch == 0 ? b : Math.min(microBatch, b);
+        if (b % micro != 0) {
+            throw new IllegalArgumentException("micro-batch " + micro + " does not divide the batch of " + b);
+        }
         ModelWeights weights = ModelWeights.initialize(size.config(), 0.02, 7);
         StudentModel model = StudentModel.of(weights);
         NextTokenLoss.attach(model);
-        int b = size.batch(), t = size.seqLen();
-        Map<String, INDArray> ph = placeholders(size, b, t);
+        Map<String, INDArray> ph = placeholders(size, 0, b, b, t);
+        List<Map<String, INDArray>> micros = new ArrayList<>();
+        for (int s = 0; s < b; s += micro) {
+            micros.add(placeholders(size, s, micro, b, t));
+        }
         List<BenchResult> results = new ArrayList<>();
 
         double fwd = time(() -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS)));
@@ -60,22 +74,43 @@ public final class ModelBench {
         GradientRunner runner = new GradientRunner(model.graph(), new ArrayList<>(weights.tensors().keySet()),
                 List.of(NextTokenLoss.LOSS));
         OffHeapMemory memory = new OffHeapMemory(2000);
+        Map<String, INDArray> sum = new HashMap<>();
+        if (micros.size() > 1) {
+            weights.tensors().forEach((k, v) -> sum.put(k, Nd4j.zeros(v.dataType(), v.shape())));
+        }
         Runnable step = () -> {
-            try (GradientRunner.Result r = runner.run(ph)) {
-                Map<String, INDArray> grads = r.gradients();
-                GradientClipping.clip(grads, 1.0);
-                adam.apply(weights.tensors(), grads, 1e-4);
+            if (micros.size() == 1) {
+                try (GradientRunner.Result r = runner.run(ph)) {
+                    update(adam, weights, r.gradients());
+                }
+            } else {
+                sum.values().forEach(a -> a.assign(0));
+                for (Map<String, INDArray> m : micros) {
+                    try (GradientRunner.Result r = runner.run(m)) {
+                        r.gradients().forEach((k, g) -> sum.get(k).addi(g));
+                    }
+                }
+                update(adam, weights, sum);
             }
             memory.collect();
         };
         double train = time(step);
-        results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train));
+        BenchResult trained = result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train);
+        Map<String, Object> trainExtra = new TreeMap<>(trained.extra());
+        trainExtra.put("micro_batch", micro);
+        results.add(new BenchResult(trained.bench(), trained.size(), trained.batch(), trained.mode(),
+                trained.tokensPerSecond(), trained.seconds(), trained.peakRssMb(), trainExtra));
         out.accept(results.get(results.size() - 1));
         if (soakSteps > 0) {
             results.add(soak(size, step, tokens));
             out.accept(results.get(results.size() - 1));
         }
         return results;
+    }
+
+    private static void update(AdamW adam, ModelWeights weights, Map<String, INDArray> grads) {
+        GradientClipping.clip(grads, 1.0);
+        adam.apply(weights.tensors(), grads, 1e-4);
     }
 
     /**
@@ -141,19 +176,26 @@ public final class ModelBench {
         return s[iterations / 2];
     }
 
-    static Map<String, INDArray> placeholders(BenchSize size, int b, int t) {
+    /**
+     * Placeholders of sequences {@code first .. first+count-1} of a fixed random batch of {@code batch}
+     * sequences of {@code t} tokens; the loss is normalised by the whole batch's tokens, so micro-batch
+     * gradients add up to the batch's.
+     */
+    static Map<String, INDArray> placeholders(BenchSize size, int first, int count, int batch, int t) {
         SplittableRandom rng = new SplittableRandom(11);
         List<int[]> seqs = new ArrayList<>();
-        for (int i = 0; i < b; i++) {
+        for (int i = 0; i < first + count; i++) {
             int[] s = new int[t];
             for (int j = 0; j < t; j++) {
                 s[j] = 3 + rng.nextInt(size.config().vocabSize() - 3);
             }
-            seqs.add(s);
+            if (i >= first) {
+                seqs.add(s);
+            }
         }
         Map<String, INDArray> ph = new HashMap<>(TokenBatch.rightPadded(seqs, 0).placeholders());
-        ph.put(NextTokenLoss.LOSS_MASK, Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, b, t - 1));
-        ph.put(NextTokenLoss.NUM_TOKENS, Nd4j.scalar((float) (b * (t - 1))));
+        ph.put(NextTokenLoss.LOSS_MASK, Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, count, t - 1));
+        ph.put(NextTokenLoss.NUM_TOKENS, Nd4j.scalar((float) ((long) batch * (t - 1))));
         return ph;
     }
 }

@@ -27,12 +27,17 @@ public final class BenchModelCommand implements Callable<Integer> {
                     + "first tenth and its growth since (0: no soak; default ${DEFAULT-VALUE})")
     int soakSteps;
 
+    @Option(names = "--micro-batch", defaultValue = "0",
+            description = "sequences per forward/backward pass of a training step, gradients accumulated over the "
+                    + "batch, as the trainers' training.micro_batch_size does (0: the whole batch; default ${DEFAULT-VALUE})")
+    int microBatch;
+
     @Mixin
     BenchOutput output;
 
     @Override
     public Integer call() {
-        ModelBench bench = new ModelBench(warmup, iterations, soakSteps);
+        ModelBench bench = new ModelBench(warmup, iterations, soakSteps, microBatch);
         for (String s : sizes) {
             bench.run(BenchSize.of(s), output.printer());
         }

@@ -103,11 +103,29 @@ public final class LlamaGraph {
         SDVariable invFreq = sd.constant("rope_inv_freq", Nd4j.createFromArray(invF).reshape(1, inv.length));
         SDVariable angles = sd.reshape(pos, -1, 1).castTo(DataType.FLOAT).mul(invFreq);   // [N, hd/2]
         SDVariable full = sd.concat(1, angles, angles);                                     // [N, hd]
-        SDVariable cos = sd.expandDims(sd.math.cos(full), 1);
-        SDVariable sin = sd.expandDims(sd.math.sin(full), 1);
+        SDVariable cos = sd.math.cos(full);
+        SDVariable sin = sd.math.sin(full);
         int h = cfg.numHeads(), kv = cfg.numKvHeads();
-        return new SDVariable[]{sd.tile(cos, 1, h, 1), sd.tile(sin, 1, h, 1), sd.tile(cos, 1, kv, 1),
-                sd.tile(sin, 1, kv, 1)};
+        return new SDVariable[]{overHeads(cos, h), overHeads(sin, h), overHeads(cos, kv), overHeads(sin, kv)};
+    }
+
+    /**
+     * table [N, hd] repeated over {@code heads}: [N, heads, hd], as a product with a 0/1 matrix (exact: each
+     * output is one input times 1 plus zeros), which SameDiff runs several times faster than its tile.
+     */
+    private SDVariable overHeads(SDVariable table, int heads) {
+        int hd = cfg.headDim();
+        String name = "rope_repeat_" + heads;
+        if (!sd.hasVariable(name)) {
+            INDArray r = Nd4j.zeros(DataType.FLOAT, hd, (long) heads * hd);
+            for (int k = 0; k < heads; k++) {
+                for (int j = 0; j < hd; j++) {
+                    r.putScalar(j, (long) k * hd + j, 1f);
+                }
+            }
+            sd.constant(name, r);
+        }
+        return sd.reshape(sd.mmul(table, sd.getVariable(name)), -1, heads, hd);
     }
 
     /**
@@ -174,9 +192,16 @@ public final class LlamaGraph {
         return sd.mmul(x, weight, false, true, false);
     }
 
+    /**
+     * x * rsqrt(mean(x^2) + eps) * weight, with the row factor [N, 1] and the weight [D] joined by their outer
+     * product (a matrix product with K = 1) into one [N, D] factor: every multiply is then between equal
+     * shapes. SameDiff's broadcast multiply_bp took about 30 ms per [2048, 512] product, a fifth of the small
+     * model's training step for the 34 of RMSNorm; the outer product's gradient is two matrix-vector products.
+     */
     private SDVariable rmsNorm(SDVariable x, SDVariable weight) {
-        SDVariable ms = sd.mean(x.mul(x), true, -1);
-        return x.mul(sd.math.rsqrt(ms.add(cfg.rmsNormEps()))).mul(weight);
+        SDVariable ms = sd.mean(x.mul(x), true, -1);                                  // [N, 1]
+        SDVariable factor = sd.mmul(sd.math.rsqrt(ms.add(cfg.rmsNormEps())), sd.reshape(weight, 1, -1)); // [N, D]
+        return x.mul(factor);
     }
 
     private SDVariable w(String name) {

@@ -2,10 +2,17 @@ package dev.thinktune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thinktune.model.GradientRunner;
+import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.StudentModel;
+import dev.thinktune.train.NextTokenLoss;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,7 +23,7 @@ class ModelBenchTest {
     @Test
     void tinyForwardTrainAndSoakPrintTheCommonFields() throws Exception {
         List<BenchResult> printed = new ArrayList<>();
-        List<BenchResult> results = new ModelBench(0, 1, 3).run(BenchSize.TINY, printed::add);
+        List<BenchResult> results = new ModelBench(0, 1, 3, 0).run(BenchSize.TINY, printed::add);
         assertEquals(results, printed, "each result is printed as it is measured");
         assertEquals(List.of("forward", "train", "train-soak"), results.stream().map(BenchResult::mode).toList());
         ObjectMapper json = new ObjectMapper();
@@ -54,8 +61,45 @@ class ModelBenchTest {
     }
 
     @Test
+    void microBatchGradientsAddUpToTheWholeBatchGradient() {
+        BenchSize size = BenchSize.TINY;
+        ModelWeights weights = ModelWeights.initialize(size.config(), 0.02, 7);
+        StudentModel model = StudentModel.of(weights);
+        NextTokenLoss.attach(model);
+        GradientRunner runner = new GradientRunner(model.graph(), new ArrayList<>(weights.tensors().keySet()),
+                List.of(NextTokenLoss.LOSS));
+        int b = size.batch(), t = size.seqLen();
+        Map<String, INDArray> whole = new HashMap<>();
+        double wholeLoss;
+        try (GradientRunner.Result r = runner.run(ModelBench.placeholders(size, 0, b, b, t))) {
+            r.gradients().forEach((k, g) -> whole.put(k, g.dup()));
+            wholeLoss = r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
+        }
+        Map<String, INDArray> summed = new HashMap<>();
+        double summedLoss = 0;
+        for (int first = 0; first < b; first += 2) {
+            Map<String, INDArray> ph = ModelBench.placeholders(size, first, 2, b, t);
+            assertEquals(2, ph.get("input_ids").size(0));
+            try (GradientRunner.Result r = runner.run(ph)) {
+                r.gradients().forEach((k, g) -> summed.merge(k, g.dup(), INDArray::addi));
+                summedLoss += r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
+            }
+        }
+        assertEquals(wholeLoss, summedLoss, 1e-5 * Math.abs(wholeLoss));
+        for (String k : whole.keySet()) {
+            double scale = whole.get(k).norm2Number().doubleValue();
+            double diff = whole.get(k).sub(summed.get(k)).norm2Number().doubleValue();
+            assertTrue(diff <= 1e-4 * scale, k + ": |whole - sum of micro-batches| = " + diff + " of " + scale);
+        }
+    }
+
+    @Test
     void badSettingsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, 0, -1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelBench(0, 1, 0, 3).run(BenchSize.TINY, r -> { }));
+        assertTrue(e.getMessage().contains("micro-batch 3 does not divide the batch of 8"), e.getMessage());
     }
 }
