@@ -89,6 +89,7 @@ public final class ModelBench {
                     try (GradientRunner.Result r = runner.run(m)) {
                         r.gradients().forEach((k, g) -> sum.get(k).addi(g));
                     }
+                    memory.collect();
                 }
                 update(adam, weights, sum);
             }

