@@ -61,7 +61,7 @@ public final class ModelBench {
         Map<String, INDArray> ph = placeholders(size, 0, b, b, t);
         List<Map<String, INDArray>> micros = new ArrayList<>();
         for (int s = 0; s < b; s += micro) {
-            micros.add(placeholders(size, s, micro, b, t));
+            micros.add(micro == b ? ph : placeholders(size, s, micro, b, t));
         }
         List<BenchResult> results = new ArrayList<>();
 
@@ -80,7 +80,7 @@ public final class ModelBench {
         }
         Runnable step = () -> {
             if (micros.size() == 1) {
-                try (GradientRunner.Result r = runner.run(ph)) {
+                try (GradientRunner.Result r = runner.run(micros.get(0))) {
                     update(adam, weights, r.gradients());
                 }
             } else {
