@@ -1,5 +1,6 @@
 package dev.thinktune.train;
 
+import dev.thinktune.model.AtomicFiles;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -7,6 +8,7 @@ import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +52,8 @@ public final class MetricsLog implements AutoCloseable {
             throw new IllegalStateException("cannot read metrics " + file + ": " + e.getMessage(), e);
         }
         columns = new ArrayList<>(header);
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-             CSVPrinter out = new CSVPrinter(w, CSVFormat.DEFAULT)) {
+        StringWriter text = new StringWriter();
+        try (CSVPrinter out = new CSVPrinter(text, CSVFormat.DEFAULT)) {
             out.printRecord(columns);
             for (Map<String, String> row : kept) {
                 List<String> values = new ArrayList<>();
@@ -61,6 +63,7 @@ public final class MetricsLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        AtomicFiles.writeString(file, text.toString()); // a crash here leaves the old file whole
     }
 
     /** Appends one row; the first row fixes the columns (later new names are ignored). */

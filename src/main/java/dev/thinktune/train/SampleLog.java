@@ -1,5 +1,6 @@
 package dev.thinktune.train;
 
+import dev.thinktune.model.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -52,7 +53,9 @@ public final class SampleLog implements AutoCloseable {
                     kept.add(line);
                 }
             }
-            Files.write(file, kept, StandardCharsets.UTF_8);
+            StringBuilder text = new StringBuilder();
+            kept.forEach(line -> text.append(line).append(System.lineSeparator()));
+            AtomicFiles.writeString(file, text.toString()); // a crash here leaves the old file whole
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read samples " + file + ": " + e.getMessage(), e);
         }

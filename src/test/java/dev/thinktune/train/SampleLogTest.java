@@ -50,6 +50,15 @@ class SampleLogTest {
             log.append(List.of(record(3, 1, "d")));
         }
         assertEquals(List.of("a", "b", "d"), SampleLog.read(f).stream().map(SampleRecord::text).toList());
+        assertEquals(List.of(f), listing(), "the rewrite goes through a temporary file renamed over the log");
+    }
+
+    private List<Path> listing() {
+        try (java.util.stream.Stream<Path> files = Files.list(tmp)) {
+            return files.toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
