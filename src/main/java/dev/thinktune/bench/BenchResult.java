@@ -19,6 +19,13 @@ public record BenchResult(String bench, String size, int batch, String mode, dou
         extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extra));
     }
 
+    /** This result with {@code more} added to its extras (a key already there takes the new value). */
+    public BenchResult withExtra(Map<String, Object> more) {
+        Map<String, Object> merged = new java.util.TreeMap<>(extra);
+        merged.putAll(more);
+        return new BenchResult(bench, size, batch, mode, tokensPerSecond, seconds, peakRssMb, merged);
+    }
+
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
         o.put("bench", bench);

@@ -96,11 +96,8 @@ public final class ModelBench {
             memory.collect();
         };
         double train = time(step);
-        BenchResult trained = result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train);
-        Map<String, Object> trainExtra = new TreeMap<>(trained.extra());
-        trainExtra.put("micro_batch", micro);
-        results.add(new BenchResult(trained.bench(), trained.size(), trained.batch(), trained.mode(),
-                trained.tokensPerSecond(), trained.seconds(), trained.peakRssMb(), trainExtra));
+        results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train)
+                .withExtra(Map.of("micro_batch", micro)));
         out.accept(results.get(results.size() - 1));
         if (soakSteps > 0) {
             results.add(soak(size, step, tokens));
@@ -142,15 +139,14 @@ public final class ModelBench {
         double rssMax = Math.max(maxAfter, rssSettled);
         BenchResult r = result(size, "train-soak", tokens / seconds, seconds, 3 * size.forwardFlops(tokens,
                 size.seqLen()) / seconds);
-        Map<String, Object> extra = new TreeMap<>(r.extra());
+        Map<String, Object> extra = new HashMap<>();
         extra.put("steps", soakSteps);
         extra.put("rss_after_settle_mb", rssSettled);
         extra.put("rss_max_after_settle_mb", rssMax);
         extra.put("rss_growth_mb", rssMax - rssSettled);
         extra.put("rss_each_tenth_mb", rssByTenth);
         extra.put("java_heap_committed_each_tenth_mb", heapByTenth);
-        return new BenchResult(r.bench(), r.size(), r.batch(), r.mode(), r.tokensPerSecond(), r.seconds(), r.peakRssMb(),
-                extra);
+        return r.withExtra(extra);
     }
 
     private BenchResult result(BenchSize size, String mode, double tps, double seconds, double flops) {

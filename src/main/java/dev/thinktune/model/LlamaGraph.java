@@ -6,6 +6,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.function.Supplier;
+
 /**
  * The Llama decoder as a SameDiff graph, top to bottom, with Hugging Face tensor names on its variables.
  *
@@ -115,17 +117,21 @@ public final class LlamaGraph {
      */
     private SDVariable overHeads(SDVariable table, int heads) {
         int hd = cfg.headDim();
-        String name = "rope_repeat_" + heads;
-        if (!sd.hasVariable(name)) {
+        SDVariable repeat = sharedConstant("rope_repeat_" + heads, () -> {
             INDArray r = Nd4j.zeros(DataType.FLOAT, hd, (long) heads * hd);
             for (int k = 0; k < heads; k++) {
                 for (int j = 0; j < hd; j++) {
                     r.putScalar(j, (long) k * hd + j, 1f);
                 }
             }
-            sd.constant(name, r);
-        }
-        return sd.reshape(sd.mmul(table, sd.getVariable(name)), -1, heads, hd);
+            return r;
+        });
+        return sd.reshape(sd.mmul(table, repeat), -1, heads, hd);
+    }
+
+    /** The graph's constant {@code name}, made by {@code value} the first time it is asked for. */
+    private SDVariable sharedConstant(String name, Supplier<INDArray> value) {
+        return sd.hasVariable(name) ? sd.getVariable(name) : sd.constant(name, value.get());
     }
 
     /**
@@ -171,13 +177,14 @@ public final class LlamaGraph {
     /** rotate_half(x) = cat(-x[hd/2:], x[:hd/2]) as a product with a constant signed permutation. */
     private SDVariable rotateHalf(SDVariable x) {
         int hd = cfg.headDim(), half = hd / 2;
-        INDArray r = Nd4j.zeros(DataType.FLOAT, hd, hd);
-        for (int j = 0; j < half; j++) {
-            r.putScalar(j + half, j, -1f);
-            r.putScalar(j, j + half, 1f);
-        }
-        SDVariable rot = sd.hasVariable("rope_rotate_half") ? sd.getVariable("rope_rotate_half")
-                : sd.constant("rope_rotate_half", r);
+        SDVariable rot = sharedConstant("rope_rotate_half", () -> {
+            INDArray r = Nd4j.zeros(DataType.FLOAT, hd, hd);
+            for (int j = 0; j < half; j++) {
+                r.putScalar(j + half, j, -1f);
+                r.putScalar(j, j + half, 1f);
+            }
+            return r;
+        });
         return sd.reshape(sd.mmul(sd.reshape(x, -1, hd), rot), sd.shape(x));
     }
 

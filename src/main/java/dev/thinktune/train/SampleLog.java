@@ -1,9 +1,9 @@
 package dev.thinktune.train;
 
-import dev.thinktune.model.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.thinktune.model.AtomicFiles;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
