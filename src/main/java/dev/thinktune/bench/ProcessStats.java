@@ -14,6 +14,19 @@ public final class ProcessStats {
         return statusKb("VmHWM:") / 1024.0;
     }
 
+    /**
+     * Starts a new peak: resets VmHWM to the current resident set size (writes 5 to /proc/self/clear_refs), so
+     * that {@link #peakRssMb()} measures the phase that follows. False where that is not possible.
+     */
+    public static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Current resident set size (VmRSS) in MB. */
     public static double rssMb() {
         return statusKb("VmRSS:") / 1024.0;

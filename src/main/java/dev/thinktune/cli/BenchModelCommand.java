@@ -11,7 +11,9 @@ import java.util.concurrent.Callable;
 
 /** {@code thinktune bench model}: forward and training-step throughput of the SameDiff student. */
 @Command(name = "model", mixinStandardHelpOptions = true,
-        description = "Forward and forward+backward+update tokens/s and peak memory, tiny and small sizes.")
+        description = {"Forward and forward+backward+update tokens/s and peak memory, tiny and small sizes.",
+                "peak_rss_mb is the peak resident memory of each size's forward phase and of its training phase "
+                        + "(with the soak) on their own."})
 public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--sizes", split = ",", defaultValue = "tiny,small", description = "sizes: ${DEFAULT-VALUE}")
     List<String> sizes;

@@ -34,6 +34,7 @@ public final class GradientRunner {
      * @param outputs    forward variables to return with the gradients (the loss, diagnostics)
      */
     public GradientRunner(SameDiff sd, List<String> parameters, List<String> outputs) {
+        SessionArrayCache.install();
         if (sd.getFunction(GRAD_FUNCTION) == null) {
             quietly(sd::createGradFunction);
         }

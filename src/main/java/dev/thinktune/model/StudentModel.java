@@ -18,6 +18,7 @@ public final class StudentModel {
 
     private StudentModel(ModelWeights weights) {
         NativeThreads.apply();
+        SessionArrayCache.install();
         this.weights = weights;
         this.sd = SameDiff.create();
         this.tokenLogprobs = LlamaGraph.build(sd, weights);

@@ -7,6 +7,7 @@ import dev.thinktune.model.SafetensorsWriter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.ByteOrder;
@@ -28,7 +29,8 @@ public final class AdamW {
     private final double weightDecay;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
-    private final Map<String, INDArray> scratch = new LinkedHashMap<>();
+    private INDArray scratch; // one buffer as long as the largest parameter, shared by all
+
     private long step;
 
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
@@ -55,7 +57,7 @@ public final class AdamW {
             INDArray p = e.getValue();
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
-            INDArray tmp = scratch.computeIfAbsent(e.getKey(), k -> Nd4j.createUninitialized(DataType.FLOAT, p.shape()));
+            INDArray tmp = scratchFor(p);
             if (weightDecay > 0 && p.rank() > 1) {
                 p.muli(1 - lr * weightDecay);
             }
@@ -73,6 +75,15 @@ public final class AdamW {
     }
 
     /** Writes the moments and step (with the given extra metadata) to a safetensors file, atomically. */
+    /** A view of the shared scratch buffer shaped like {@code p}. */
+    private INDArray scratchFor(INDArray p) {
+        long n = p.length();
+        if (scratch == null || scratch.length() < n) {
+            scratch = Nd4j.createUninitialized(DataType.FLOAT, n);
+        }
+        return scratch.get(NDArrayIndex.interval(0, n)).reshape(p.shape());
+    }
+
     public void save(Path file, Map<String, String> metadata) {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         m.forEach((k, a) -> entries.add(entry("m." + k, a)));

@@ -1,6 +1,7 @@
 package dev.thinktune.train;
 
 import dev.thinktune.model.GradientRunner;
+import dev.thinktune.model.SessionArrayCache;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -69,6 +70,8 @@ public final class SupervisedTrainer {
             loss += model.graph().output(placeholders(micro, tokens), NextTokenLoss.LOSS)
                     .get(NextTokenLoss.LOSS).getDouble(0);
         }
+        // the forward-only session's cached arrays would otherwise stay resident beside the training passes'
+        SessionArrayCache.clearAll();
         return loss;
     }
 

@@ -2,12 +2,14 @@ package dev.thinktune.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,6 +47,35 @@ class OptimizerTest {
         for (int i = 0; i < 4; i++) {
             assertEquals(p[i], got[i], 1e-6, "parameter " + i);
         }
+    }
+
+    @Test
+    void parametersOfDifferentSizesUpdateAsIfEachHadItsOwnOptimizer() {
+        SplittableRandom rng = new SplittableRandom(3);
+        Map<String, INDArray> together = new LinkedHashMap<>();
+        together.put("small", Nd4j.rand(DataType.FLOAT, 3));
+        together.put("large", Nd4j.rand(DataType.FLOAT, 4, 5));
+        together.put("middle", Nd4j.rand(DataType.FLOAT, 2, 3));
+        Map<String, INDArray> alone = new LinkedHashMap<>();
+        Map<String, AdamW> own = new LinkedHashMap<>();
+        together.forEach((k, v) -> {
+            alone.put(k, v.dup());
+            own.put(k, new AdamW(0.9, 0.95, 1e-8, 0.1));
+        });
+        AdamW shared = new AdamW(0.9, 0.95, 1e-8, 0.1);
+        for (int step = 0; step < 3; step++) {
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            together.forEach((k, v) -> {
+                float[] g = new float[(int) v.length()];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) rng.nextGaussian();
+                }
+                grads.put(k, Nd4j.createFromArray(g).reshape(v.shape()));
+            });
+            grads.forEach((k, g) -> own.get(k).apply(Map.of(k, alone.get(k)), new LinkedHashMap<>(Map.of(k, g.dup())), 0.01));
+            shared.apply(together, grads, 0.01);
+        }
+        together.forEach((k, v) -> assertArrayEquals(alone.get(k).data().asFloat(), v.data().asFloat(), k));
     }
 
     @Test

@@ -1,0 +1,50 @@
+package dev.thinktune.model;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Clearing SameDiff's session caches frees what they hold and leaves the graphs working as before. */
+class SessionArrayCacheTest {
+    private static final TokenBatch BATCH = TokenBatch.rightPadded(
+            List.of(new int[]{3, 9, 4, 17, 5, 30}, new int[]{7, 2, 8}), 0);
+
+    private static StudentModel model() {
+        return StudentModel.of(ModelWeights.initialize(LlamaConfig.of(64, 32, 64, 2, 4, 2, 64, true, 0, 1), 0.02, 5));
+    }
+
+    @Test
+    void clearingFreesTheCachedArraysAndTheGraphStillGivesTheSameOutputs() {
+        StudentModel model = model();
+        float[] before = logprobs(model);
+        assertArrayEquals(before, logprobs(model), "recycled arrays change nothing");
+        long cached = SessionArrayCache.cachedBytes();
+        assertTrue(cached > 0, "a forward pass leaves arrays in its session's cache");
+
+        assertEquals(cached, SessionArrayCache.clearAll());
+        assertEquals(0, SessionArrayCache.cachedBytes());
+
+        assertArrayEquals(before, logprobs(model), "after clearing, fresh arrays give the same values");
+        assertTrue(SessionArrayCache.cachedBytes() > 0, "the cache fills again");
+    }
+
+    @Test
+    void endingAPhaseEmptiesTheCachesAndTrimsTheNativeHeap() {
+        StudentModel model = model();
+        logprobs(model);
+        assertTrue(SessionArrayCache.cachedBytes() > 0);
+        OffHeapMemory.endPhase();
+        assertEquals(0, SessionArrayCache.cachedBytes());
+        assertTrue(OffHeapMemory.trimNativeHeap(), "JavaCPP's malloc_trim reached");
+    }
+
+    private static float[] logprobs(StudentModel model) {
+        INDArray lp = model.tokenLogprobs(BATCH);
+        return lp.dup().data().asFloat();
+    }
+}
