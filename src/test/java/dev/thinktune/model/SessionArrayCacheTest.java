@@ -34,6 +34,20 @@ class SessionArrayCacheTest {
     }
 
     @Test
+    void aSessionRemembersOnlyTheArraysReleasedInItsLastRun() {
+        StudentModel model = model();
+        logprobs(model);
+        logprobs(model);
+        long held = SessionArrayCache.releasedIdsHeld(model.graph());
+        assertTrue(held > 0, "a run releases its intermediate arrays");
+        for (int i = 0; i < 5; i++) {
+            logprobs(model);
+        }
+        long after = SessionArrayCache.releasedIdsHeld(model.graph());
+        assertTrue(after < 2 * held, "one run's ids (" + held + " after two runs), not seven runs' (" + after + ")");
+    }
+
+    @Test
     void endingAPhaseEmptiesTheCachesAndTrimsTheNativeHeap() {
         StudentModel model = model();
         logprobs(model);
