@@ -30,7 +30,6 @@ public final class AdamW {
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private INDArray scratch; // one buffer as long as the largest parameter, shared by all
-
     private long step;
 
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
@@ -74,7 +73,6 @@ public final class AdamW {
         }
     }
 
-    /** Writes the moments and step (with the given extra metadata) to a safetensors file, atomically. */
     /** A view of the shared scratch buffer shaped like {@code p}. */
     private INDArray scratchFor(INDArray p) {
         long n = p.length();
@@ -84,6 +82,7 @@ public final class AdamW {
         return scratch.get(NDArrayIndex.interval(0, n)).reshape(p.shape());
     }
 
+    /** Writes the moments and step (with the given extra metadata) to a safetensors file, atomically. */
     public void save(Path file, Map<String, String> metadata) {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         m.forEach((k, a) -> entries.add(entry("m." + k, a)));
