@@ -1,5 +1,8 @@
 package dev.thinktune.model;
 
+import dev.thinktune.model.ops.EmbeddingLookup;
+import dev.thinktune.model.ops.JavaOps;
+import dev.thinktune.model.ops.TokenLogprobs;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,18 +15,21 @@ import java.util.function.Supplier;
  * The Llama decoder as a SameDiff graph, top to bottom, with Hugging Face tensor names on its variables.
  *
  * <pre>
- * input_ids [B,T] ─ one-hot · embed_tokens ─► x [B*T, D]
+ * input_ids [B,T] ─ embedding lookup ─► x [B*T, D]
  * per layer:  x += o_proj(attention(rope(q_proj(rms(x))), rope(k_proj(rms(x))), v_proj(rms(x))))
  *             x += down_proj(silu(gate_proj(rms(x))) * up_proj(rms(x)))
  * logits = rms(x) · lm_head^T ─► [B,T,V];  token_logprobs[b,t] = log_softmax(logits[b,t])[input_ids[b,t+1]]
+ * (token_logprobs is computed a block of positions at a time, without the [B,T,V] logits)
  * </pre>
  *
  * Hidden states stay 2-D {@code [B*T, D]} so every projection is one plain matrix product. Attention runs per
  * key/value head with the query heads of its group stacked ({@code [B, KV, G*T, hd]}), so grouped-query
  * attention needs no repeated keys. The causal and padding mask is built in the graph from
  * {@code attention_mask} (left and right padding), and rotary angles from {@code position_ids}.
- * Work-arounds for SameDiff M2.1: the embedding lookup and the target pick use one-hot products (the gradient of
- * gather is wrong), and log-softmax uses its last-axis form.
+ * The embedding lookup and the head's per-token log-probabilities are thinktune ops computed in Java
+ * ({@link EmbeddingLookup}, {@link TokenLogprobs}): SameDiff M2.1's gather has a wrong gradient, and the
+ * log-softmax route would hold several {@code [tokens, vocab]} arrays (230 MB each for 448 tokens at Llama 3's
+ * 128,256-token vocabulary).
  */
 public final class LlamaGraph {
     public static final String INPUT_IDS = "input_ids";
@@ -52,6 +58,8 @@ public final class LlamaGraph {
      * as they are, not copied) and returns the output variable {@value #TOKEN_LOGPROBS}.
      */
     public static SDVariable build(SameDiff sd, ModelWeights weights) {
+        SessionArrayCache.install(); // the session that runs the graph's Java ops
+        JavaOps.register();
         LlamaConfig cfg = weights.config();
         weights.tensors().forEach(sd::var);
         SDVariable ids = sd.placeHolder(INPUT_IDS, DataType.INT32, -1, -1);
@@ -63,9 +71,8 @@ public final class LlamaGraph {
 
     private SDVariable forward(SDVariable ids, SDVariable mask, SDVariable pos) {
         int V = cfg.vocabSize();
-        // embedding: [N, V] one-hot times [V, D]
-        SDVariable flatIds = sd.reshape(ids, -1);
-        SDVariable x = sd.mmul(sd.oneHot(flatIds, V, -1, 1.0, 0.0, DataType.FLOAT), w("model.embed_tokens.weight"));
+        SDVariable flatIds = sd.reshape(ids, -1);                                       // [N]
+        SDVariable x = EmbeddingLookup.apply(sd, "embeddings", w("model.embed_tokens.weight"), flatIds); // [N, D]
 
         SDVariable[] rope = rotaryTables(pos);
         SDVariable bias = attentionBias(mask);
@@ -76,19 +83,20 @@ public final class LlamaGraph {
             SDVariable h2 = rmsNorm(x, w(p + "post_attention_layernorm.weight"));
             x = x.add(mlp(h2, p + "mlp."));
         }
-        x = rmsNorm(x, w("model.norm.weight"));
+        x = rmsNorm(x, w("model.norm.weight"));                                         // [N, D]
         SDVariable head = cfg.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");
-        SDVariable logits2d = linear(x, head);                                  // [N, V]
-        SDVariable logits = sd.reshape(LOGITS, logits2d, shape(batchTime, V)); // [B, T, V]
+        // the full logits, computed only when asked for (inspection, tests); training never builds them
+        sd.reshape(LOGITS, linear(x, head), shape(batchTime, V));                       // [B, T, V]
 
         // log-probability of each next token: positions 0..T-2 predict ids 1..T-1
-        SDVariable logp = sd.reshape(sd.nn.logSoftmax(logits2d), shape(batchTime, V));
-        SDVariable logpHead = sd.stridedSlice(logp, new long[]{0, 0, 0}, new long[]{0, -1, 0},
-                new long[]{1, 1, 1}, 0b111, 0b101, 0, 0, 0);                   // [B, T-1, V]
-        SDVariable targets = sd.stridedSlice(ids, new long[]{0, 1}, new long[]{0, 0},
-                new long[]{1, 1}, 0b01, 0b11, 0, 0, 0);                         // [B, T-1]
-        SDVariable picked = logpHead.mul(sd.oneHot(targets, V, -1, 1.0, 0.0, DataType.FLOAT));
-        return sd.sum(TOKEN_LOGPROBS, picked, false, 2);
+        int D = cfg.hiddenSize();
+        SDVariable xHead = sd.stridedSlice(sd.reshape(x, shape(batchTime, D)), new long[]{0, 0, 0},
+                new long[]{0, -1, 0}, new long[]{1, 1, 1}, 0b111, 0b101, 0, 0, 0);   // [B, T-1, D]
+        SDVariable next = sd.stridedSlice(ids, new long[]{0, 1}, new long[]{0, 0},
+                new long[]{1, 1}, 0b01, 0b11, 0, 0, 0);                                 // [B, T-1]
+        SDVariable logp = TokenLogprobs.apply(sd, "next_token_logprobs", sd.reshape(xHead, -1, D), head,
+                sd.reshape(next, -1));                                                  // [B*(T-1)]
+        return sd.reshape(TOKEN_LOGPROBS, logp, sd.shape(next));                         // [B, T-1]
     }
 
     /**

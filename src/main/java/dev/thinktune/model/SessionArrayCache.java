@@ -1,6 +1,13 @@
 package dev.thinktune.model;
 
+import dev.thinktune.model.ops.JavaOp;
+import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.samediff.config.ExecutionResult;
+import org.nd4j.autodiff.samediff.config.SDValue;
+import org.nd4j.autodiff.samediff.internal.AbstractSession.VarId;
+import org.nd4j.autodiff.samediff.internal.FrameIter;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
@@ -27,7 +34,8 @@ import java.util.WeakHashMap;
  * (the benchmark's whole-batch forward pass before micro-batched training, say) goes on holding its arrays, and
  * what it held cannot serve arrays of other shapes: clearing at the end of such a phase gives them back.
  *
- * <p>The sessions themselves are {@link RunScopedSession}s, which mend a leak of SameDiff M2.1's sessions.
+ * <p>The sessions themselves are {@link RunScopedSession}s, which mend a leak of SameDiff M2.1's sessions and run
+ * thinktune's Java ops.
  */
 public final class SessionArrayCache extends ArrayCacheMemoryMgr {
     private static final Set<RunScopedSession> LIVE = Collections.synchronizedSet(
@@ -67,6 +75,18 @@ public final class SessionArrayCache extends ArrayCacheMemoryMgr {
         protected Map<String, INDArray> preprocessPlaceholders(Map<String, INDArray> placeholders, At at) {
             freedArrays.clear();
             return super.preprocessPlaceholders(placeholders, at);
+        }
+
+        /** Runs thinktune's Java ops ({@link JavaOp}) here; every other op as SameDiff does. */
+        @Override
+        public ExecutionResult doExec(DifferentialFunction op, OpContext ctx, FrameIter frameIter,
+                                      Set<VarId> opInputs, Set<VarId> allIterInputs, Set<String> constAndPhInputs,
+                                      Map<String, SDValue> otherPlaceholders) {
+            if (op instanceof JavaOp javaOp) {
+                javaOp.execute(ctx);
+                return ExecutionResult.createFrom(op, ctx);
+            }
+            return super.doExec(op, ctx, frameIter, opInputs, allIterInputs, constAndPhInputs, otherPlaceholders);
         }
 
         int releasedThisRun() {

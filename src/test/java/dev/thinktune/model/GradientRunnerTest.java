@@ -38,6 +38,26 @@ class GradientRunnerTest {
         }
     }
 
+    @Test
+    void aBatchOfOneSequenceHasTheGradientOfThatSequenceTwice() {
+        StudentModel model = StudentModel.load(Fixtures.model("tiny-llama3"));
+        NextTokenLoss.attach(model);
+        List<String> names = new ArrayList<>(model.weights().tensors().keySet());
+        GradientRunner runner = new GradientRunner(model.graph(), names, List.of(NextTokenLoss.LOSS));
+        int[] seq = {5, 17, 200, 33, 9, 41, 7};
+        Map<String, float[]> one = new HashMap<>();
+        try (GradientRunner.Result r = runner.run(placeholders(List.of(seq)))) {
+            r.gradients().forEach((n, g) -> one.put(n, g.data().asFloat()));
+        }
+        // the token-mean loss of a batch that holds the sequence twice is the same function of the weights
+        try (GradientRunner.Result r = runner.run(placeholders(List.of(seq, seq)))) {
+            for (String n : names) {
+                double err = Fixtures.relativeError(r.gradients().get(n).data().asFloat(), one.get(n));
+                assertTrue(err < 1e-5, n + ": " + err);
+            }
+        }
+    }
+
     private static Map<String, INDArray> batch(int seed) {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         List<int[]> seqs = new ArrayList<>();
@@ -48,6 +68,10 @@ class GradientRunnerTest {
             }
             seqs.add(s);
         }
+        return placeholders(seqs);
+    }
+
+    private static Map<String, INDArray> placeholders(List<int[]> seqs) {
         TokenBatch tb = TokenBatch.rightPadded(seqs, 0);
         Map<String, INDArray> ph = new HashMap<>(tb.placeholders());
         INDArray mask = Nd4j.zeros(DataType.FLOAT, tb.batch(), tb.time() - 1);

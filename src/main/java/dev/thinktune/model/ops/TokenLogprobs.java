@@ -1,0 +1,199 @@
+package dev.thinktune.model.ops;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.List;
+
+/**
+ * The head's log-probability of each position's target token, a chunk of positions at a time:
+ * {@code logp[n] = (h W^T)[n, t[n]] - logsumexp((h W^T)[n, :])} for hidden states {@code h [N, D]}, the head
+ * {@code W [V, D]} and targets {@code t [N]}, giving {@code [N]}.
+ *
+ * <p>Only one {@code [chunk, V]} block of logits exists at a time ({@link #CHUNK_BYTES} at most), as in fused
+ * linear-cross-entropy kernels, instead of the {@code [N, V]} logits, their log-softmax, a one-hot of the targets
+ * and the gradients of each. The gradient ({@link Grad}) recomputes each block of logits:
+ * {@code dlogits = g (onehot(t) - softmax)}, {@code dh = dlogits W}, {@code dW = sum over blocks of dlogits^T h}.
+ */
+public final class TokenLogprobs extends JavaOp {
+    public static final String OP_NAME = "thinktune_token_logprobs";
+    /** The largest block of logits held at once: 64 MiB of float32. */
+    public static final long CHUNK_BYTES = 64L << 20;
+
+    private TokenLogprobs(SameDiff sd, SDVariable hidden, SDVariable head, SDVariable targets, int blockRows) {
+        super(sd, hidden, head, targets);
+        addIArgument(blockRows);
+    }
+
+    public TokenLogprobs() {
+    }
+
+    /** log p(targets[n] | hidden[n]) {@code [N]} under the head {@code [V, D]}, in blocks of {@link #CHUNK_BYTES}. */
+    public static SDVariable apply(SameDiff sd, String name, SDVariable hidden, SDVariable head, SDVariable targets) {
+        return apply(sd, name, hidden, head, targets, 0);
+    }
+
+    /** As {@link #apply(SameDiff, String, SDVariable, SDVariable, SDVariable)} with at most {@code blockRows}
+     * positions per block (0: as many as fit {@link #CHUNK_BYTES}). */
+    public static SDVariable apply(SameDiff sd, String name, SDVariable hidden, SDVariable head, SDVariable targets,
+                                   int blockRows) {
+        SDVariable out = new TokenLogprobs(sd, hidden, head, targets, blockRows).outputVariable();
+        return name == null ? out : sd.updateVariableNameAndReference(out, name);
+    }
+
+    /** Positions per block: {@code blockRows} if set, else as many as fit {@link #CHUNK_BYTES} at {@code vocab}. */
+    static int chunkRows(long positions, long vocab, long blockRows) {
+        long rows = blockRows > 0 ? blockRows : Math.max(1, CHUNK_BYTES / (4 * vocab));
+        return (int) Math.max(1, Math.min(positions, rows));
+    }
+
+    /** The block size this op was built with (0: automatic). */
+    private static long blockRows(JavaOp op) {
+        return op.numIArguments() > 0 ? op.getIArgument(0) : 0;
+    }
+
+    @Override
+    public String opName() {
+        return OP_NAME;
+    }
+
+    @Override
+    public int getNumOutputs() {
+        return 1;
+    }
+
+    @Override
+    protected List<long[]> outputShapes(List<INDArray> in) {
+        return List.of(new long[]{in.get(0).size(0)});
+    }
+
+    @Override
+    protected void compute(List<INDArray> in, List<INDArray> out) {
+        INDArray h = in.get(0), w = in.get(1);
+        int[] targets = ids(in.get(2), w.size(0), "token log-probabilities");
+        float[] logp = new float[targets.length];
+        new Blocks(h, w, targets, blockRows(this)).forEach((start, block, lse, picked) -> {
+            for (int r = 0; r < lse.length; r++) {
+                logp[start + r] = picked[r] - lse[r];
+            }
+        }, false);
+        out.get(0).assign(Nd4j.createFromArray(logp));
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> grads) {
+        SDVariable[] g = new Grad(sameDiff, arg(0), arg(1), arg(2), grads.get(0), (int) blockRows(this))
+                .outputVariables();
+        return List.of(g[0], g[1], sameDiff.zerosLike(arg(2)));
+    }
+
+    /** dh [N, D] and dW [V, D] of {@code sum_n g[n] logp[n]}. */
+    public static final class Grad extends JavaOp {
+        public static final String OP_NAME = "thinktune_token_logprobs_bp";
+
+        Grad(SameDiff sd, SDVariable hidden, SDVariable head, SDVariable targets, SDVariable grad, int blockRows) {
+            super(sd, hidden, head, targets, grad);
+            addIArgument(blockRows);
+        }
+
+        public Grad() {
+        }
+
+        @Override
+        public String opName() {
+            return OP_NAME;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 2;
+        }
+
+        @Override
+        protected List<long[]> outputShapes(List<INDArray> in) {
+            return List.of(in.get(0).shape(), in.get(1).shape());
+        }
+
+        @Override
+        protected void compute(List<INDArray> in, List<INDArray> out) {
+            INDArray h = in.get(0), w = in.get(1);
+            int[] targets = ids(in.get(2), w.size(0), "token log-probabilities gradient");
+            float[] g = dense(in.get(3)).data().asFloat();
+            INDArray dh = out.get(0), dw = out.get(1);
+            dw.assign(0);
+            new Blocks(h, w, targets, blockRows(this)).forEach((start, probs, lse, picked) -> {
+                int c = lse.length;
+                // probs holds softmax; dlogits = g * (onehot(t) - softmax)
+                INDArray gc = Nd4j.createFromArray(java.util.Arrays.copyOfRange(g, start, start + c)).reshape(c, 1);
+                probs.muliColumnVector(gc.negi());
+                for (int r = 0; r < c; r++) {
+                    probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
+                }
+                INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
+                INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
+                Nd4j.gemm(probs, w, dhc, false, false, 1.0, 0.0);           // dh = dlogits W       [c, D]
+                Nd4j.gemm(probs, hc, dw, true, false, 1.0, 1.0);            // dW += dlogits^T h    [V, D]
+            }, true);
+        }
+    }
+
+    /** What is done with each block: its first position, its block [c, V], log-sum-exps and target logits. */
+    private interface BlockAction {
+        void apply(int start, INDArray block, float[] lse, float[] picked);
+    }
+
+    /** The head's logits a block of positions at a time, in one reused buffer. */
+    private static final class Blocks {
+        private final INDArray h, w;
+        private final int[] targets;
+        private final int rows;
+        private final long vocab;
+
+        Blocks(INDArray h, INDArray w, int[] targets, long blockRows) {
+            this.h = h;
+            this.w = w;
+            this.targets = targets;
+            this.vocab = w.size(0);
+            this.rows = chunkRows(targets.length, vocab, blockRows);
+        }
+
+        /**
+         * Calls {@code action} per block with each row's log-sum-exp and target logit, and the block itself: the
+         * softmax when {@code softmax}, else unspecified scratch. The block is reused: read it inside the call only.
+         */
+        void forEach(BlockAction action, boolean softmax) {
+            int n = targets.length;
+            if (n == 0) {
+                return;
+            }
+            try (INDArray buffer = Nd4j.createUninitialized(DataType.FLOAT, rows, vocab)) {
+                for (int start = 0; start < n; start += rows) {
+                    int c = Math.min(rows, n - start);
+                    INDArray logits = c == rows ? buffer : buffer.get(NDArrayIndex.interval(0, c), NDArrayIndex.all());
+                    INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
+                    Nd4j.gemm(hc, w, logits, false, true, 1.0, 0.0);               // [c, V]
+                    float[] picked = new float[c];
+                    for (int r = 0; r < c; r++) {
+                        picked[r] = logits.getFloat(r, targets[start + r]);
+                    }
+                    INDArray max = logits.max(1).reshape(c, 1);
+                    Transforms.exp(logits.subiColumnVector(max), false);             // exp(logits - max)
+                    INDArray sum = logits.sum(1).reshape(c, 1);
+                    float[] lse = new float[c];
+                    for (int r = 0; r < c; r++) {
+                        lse[r] = max.getFloat(r) + (float) Math.log(sum.getFloat(r));
+                    }
+                    if (softmax) {
+                        logits.diviColumnVector(sum);
+                    }
+                    action.apply(start, logits, lse, picked);
+                }
+            }
+        }
+    }
+}
