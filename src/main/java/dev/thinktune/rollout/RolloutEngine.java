@@ -1,6 +1,7 @@
 package dev.thinktune.rollout;
 
 import dev.thinktune.model.CheckpointTensors;
+import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.tokenizer.Tokenizer;
@@ -127,7 +128,12 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
      * per step; float32 and half become float32). No float32 copy of the model is made, and nothing is mapped.
      */
     public static RolloutEngine create(Path checkpoint, Options options) {
-        try (CheckpointTensors tensors = CheckpointTensors.open(checkpoint)) {
+        return create(checkpoint, HfCheckpoint.WEIGHTS, options);
+    }
+
+    /** As {@link #create(Path, Options)}, the weights read from {@code weightsFile} (a file in it, or the index). */
+    public static RolloutEngine create(Path checkpoint, String weightsFile, Options options) {
+        try (CheckpointTensors tensors = CheckpointTensors.open(checkpoint, weightsFile)) {
             return new RolloutEngine(null, WeightSource.checkpoint(tensors), options);
         }
     }
