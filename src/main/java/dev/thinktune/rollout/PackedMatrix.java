@@ -99,6 +99,11 @@ abstract sealed class PackedMatrix permits F32Matrix, Bf16Matrix {
         if (r < m) {
             kernel1(a, aOff + r * lda, pOff, c, cOff + r * ldc, accumulate);
         }
+        finishPanel(a, aOff, lda, m, pOff, c, cOff, ldc);
+    }
+
+    /** Completes all rows' products after the kernels, where a layout leaves inputs to them (none by default). */
+    void finishPanel(float[] a, int aOff, int lda, int m, int pOff, float[] c, int cOff, int ldc) {
     }
 
     /** Index of panel {@code p}'s first element in the backing array. */
