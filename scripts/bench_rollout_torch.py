@@ -2,8 +2,8 @@
 """The rollout benchmark's workload in PyTorch on the CPU, as the reference point for thinktune's Java decoder.
 
 The same Llama architecture as thinktune's student, in plain torch modules (no transformers): RMSNorm, rotary
-embeddings (rotate_half), grouped-query attention with a key/value cache, SwiGLU, a separate LM head (the
-sizes of thinktune's BenchSize); float32, eager, random weights (normal(0, 0.02)). It generates `--new` tokens for `--batch` random
+embeddings (rotate_half), grouped-query attention with a key/value cache, SwiGLU, a separate LM head or one
+tied to the embedding (the sizes of thinktune's BenchSize); float32, eager, random weights (normal(0, 0.02)). It generates `--new` tokens for `--batch` random
 prompts of `--prompt` tokens (one prefill, then one token per step for every sequence, never stopping early),
 sampling at temperature 1 and computing each token's log-probability from the full log-softmax, as the Java
 engine does. Prints one JSON object per line:
@@ -20,14 +20,16 @@ import torch
 import torch.nn.functional as F
 
 SIZES = {
-    # vocab, hidden, layers, heads, kv heads, ffn
+    # vocab, hidden, layers, heads, kv heads, ffn[, rope theta, eps, tied head]
     "tiny": (512, 128, 4, 4, 2, 384),
     "small": (4096, 512, 8, 8, 4, 1408),
+    # HuggingFaceTB/SmolLM2-135M's published config (thinktune's BenchSize smollm2-135m)
+    "smollm2-135m": (49152, 576, 30, 9, 3, 1536, 100000.0, 1e-5, True),
 }
 
 
 class Llama(torch.nn.Module):
-    def __init__(self, vocab, hidden, layers, heads, kv_heads, ffn, theta=10000.0, eps=1e-5):
+    def __init__(self, vocab, hidden, layers, heads, kv_heads, ffn, theta=10000.0, eps=1e-5, tied=False):
         super().__init__()
         self.hd = hidden // heads
         self.heads, self.kv_heads, self.eps = heads, kv_heads, eps
@@ -50,6 +52,8 @@ class Llama(torch.nn.Module):
         for p in self.parameters():
             if p.dim() == 2:
                 torch.nn.init.normal_(p, 0.0, 0.02)
+        if tied:
+            self.head.weight = self.embed.weight
         self.inv_freq = 1.0 / (theta ** (torch.arange(0, self.hd, 2, dtype=torch.float32) / self.hd))
 
     def rms(self, x, w):

@@ -2,11 +2,14 @@ package dev.thinktune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import dev.thinktune.rollout.Completion;
 import dev.thinktune.rollout.GenerationRequest;
+import dev.thinktune.rollout.Generator;
 import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.rollout.SamplingParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,9 +45,17 @@ import java.util.function.Consumer;
  *       ({@code scripts/bench_rollout_torch.py}), run when {@code python3} can import torch, with as many threads
  *       and {@code OMP_WAIT_POLICY=PASSIVE} unless the environment sets it.</li>
  * </ul>
- * The sizes are {@link BenchSize}'s (separate LM head). Timings include the prefill. Rows are
- * {@link BenchResult}s with {@code bench = "rollout"}; extras: {@code median_seconds}, {@code new_tokens},
- * {@code threads}, and a {@code note} where a number is extrapolated or comes from elsewhere.
+ * The sizes are {@link BenchSize}'s. Timings include the prefill. Rows are {@link BenchResult}s with
+ * {@code bench = "rollout"}; extras: {@code median_seconds}, {@code new_tokens}, {@code threads}, and a
+ * {@code note} where a number is extrapolated or comes from elsewhere.
+ *
+ * <p>The real shapes ({@code smollm2-135m}, {@code smollm2-135m-v128k}, {@code llama-3.2-1b}, {@code llama-3.2-3b})
+ * run as users run them: a seeded random bfloat16 checkpoint written by {@link RandomCheckpoint} (or reused),
+ * the engine built straight from it (mode {@code bf16}). Their rows add {@code load_seconds},
+ * {@code decode_tokens_per_s} (the steps after the first token), {@code weight_bytes_per_step}, the machine's
+ * {@code read_gb_per_s} ({@link ReadBandwidth}, same thread count), the bound it sets,
+ * {@code bound_tokens_per_s = batch * bandwidth / bytes per step}, and {@code bound_fraction}, the decode rate
+ * over that bound. No-cache rows are not run for them; the PyTorch row runs for {@code smollm2-135m}.
  */
 public final class RolloutBench {
     public static final String NAME = "rollout";
@@ -65,9 +76,11 @@ public final class RolloutBench {
      * @param nocacheBudget  seconds a no-cache row may take before the rest is extrapolated
      * @param torch          also run the PyTorch script
      * @param seed           weights, prompts and sampling seed
+     * @param checkpoints    for the real shapes: a directory holding one checkpoint per size label, reused when
+     *                       there and written there when not; null = write each into a temporary directory
      */
     public record Settings(List<String> sizes, List<Integer> batches, int prompt, int newTokens, int repeats,
-                           int threads, double nocacheBudget, boolean torch, long seed) {
+                           int threads, double nocacheBudget, boolean torch, long seed, Path checkpoints) {
         public Settings {
             sizes = List.copyOf(sizes);
             batches = List.copyOf(batches);
@@ -80,7 +93,11 @@ public final class RolloutBench {
         }
 
         public static Settings defaults() {
-            return new Settings(List.of("tiny", "small"), List.of(8, 64), 32, 64, 3, 0, 20.0, true, 0L);
+            return new Settings(List.of("tiny", "small"), List.of(8, 64), 32, 64, 3, 0, 20.0, true, 0L, null);
+        }
+
+        public Settings withNewTokens(int n) {
+            return new Settings(sizes, batches, prompt, n, repeats, threads, nocacheBudget, torch, seed, checkpoints);
         }
 
         public int effectiveThreads() {
@@ -102,30 +119,186 @@ public final class RolloutBench {
         return new BenchResult(NAME, size, batch, mode, tokens / seconds, seconds, ProcessStats.peakRssMb(), extra);
     }
 
-    /** Runs every row: the engine's first (its peak memory is then its own), then no-cache, then torch. */
+    /**
+     * Whether {@code size} is a real checkpoint's shape: its rows run the engine built from a bfloat16 checkpoint
+     * on disk ({@link #checkpointRow}); tiny and small run from float32 arrays (cache, nocache).
+     */
+    static boolean realShape(String size) {
+        BenchSize s = BenchSize.of(size);
+        return s != BenchSize.TINY && s != BenchSize.SMALL;
+    }
+
+    /** Sizes the PyTorch script knows. */
+    private static final Set<String> TORCH_SIZES = Set.of("tiny", "small", "smollm2-135m");
+
+    /**
+     * Runs every row: the engine's first (its peak memory is then its own), real shapes from their bfloat16
+     * checkpoints (then the read bandwidth, which their rows need), then no-cache, then torch.
+     */
     public static List<BenchResult> run(Settings s, Consumer<BenchResult> sink, Consumer<String> log) {
         List<BenchResult> all = new ArrayList<>();
         Consumer<BenchResult> out = r -> {
             all.add(r);
             sink.accept(r);
         };
-        for (String size : s.sizes()) {
+        List<String> arrays = s.sizes().stream().filter(z -> !realShape(z)).toList();
+        List<String> real = s.sizes().stream().filter(RolloutBench::realShape).toList();
+        for (String size : arrays) {
             ModelWeights w = ModelWeights.initialize(BenchSize.of(size).config(), 0.02, s.seed());
             for (int batch : s.batches()) {
                 out.accept(cache(size, w, batch, s));
             }
         }
-        for (String size : s.sizes()) {
+        if (!real.isEmpty()) {
+            List<Measured> rows = new ArrayList<>();
+            for (String size : real) {
+                Checkpoint ck = checkpoint(size, s, log);
+                try {
+                    for (int batch : s.batches()) {
+                        log.accept(size + ", batch " + batch + ": loading " + ck.dir());
+                        rows.add(checkpointRow(size, ck.dir(), batch, s));
+                    }
+                } finally {
+                    ck.discard();
+                }
+            }
+            System.gc();
+            double bandwidth = ReadBandwidth.measure(BANDWIDTH_BYTES, s.effectiveThreads(), 3);
+            log.accept(String.format(java.util.Locale.ROOT, "read bandwidth: %.2f GB/s (%d threads, %d MB int array)",
+                    bandwidth / 1e9, s.effectiveThreads(), BANDWIDTH_BYTES >> 20));
+            rows.forEach(r -> out.accept(r.withBandwidth(bandwidth)));
+        }
+        for (String size : arrays) {
             ModelWeights w = ModelWeights.initialize(BenchSize.of(size).config(), 0.02, s.seed());
             StudentModel model = StudentModel.of(w);
             for (int batch : s.batches()) {
                 out.accept(noCache(size, model, batch, s));
             }
         }
+        if (!real.isEmpty()) {
+            log.accept("nocache: not run for " + real + " (the SameDiff graph recomputing every step at real sizes"
+                    + " takes minutes a token)");
+        }
         if (s.torch()) {
             torch(s, out, log);
         }
         return all;
+    }
+
+    /** Bytes of the array the read bandwidth is measured on: far beyond any cache. */
+    static final long BANDWIDTH_BYTES = 512L << 20;
+
+    /** A checkpoint directory for a real shape, and whether the bench made it only for this run. */
+    private record Checkpoint(Path dir, boolean temporary) {
+        void discard() {
+            if (temporary) {
+                deleteTree(dir.getParent());
+            }
+        }
+    }
+
+    /** The checkpoint of {@code size}: reused from {@code --checkpoint DIR/<size>}, else written (there or in /tmp). */
+    private static Checkpoint checkpoint(String size, Settings s, Consumer<String> log) {
+        LlamaConfig config = BenchSize.of(size).config();
+        try {
+            Path dir;
+            boolean temporary = s.checkpoints() == null;
+            if (temporary) {
+                dir = Files.createTempDirectory("thinktune-bench-").resolve(size);
+            } else {
+                dir = s.checkpoints().resolve(size);
+                if (HfCheckpoint.isCheckpoint(dir)) {
+                    if (!HfCheckpoint.readConfig(dir).equals(config)) {
+                        throw new IllegalArgumentException(dir + " holds another architecture than " + size
+                                + "; remove it or give another --checkpoint directory");
+                    }
+                    log.accept(size + ": reusing " + dir);
+                    return new Checkpoint(dir, false);
+                }
+            }
+            log.accept(size + ": writing a random bfloat16 checkpoint to " + dir);
+            RandomCheckpoint.write(config, dir, s.seed(), RandomCheckpoint.HUB_SHARD_BYTES, line -> log.accept("  " + line));
+            return new Checkpoint(dir, temporary);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind
+        }
+    }
+
+    /** A real-shape row before the read bandwidth is known. */
+    record Measured(BenchResult row, long bytesPerStep, double decodeTokensPerSecond, int batch) {
+        BenchResult withBandwidth(double bytesPerSecond) {
+            double bound = batch * bytesPerSecond / bytesPerStep;
+            Map<String, Object> extra = new TreeMap<>();
+            extra.put("read_gb_per_s", bytesPerSecond / 1e9);
+            extra.put("bound_tokens_per_s", bound);
+            extra.put("bound_fraction", decodeTokensPerSecond / bound);
+            return row.withExtra(extra);
+        }
+    }
+
+    /**
+     * The engine built from the checkpoint in {@code dir} on {@code batch} prompts: load time, new tokens per
+     * second over the whole run (prefill included, as the other rows), and decode steps alone (from the first
+     * sampled token to the last), the weight bytes each step reads and the process's peak resident memory.
+     */
+    static Measured checkpointRow(String size, Path dir, int batch, Settings s) {
+        System.gc();
+        resetPeakRss();
+        long t0 = System.nanoTime();
+        try (RolloutEngine engine = RolloutEngine.create(dir, RolloutEngine.Options.defaults()
+                .withThreads(s.effectiveThreads()))) {
+            double load = (System.nanoTime() - t0) / 1e9;
+            List<GenerationRequest> reqs = requests(engine.config().vocabSize(), batch, s);
+            double[] times = new double[s.repeats()];
+            double[] decode = new double[s.repeats()];
+            long[] first = new long[1], last = new long[1];
+            Generator.TokenListener stamp = (r, q, tok) -> {
+                long now = System.nanoTime();
+                if (first[0] == 0) {
+                    first[0] = now;
+                }
+                last[0] = now;
+            };
+            engine.generate(requests(engine.config().vocabSize(), batch, s.withNewTokens(Math.min(4, s.newTokens()))));
+            long tokens = 0;
+            for (int i = 0; i < times.length; i++) {
+                first[0] = 0;
+                long start = System.nanoTime();
+                List<List<Completion>> out = engine.generate(reqs, stamp);
+                times[i] = (System.nanoTime() - start) / 1e9;
+                decode[i] = (last[0] - first[0]) / 1e9;
+                tokens = out.stream().flatMap(List::stream).mapToLong(Completion::length).sum();
+            }
+            Arrays.sort(times);
+            Arrays.sort(decode);
+            double decodeRate = s.newTokens() > 1 ? (double) batch * (s.newTokens() - 1) / decode[0] : Double.NaN;
+            BenchResult row = result(size, batch, "bf16", times[0], times[times.length / 2], tokens,
+                    s.effectiveThreads(), "engine built from a bfloat16 checkpoint on disk; decode = steps after the"
+                            + " first token");
+            Map<String, Object> extra = new TreeMap<>();
+            extra.put("load_seconds", load);
+            extra.put("weight_bytes_per_step", engine.weightBytesPerStep());
+            extra.put("decode_tokens_per_s", decodeRate);
+            return new Measured(row.withExtra(extra), engine.weightBytesPerStep(), decodeRate, batch);
+        }
+    }
+
+    private static List<GenerationRequest> requests(int vocab, int batch, Settings s) {
+        List<int[]> ps = prompts(vocab, batch, s.prompt(), s.seed());
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            reqs.add(new GenerationRequest(ps.get(b), 1,
+                    SamplingParams.sampling(s.newTokens(), Set.of(), s.seed() + b)));
+        }
+        return reqs;
     }
 
     static List<int[]> prompts(int vocab, int batch, int length, long seed) {
@@ -140,12 +313,7 @@ public final class RolloutBench {
     /** The rollout engine on {@code batch} prompts, one continuation each. */
     public static BenchResult cache(String size, ModelWeights w, int batch, Settings s) {
         resetPeakRss();
-        List<int[]> ps = prompts(w.config().vocabSize(), batch, s.prompt(), s.seed());
-        List<GenerationRequest> reqs = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
-            reqs.add(new GenerationRequest(ps.get(b), 1,
-                    SamplingParams.sampling(s.newTokens(), Set.of(), s.seed() + b)));
-        }
+        List<GenerationRequest> reqs = requests(w.config().vocabSize(), batch, s);
         double[] times = new double[s.repeats()];
         long tokens = 0;
         try (RolloutEngine engine = RolloutEngine.create(w, RolloutEngine.Options.defaults()
@@ -252,6 +420,10 @@ public final class RolloutBench {
             return;
         }
         for (String size : s.sizes()) {
+            if (!TORCH_SIZES.contains(size)) {
+                log.accept("torch: " + size + " skipped (the script has " + new java.util.TreeSet<>(TORCH_SIZES) + ")");
+                continue;
+            }
             for (int batch : s.batches()) {
                 List<String> cmd = new ArrayList<>(List.of(python.get(), script.get().toString(), "--size", size,
                         "--batch", Integer.toString(batch), "--prompt", Integer.toString(s.prompt()), "--new",
@@ -323,6 +495,9 @@ public final class RolloutBench {
         // OpenMP threads that spin while idle were 7 times slower on a shared 2-core machine; the JVM side runs
         // with the same passive policy (bin/thinktune)
         pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        // OpenBLAS settings meant for ND4J's bundled library, not for torch's
+        pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().remove("OPENBLAS_L2_SIZE");
         Process p = pb.start();
         List<JsonNode> rows = new ArrayList<>();
         StringBuilder other = new StringBuilder();

@@ -13,13 +13,15 @@ import java.util.concurrent.Callable;
 @Command(name = "rollout", mixinStandardHelpOptions = true,
         description = {"Rollout throughput (new tokens per second over all sequences) on random-weight students:",
                 "the SameDiff graph recomputed every step (nocache), the rollout engine (cache), and the same",
-                "workload in PyTorch eager with a KV cache (torch, when python3 can import torch)."})
+                "workload in PyTorch eager with a KV cache (torch, when python3 can import torch). Real shapes",
+                "run the engine from a bfloat16 checkpoint (bf16) against the machine's read bandwidth."})
 public final class BenchRolloutCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object per line instead of text.")
     boolean json;
 
-    @Option(names = "--sizes", split = ",", description = "Model sizes: tiny, small (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sizes", split = ",", description = "Model sizes: tiny, small (float32 arrays), smollm2-135m,"
+            + " smollm2-135m-v128k, llama-3.2-1b, llama-3.2-3b (from a bfloat16 checkpoint; default: ${DEFAULT-VALUE}).")
     List<String> sizes = List.of("tiny", "small");
 
     @Option(names = "--batches", split = ",", description = "Sequences per run (default: ${DEFAULT-VALUE}).")
@@ -47,6 +49,10 @@ public final class BenchRolloutCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Weights, prompts and sampling seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
+    @Option(names = "--checkpoint", paramLabel = "DIR", description = "For the real shapes: reuse DIR/<size> when it"
+            + " is a checkpoint, else write it there (default: a temporary directory, deleted after).")
+    java.nio.file.Path checkpoint;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -58,7 +64,7 @@ public final class BenchRolloutCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RolloutBench.Settings s = new RolloutBench.Settings(sizes, batches, prompt, newTokens, repeats, threads,
-                nocacheBudget, !noTorch, seed);
+                nocacheBudget, !noTorch, seed, checkpoint);
         if (!json) {
             out.printf(Locale.ROOT, "rollout: prompt %d, %d new tokens per sequence (no early stop), temperature 1,"
                     + " %d threads, random weights%n", prompt, newTokens, s.effectiveThreads());

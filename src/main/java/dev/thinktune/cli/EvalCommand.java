@@ -9,7 +9,6 @@ import dev.thinktune.eval.Evaluation;
 import dev.thinktune.eval.Score;
 import dev.thinktune.eval.Strategy;
 import dev.thinktune.model.HfCheckpoint;
-import dev.thinktune.model.ModelWeights;
 import dev.thinktune.reward.Verifier;
 import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.rollout.SamplingParams;
@@ -138,8 +137,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         ModelAssets assets = ModelAssets.load(tokenizer == null ? model : tokenizer, chatTemplate, instruction,
                 systemPrompt);
-        ModelWeights weights = HfCheckpoint.load(model);
-        Set<Integer> stopIds = assets.prompts().stopIds(weights.config().eosTokenIds());
+        Set<Integer> stopIds = assets.prompts().stopIds(HfCheckpoint.readConfig(model).eosTokenIds());
         SamplingParams params = new SamplingParams(temperature, topP, topK, 0.0, maxNewTokens, stopIds, List.of(), seed);
         List<Long> seedValues = new ArrayList<>();
         for (int i = 0; i < seeds; i++) {
@@ -151,7 +149,7 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, Object> settings = settings(chosen, seedValues);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("eval_settings.json").toFile(),
                 settings);
-        try (RolloutEngine engine = RolloutEngine.create(weights,
+        try (RolloutEngine engine = RolloutEngine.create(model,
                 RolloutEngine.Options.defaults().withThreads(threads))) {
             EvalContext ctx = new EvalContext(engine, assets.prompts(), params, batchSize, engine.maxSequenceLength());
             Evaluation.Options options = new Evaluation.Options(chosen, seedValues, Verifier.lenient(),

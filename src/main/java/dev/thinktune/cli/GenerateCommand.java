@@ -1,7 +1,6 @@
 package dev.thinktune.cli;
 
 import dev.thinktune.model.HfCheckpoint;
-import dev.thinktune.model.ModelWeights;
 import dev.thinktune.rollout.Completion;
 import dev.thinktune.rollout.GenerationRequest;
 import dev.thinktune.rollout.Generator;
@@ -93,8 +92,11 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--chat needs a text --prompt");
         }
         Tokenizer tokenizer = input.text != null || !stopStrings.isEmpty() ? tokenizer(model) : null;
-        ModelWeights weights = HfCheckpoint.load(model);
-        Set<Integer> stopIds = new HashSet<>(weights.config().eosTokenIds());
+        if (!HfCheckpoint.isCheckpoint(model)) {
+            throw new IllegalArgumentException(model + " is not a Hugging Face model directory (config.json and"
+                    + " model.safetensors or model.safetensors.index.json)");
+        }
+        Set<Integer> stopIds = new HashSet<>(HfCheckpoint.readConfig(model).eosTokenIds());
         int[] prompt;
         if (input.ids != null) {
             prompt = input.ids;
@@ -117,8 +119,10 @@ public final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             };
         }
-        try (RolloutEngine engine = RolloutEngine.create(weights,
+        long load0 = System.nanoTime();
+        try (RolloutEngine engine = RolloutEngine.create(model,
                 RolloutEngine.Options.defaults().withThreads(threads).withTokenizer(tokenizer))) {
+            double loadSeconds = (System.nanoTime() - load0) / 1e9;
             long t0 = System.nanoTime();
             List<Completion> samples = engine.generate(List.of(request), listener).get(0);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -133,8 +137,8 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             out.flush();
             long total = samples.stream().mapToLong(Completion::length).sum();
-            err.printf(Locale.ROOT, "[prompt %d tokens; %s; %d new tokens in %.2f s, %.1f tokens/s]%n",
-                    prompt.length, samples.stream().map(c -> c.length() + " " + c.finishReason().name()
+            err.printf(Locale.ROOT, "[loaded in %.1f s; prompt %d tokens; %s; %d new tokens in %.2f s, %.1f"
+                            + " tokens/s]%n", loadSeconds, prompt.length, samples.stream().map(c -> c.length() + " " + c.finishReason().name()
                             .toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")),
                     total, seconds, total / seconds);
             err.flush();

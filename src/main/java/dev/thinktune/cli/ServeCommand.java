@@ -1,7 +1,6 @@
 package dev.thinktune.cli;
 
 import dev.thinktune.model.HfCheckpoint;
-import dev.thinktune.model.ModelWeights;
 import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.serve.OpenAiServer;
 import dev.thinktune.tokenizer.ChatTemplate;
@@ -62,8 +61,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         String served = name != null && !name.isBlank() ? name : model.toAbsolutePath().normalize().getFileName().toString();
         Tokenizer tokenizer = Tokenizers.load(model);
-        ModelWeights weights = HfCheckpoint.load(model);
-        RolloutEngine engine = RolloutEngine.create(weights,
+        RolloutEngine engine = RolloutEngine.create(model,
                 RolloutEngine.Options.defaults().withThreads(decoderThreads).withTokenizer(tokenizer));
         OpenAiServer.Options options = OpenAiServer.Options.defaults().withHost(host).withPort(port)
                 .withThreads(threads).withDefaultMaxTokens(maxTokens);

@@ -13,27 +13,23 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
+
 
 /**
  * A Hugging Face model directory: {@code config.json} plus {@code model.safetensors} or a sharded
  * {@code model.safetensors.index.json}. Loads into float32 arrays (F32, BF16 and F16 files) without an extra heap
- * copy of any tensor, and saves as transformers does, atomically.
+ * copy of any tensor ({@link CheckpointTensors} reads them in the stored dtype), and saves as transformers does,
+ * atomically.
  */
 public final class HfCheckpoint {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Buffers that old checkpoints carry and the model recomputes. */
-    private static final Pattern IGNORED = Pattern.compile(".*rotary_emb\\.inv_freq$");
 
     private HfCheckpoint() {
     }
@@ -57,45 +53,15 @@ public final class HfCheckpoint {
 
     /** Loads the weights from {@code weightsFile} (a file name in {@code dir}, or the index when sharded). */
     public static ModelWeights load(Path dir, String weightsFile) {
-        LlamaConfig config = readConfig(dir);
-        Map<String, Path> locations = locateTensors(dir, weightsFile);
-        Map<String, long[]> expected = config.parameterShapes();
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        Map<Path, List<String>> byFile = new LinkedHashMap<>();
-        for (String name : expected.keySet()) {
-            Path file = locations.get(name);
-            if (file == null) {
-                throw new CheckpointException(dir + ": missing tensor '" + name + "'");
+        try (CheckpointTensors tensors = CheckpointTensors.open(dir, weightsFile)) {
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            for (String name : tensors.names()) {
+                INDArray arr = Nd4j.createUninitialized(DataType.FLOAT, tensors.info(name).shape(), 'c');
+                tensors.readFloats(name, floatView(arr));
+                out.put(name, arr);
             }
-            byFile.computeIfAbsent(file, f -> new ArrayList<>()).add(name);
+            return new ModelWeights(tensors.config(), out);
         }
-        Set<String> unexpected = new TreeSet<>(locations.keySet());
-        unexpected.removeAll(expected.keySet());
-        unexpected.removeIf(n -> IGNORED.matcher(n).matches()
-                || (config.tieWordEmbeddings() && n.equals("lm_head.weight")));
-        if (!unexpected.isEmpty()) {
-            throw new CheckpointException(dir + ": tensors the config does not describe: " + unexpected);
-        }
-        for (Map.Entry<Path, List<String>> e : byFile.entrySet()) {
-            try (SafetensorsFile f = SafetensorsFile.open(e.getKey())) {
-                for (String name : e.getValue()) {
-                    TensorInfo info = f.info(name);
-                    long[] shape = expected.get(name);
-                    if (!Arrays.equals(info.shape(), shape)) {
-                        throw new CheckpointException(e.getKey() + ": tensor '" + name + "' has shape "
-                                + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
-                    }
-                    if (!info.dtype().isFloating()) {
-                        throw new CheckpointException(e.getKey() + ": tensor '" + name + "' has dtype "
-                                + info.dtype() + ", expected F32, BF16 or F16");
-                    }
-                    INDArray arr = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
-                    f.readFloats(name, floatView(arr));
-                    out.put(name, arr);
-                }
-            }
-        }
-        return new ModelWeights(config, out);
     }
 
     /** A float buffer over the off-heap memory of a c-ordered float array. */
@@ -103,7 +69,7 @@ public final class HfCheckpoint {
         return arr.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private static Map<String, Path> locateTensors(Path dir, String weightsFile) {
+    static Map<String, Path> locateTensors(Path dir, String weightsFile) {
         Path index = dir.resolve(INDEX);
         Path single = dir.resolve(weightsFile);
         Map<String, Path> loc = new HashMap<>();

@@ -194,8 +194,27 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * Reads {@code dst.remaining()} bytes of tensor {@code name}'s data, starting {@code byteOffset} bytes into
+     * it, with positional reads (safe from several threads at once). Nothing is mapped, so the bytes count in
+     * this process's resident memory only where {@code dst} lives.
+     */
+    public void read(String name, long byteOffset, ByteBuffer dst) {
+        TensorInfo t = info(name);
+        if (byteOffset < 0 || byteOffset + dst.remaining() > t.byteSize()) {
+            throw new CheckpointException(path + ": tensor '" + name + "': bytes [" + byteOffset + ", "
+                    + (byteOffset + dst.remaining()) + ") outside its " + t.byteSize());
+        }
+        try {
+            readFully(channel, dst, dataStart + t.begin() + byteOffset);
+        } catch (IOException e) {
+            throw new CheckpointException(path + ": tensor '" + name + "': cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Decodes a floating tensor into {@code dst} (float32, its remaining capacity must equal the element count):
-     * dst may be the off-heap buffer of an array, so the data crosses no Java heap copy.
+     * dst may be the off-heap buffer of an array. The data is read in chunks of {@value #CHUNK_BYTES} bytes
+     * through one small buffer, never as a whole on the Java heap and never mapped.
      */
     public void readFloats(String name, FloatBuffer dst) {
         TensorInfo t = info(name);
@@ -203,26 +222,52 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new CheckpointException(path + ": tensor '" + name + "': destination holds " + dst.remaining()
                     + " floats, tensor has " + t.numel());
         }
-        ByteBuffer src = map(name);
-        switch (t.dtype()) {
-            case F32 -> dst.put(src.asFloatBuffer());
+        if (!t.dtype().isFloating()) {
+            throw new CheckpointException(path + ": tensor '" + name + "' has dtype " + t.dtype()
+                    + ", expected a floating type");
+        }
+        int size = t.dtype().bytes();
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(t.byteSize(), CHUNK_BYTES))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[chunk.capacity() / size];
+        for (long at = 0; at < t.byteSize(); ) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), t.byteSize() - at));
+            read(name, at, chunk);
+            chunk.flip();
+            int n = chunk.remaining() / size;
+            decode(t.dtype(), chunk, values, 0, n);
+            dst.put(values, 0, n);
+            at += (long) n * size;
+        }
+    }
+
+    /** Bytes read at a time by {@link #readFloats}. */
+    static final int CHUNK_BYTES = 1 << 20;
+
+    /**
+     * Decodes {@code n} little-endian values of a floating {@code dtype} from {@code src}'s position into
+     * {@code dst[off..off+n)} (bfloat16 and half widened exactly, float64 rounded).
+     */
+    public static void decode(DType dtype, ByteBuffer src, float[] dst, int off, int n) {
+        ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> le.asFloatBuffer().get(dst, off, n);
             case BF16 -> {
-                while (src.remaining() >= 2) {
-                    dst.put(DType.bf16ToFloat(src.getShort()));
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = DType.bf16ToFloat(le.getShort());
                 }
             }
             case F16 -> {
-                while (src.remaining() >= 2) {
-                    dst.put(DType.f16ToFloat(src.getShort()));
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = DType.f16ToFloat(le.getShort());
                 }
             }
             case F64 -> {
-                while (src.remaining() >= 8) {
-                    dst.put((float) src.getDouble());
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = (float) le.getDouble();
                 }
             }
-            default -> throw new CheckpointException(path + ": tensor '" + name + "' has dtype " + t.dtype()
-                    + ", expected a floating type");
+            default -> throw new CheckpointException("dtype " + dtype + " is not a floating type");
         }
     }
 

@@ -20,28 +20,64 @@ import java.util.Map;
 
 /**
  * Writes a safetensors file as the Python library does: tensors in name order, header padded with spaces to a
- * multiple of 8 bytes, metadata first. Float32 data is converted to the requested dtype while streaming in
- * chunks, so no full copy of a tensor is made on the Java heap. The file appears atomically (temporary name,
+ * multiple of 8 bytes, metadata first. Float32 values are converted to the requested dtype while streaming in
+ * chunks, so no full copy of a tensor is made on the Java heap (and a tensor may be generated as it is written). The file appears atomically (temporary name,
  * fsync, rename).
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK_FLOATS = 1 << 18;
 
-    /** One tensor to write: float32 values in {@code data} (read from its position to its limit). */
-    public record Entry(String name, DType dtype, long[] shape, FloatBuffer data) {
+    /** Values of a tensor in row-major order, handed out front to back in chunks. */
+    @FunctionalInterface
+    public interface Values {
+        /** Writes the next {@code n} values into {@code chunk[0..n)}. */
+        void next(float[] chunk, int n);
+    }
+
+    /**
+     * One tensor to write: {@code values} opens a fresh pass over its float32 values, each written in
+     * {@code dtype}, so a tensor may be computed while it is written and never held whole.
+     */
+    public record Entry(String name, DType dtype, long[] shape, java.util.function.Supplier<Values> values) {
         public Entry {
             if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
                 throw new IllegalArgumentException("can write F32, BF16 or F16, not " + dtype);
             }
+        }
+
+        /** A tensor whose values are those of {@code data} (from its position to its limit). */
+        public Entry(String name, DType dtype, long[] shape, FloatBuffer data) {
+            this(name, dtype, shape, checked(name, shape, data));
+        }
+
+        private static java.util.function.Supplier<Values> checked(String name, long[] shape, FloatBuffer data) {
+            if (numel(shape) != data.remaining()) {
+                throw new IllegalArgumentException("tensor '" + name + "': shape needs " + numel(shape)
+                        + " values, data has " + data.remaining());
+            }
+            return () -> {
+                FloatBuffer src = data.duplicate();
+                return (chunk, n) -> src.get(chunk, 0, n);
+            };
+        }
+
+        /** Number of values. */
+        public long count() {
+            return numel(shape);
+        }
+
+        /** Bytes of data in the file. */
+        public long byteSize() {
+            return count() * dtype.bytes();
+        }
+
+        private static long numel(long[] shape) {
             long n = 1;
             for (long d : shape) {
-                n *= d;
+                n = Math.multiplyExact(n, d);
             }
-            if (n != data.remaining()) {
-                throw new IllegalArgumentException("tensor '" + name + "': shape needs " + n + " values, data has "
-                        + data.remaining());
-            }
+            return n;
         }
     }
 
@@ -64,7 +100,7 @@ public final class SafetensorsWriter {
             for (long d : e.shape()) {
                 shape.add(d);
             }
-            long bytes = (long) e.data().remaining() * e.dtype().bytes();
+            long bytes = e.byteSize();
             ArrayNode offs = t.putArray("data_offsets");
             offs.add(offset);
             offs.add(offset + bytes);
@@ -101,30 +137,33 @@ public final class SafetensorsWriter {
     }
 
     private static void writeTensor(FileChannel ch, Entry e, ByteBuffer chunk) throws IOException {
-        FloatBuffer src = e.data().duplicate();
-        while (src.hasRemaining()) {
+        Values src = e.values().get();
+        float[] values = new float[CHUNK_FLOATS];
+        for (long left = e.count(); left > 0; ) {
             chunk.clear();
-            int n = Math.min(src.remaining(), CHUNK_FLOATS);
+            int n = (int) Math.min(left, CHUNK_FLOATS);
+            src.next(values, n);
             switch (e.dtype()) {
                 case F32 -> {
                     for (int i = 0; i < n; i++) {
-                        chunk.putFloat(src.get());
+                        chunk.putFloat(values[i]);
                     }
                 }
                 case BF16 -> {
                     for (int i = 0; i < n; i++) {
-                        chunk.putShort(DType.floatToBf16(src.get()));
+                        chunk.putShort(DType.floatToBf16(values[i]));
                     }
                 }
                 case F16 -> {
                     for (int i = 0; i < n; i++) {
-                        chunk.putShort(DType.floatToF16(src.get()));
+                        chunk.putShort(DType.floatToF16(values[i]));
                     }
                 }
                 default -> throw new IllegalStateException(e.dtype().name());
             }
             chunk.flip();
             writeFully(ch, chunk);
+            left -= n;
         }
     }
 

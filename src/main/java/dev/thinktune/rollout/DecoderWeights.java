@@ -1,12 +1,11 @@
 package dev.thinktune.rollout;
 
 import dev.thinktune.model.LlamaConfig;
-import dev.thinktune.model.ModelWeights;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
-import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The decoder's copy of a student's weights, packed for {@link PackedMatrix}'s kernel. Per layer the query, key
@@ -14,10 +13,15 @@ import java.nio.FloatBuffer;
  * gate and up projections are one matrix whose panels alternate gate, up, gate, up over the same columns, so the
  * thread that computes a gate panel also has its up panel and applies SwiGLU at once.
  *
- * <p>{@link #load} reads every {@code INDArray} straight from its off-heap buffer into these arrays: one pass,
- * no intermediate copy of a tensor (a row at a time goes through a small scratch array).
+ * <p>Each packed matrix keeps the precision its tensors come in: {@link Bf16Matrix} when all of them are stored
+ * as bfloat16 (a checkpoint read with {@link WeightSource#checkpoint}), {@link F32Matrix} otherwise (the
+ * trainer's float32 arrays, float32 or half checkpoints). {@link #load} fills the panels one at a time from
+ * runs of source rows read into a per-thread scratch panel, so no tensor is ever copied whole.
  */
 final class DecoderWeights {
+    /** Panels per load job: large matrices (the head) are shared out over the team in pieces. */
+    private static final int PANELS_PER_JOB = 64;
+
     final LlamaConfig cfg;
     final float[][] attnNorm;
     final float[][] mlpNorm;
@@ -27,11 +31,28 @@ final class DecoderWeights {
     final PackedMatrix[] down;
     final float[] finalNorm;
     final PackedMatrix head;
-    /** Row-major embedding [V, D] when the head is separate; null when tied (looked up in {@link #head}). */
-    final float[] embed;
+    /** The embedding when the head is separate (rows looked up, never multiplied); null when tied to the head. */
+    final PackedMatrix embed;
+    /** Where each packed matrix's rows come from, in the order above (head, then embed). */
+    private final List<Layout> layouts = new ArrayList<>();
 
-    DecoderWeights(LlamaConfig cfg) {
-        this.cfg = cfg;
+    /** Output row {@code row} of a packed matrix is row {@code row} of tensor {@code tensor}. */
+    private record SourceRow(String tensor, int row) {
+    }
+
+    /** Maps a packed matrix's output rows to source rows (null for padding). */
+    @FunctionalInterface
+    private interface RowMap {
+        SourceRow at(int outRow);
+    }
+
+    /** A packed matrix and where its rows come from. */
+    private record Layout(PackedMatrix matrix, List<String> tensors, RowMap rows) {
+    }
+
+    /** Sizes the matrices for {@code source}'s config, each in its tensors' precision; call {@link #load} next. */
+    DecoderWeights(WeightSource source) {
+        this.cfg = source.config();
         int n = cfg.numLayers(), d = cfg.hiddenSize(), hd = cfg.headDim();
         int qDim = cfg.numHeads() * hd, kvDim = cfg.numKvHeads() * hd, f = cfg.intermediateSize();
         attnNorm = new float[n][d];
@@ -41,14 +62,35 @@ final class DecoderWeights {
         gateUp = new PackedMatrix[n];
         down = new PackedMatrix[n];
         for (int l = 0; l < n; l++) {
-            qkv[l] = new PackedMatrix(qDim + 2 * kvDim, d);
-            o[l] = new PackedMatrix(d, qDim);
-            gateUp[l] = new PackedMatrix(2 * PackedMatrix.padded(f), d);
-            down[l] = new PackedMatrix(d, f);
+            String p = "model.layers." + l + ".";
+            String q = p + "self_attn.q_proj.weight", k = p + "self_attn.k_proj.weight",
+                    v = p + "self_attn.v_proj.weight";
+            qkv[l] = add(source, qDim + 2 * kvDim, d, List.of(q, k, v), r -> r < qDim ? new SourceRow(q, r)
+                    : r < qDim + kvDim ? new SourceRow(k, r - qDim) : new SourceRow(v, r - qDim - kvDim));
+            o[l] = add(source, d, qDim, p + "self_attn.o_proj.weight");
+            String gate = p + "mlp.gate_proj.weight", up = p + "mlp.up_proj.weight";
+            gateUp[l] = add(source, 2 * PackedMatrix.padded(f), d, List.of(gate, up), r -> {
+                int panel = r / PackedMatrix.NR;
+                int j = panel / 2 * PackedMatrix.NR + r % PackedMatrix.NR;
+                return j >= f ? null : new SourceRow(panel % 2 == 0 ? gate : up, j);
+            });
+            down[l] = add(source, d, f, p + "mlp.down_proj.weight");
         }
         finalNorm = new float[d];
-        head = new PackedMatrix(cfg.vocabSize(), d);
-        embed = cfg.tieWordEmbeddings() ? null : new float[Math.multiplyExact(cfg.vocabSize(), d)];
+        String embedName = "model.embed_tokens.weight";
+        head = add(source, cfg.vocabSize(), d, cfg.tieWordEmbeddings() ? embedName : "lm_head.weight");
+        embed = cfg.tieWordEmbeddings() ? null : add(source, cfg.vocabSize(), d, embedName);
+    }
+
+    private PackedMatrix add(WeightSource source, int out, int in, String tensor) {
+        return add(source, out, in, List.of(tensor), r -> new SourceRow(tensor, r));
+    }
+
+    private PackedMatrix add(WeightSource source, int out, int in, List<String> tensors, RowMap rows) {
+        boolean bf16 = tensors.stream().allMatch(source::isBf16);
+        PackedMatrix m = bf16 ? new Bf16Matrix(out, in) : new F32Matrix(out, in);
+        layouts.add(new Layout(m, tensors, rows));
+        return m;
     }
 
     /** Output row of gate row {@code j} (or up row when {@code up}) in the interleaved gate/up matrix. */
@@ -57,77 +99,118 @@ final class DecoderWeights {
         return (j / nr) * 2 * nr + (up ? nr : 0) + j % nr;
     }
 
-    /** Copies {@code w}'s tensors into this decoder's arrays (same config). */
-    void load(ModelWeights w, Team team) {
-        int n = cfg.numLayers(), hd = cfg.headDim();
-        int qDim = cfg.numHeads() * hd, kvDim = cfg.numKvHeads() * hd;
-        // one job per packed matrix and per small vector; the team takes them in turn
-        java.util.List<Runnable> jobs = new java.util.ArrayList<>();
-        for (int l = 0; l < n; l++) {
+    /** Whether every packed matrix holds float32 weights (so float32 weights can be loaded again). */
+    boolean isFloat32() {
+        return layouts.stream().allMatch(l -> l.matrix() instanceof F32Matrix);
+    }
+
+    /** Bytes of packed weights one forward streams (every projection and the head; not the embedding). */
+    long streamedBytes() {
+        long sum = 0;
+        for (Layout l : layouts) {
+            sum += l.matrix() == embed ? 0 : l.matrix().bytes();
+        }
+        return sum;
+    }
+
+    /** Bytes of every weight this decoder holds (packed matrices, the separate embedding, the norms). */
+    long heldBytes() {
+        long norms = 4L * cfg.hiddenSize() * (2L * cfg.numLayers() + 1);
+        return layouts.stream().mapToLong(l -> l.matrix().bytes()).sum() + norms;
+    }
+
+    /**
+     * Copies {@code source}'s tensors (same config) into this decoder's matrices, the team sharing the work: one
+     * job per norm vector and per {@value #PANELS_PER_JOB} panels of a matrix, largest matrices first.
+     */
+    void load(WeightSource source, Team team) {
+        if (!source.config().equals(cfg)) {
+            throw new IllegalArgumentException("weights of another architecture: " + source.config());
+        }
+        List<Consumer<Scratch>> jobs = new ArrayList<>();
+        List<Layout> bySize = new ArrayList<>(layouts);
+        bySize.sort((a, b) -> Long.compare(b.matrix().bytes(), a.matrix().bytes()));
+        for (Layout l : bySize) {
+            for (int p0 = 0; p0 < l.matrix().panels; p0 += PANELS_PER_JOB) {
+                int from = p0, to = Math.min(l.matrix().panels, p0 + PANELS_PER_JOB);
+                jobs.add(s -> fill(l, from, to, source, s));
+            }
+        }
+        for (int l = 0; l < cfg.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             int layer = l;
-            jobs.add(() -> copy(w.get(p + "input_layernorm.weight"), attnNorm[layer]));
-            jobs.add(() -> copy(w.get(p + "post_attention_layernorm.weight"), mlpNorm[layer]));
-            jobs.add(() -> {
-                pack(qkv[layer], w.get(p + "self_attn.q_proj.weight"), r -> r);
-                pack(qkv[layer], w.get(p + "self_attn.k_proj.weight"), r -> qDim + r);
-                pack(qkv[layer], w.get(p + "self_attn.v_proj.weight"), r -> qDim + kvDim + r);
-            });
-            jobs.add(() -> pack(o[layer], w.get(p + "self_attn.o_proj.weight"), r -> r));
-            jobs.add(() -> {
-                pack(gateUp[layer], w.get(p + "mlp.gate_proj.weight"), r -> gateUpRow(r, false));
-                pack(gateUp[layer], w.get(p + "mlp.up_proj.weight"), r -> gateUpRow(r, true));
-            });
-            jobs.add(() -> pack(down[layer], w.get(p + "mlp.down_proj.weight"), r -> r));
+            jobs.add(s -> source.floats(p + "input_layernorm.weight", 0, 1, attnNorm[layer], 0));
+            jobs.add(s -> source.floats(p + "post_attention_layernorm.weight", 0, 1, mlpNorm[layer], 0));
         }
-        jobs.add(() -> copy(w.get("model.norm.weight"), finalNorm));
-        jobs.add(() -> pack(head, w.lmHead(), r -> r));
-        if (embed != null) {
-            jobs.add(() -> copy(w.get("model.embed_tokens.weight"), embed));
-        }
-        // largest first, so the last job does not leave one thread working alone
-        jobs.add(0, jobs.remove(jobs.size() - (embed != null ? 2 : 1)));
+        jobs.add(s -> source.floats("model.norm.weight", 0, 1, finalNorm, 0));
+        int maxIn = Math.max(cfg.hiddenSize(), Math.max(cfg.numHeads() * cfg.headDim(), cfg.intermediateSize()));
+        Scratch[] scratch = new Scratch[team.size()];
         team.run(m -> {
             for (int j = m.claim(1); j < jobs.size(); j = m.claim(1)) {
-                jobs.get(j).run();
+                if (scratch[m.index] == null) {
+                    scratch[m.index] = new Scratch(maxIn);
+                }
+                jobs.get(j).accept(scratch[m.index]);
             }
         });
     }
 
+    /** One thread's panel of source rows, as floats or as bfloat16 bits. */
+    private static final class Scratch {
+        final float[] floats;
+        final short[] bits;
+
+        Scratch(int maxIn) {
+            floats = new float[PackedMatrix.NR * maxIn];
+            bits = new short[PackedMatrix.NR * maxIn];
+        }
+    }
+
+    /** Panels {@code [from, to)} of {@code l}'s matrix from {@code source}. */
+    private static void fill(Layout l, int from, int to, WeightSource source, Scratch s) {
+        PackedMatrix m = l.matrix();
+        boolean bf16 = m instanceof Bf16Matrix;
+        int nr = PackedMatrix.NR, in = m.in;
+        for (int p = from; p < to; p++) {
+            int w = 0;
+            while (w < nr) {
+                int outRow = p * nr + w;
+                SourceRow first = outRow < m.out ? l.rows().at(outRow) : null;
+                if (first == null) {
+                    if (bf16) {
+                        Arrays.fill(s.bits, w * in, (w + 1) * in, (short) 0);
+                    } else {
+                        Arrays.fill(s.floats, w * in, (w + 1) * in, 0f);
+                    }
+                    w++;
+                    continue;
+                }
+                // the longest run of consecutive rows of one tensor: one read
+                int run = 1;
+                while (w + run < nr && p * nr + w + run < m.out) {
+                    SourceRow next = l.rows().at(p * nr + w + run);
+                    if (next == null || !next.tensor().equals(first.tensor()) || next.row() != first.row() + run) {
+                        break;
+                    }
+                    run++;
+                }
+                if (bf16) {
+                    source.bf16(first.tensor(), first.row(), run, s.bits, w * in);
+                } else {
+                    source.floats(first.tensor(), first.row(), run, s.floats, w * in);
+                }
+                w += run;
+            }
+            if (bf16) {
+                ((Bf16Matrix) m).putPanel(p, s.bits);
+            } else {
+                m.putPanel(p, s.floats);
+            }
+        }
+    }
+
     /** Row {@code token} of the embedding into {@code dst[off..off+D)}. */
     void embedding(int token, float[] dst, int off) {
-        int d = cfg.hiddenSize();
-        if (embed != null) {
-            System.arraycopy(embed, token * d, dst, off, d);
-        } else {
-            head.copyRow(token, dst, off);
-        }
-    }
-
-    private static void pack(PackedMatrix dst, INDArray src, java.util.function.IntUnaryOperator rowMap) {
-        FloatBuffer buf = view(src);
-        long base = src.offset();
-        int rows = (int) src.size(0);
-        float[] scratch = new float[dst.in];
-        for (int r = 0; r < rows; r++) {
-            dst.putRow(rowMap.applyAsInt(r), buf, base, r, scratch);
-        }
-    }
-
-    private static void copy(INDArray src, float[] dst) {
-        if (src.length() != dst.length) {
-            throw new IllegalArgumentException("tensor has " + src.length() + " values, expected " + dst.length);
-        }
-        view(src).get(Math.toIntExact(src.offset()), dst, 0, dst.length);
-    }
-
-    /** The float buffer under {@code a} (no copy); {@code a} must be float32, c-ordered and contiguous. */
-    private static FloatBuffer view(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.ordering() != 'c'
-                || !Shape.hasDefaultStridesForShape(a)) {
-            throw new IllegalArgumentException("weights must be float32 c-ordered contiguous arrays, got "
-                    + a.dataType() + " " + a.ordering() + " " + a.shapeInfoToString());
-        }
-        return a.data().asNioFloat();
+        (embed != null ? embed : head).copyRow(token, dst, off);
     }
 }

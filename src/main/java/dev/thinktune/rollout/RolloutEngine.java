@@ -1,9 +1,12 @@
 package dev.thinktune.rollout;
 
+import dev.thinktune.model.CheckpointTensors;
+import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.tokenizer.Tokenizer;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +25,8 @@ import java.util.SplittableRandom;
  *
  * <p>{@link #logprobs} scores given sequences (the trainer's old-policy and reference log-probs) on the same
  * decoder. After an optimizer update call {@link #refreshWeights()}: the decoder copies the weights from the
- * {@code INDArray}s' off-heap buffers into its own arrays in one pass.
+ * {@code INDArray}s' off-heap buffers into its own arrays in one pass. Commands that only sample build the
+ * engine with {@link #create(Path, Options)} straight from a checkpoint directory, in the checkpoint's precision.
  *
  * <p>One call at a time (methods are synchronized). Close the engine to stop its threads.
  */
@@ -71,6 +75,7 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         }
     }
 
+    /** The trainer's arrays this engine copies from on {@link #refreshWeights()}; null when built from a checkpoint. */
     private final ModelWeights source;
     private final LlamaConfig cfg;
     private final Options options;
@@ -81,17 +86,17 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
     private final Sampler[] samplers;
     private final float[][] lpScratch;
 
-    private RolloutEngine(ModelWeights source, Options options) {
+    private RolloutEngine(ModelWeights source, WeightSource weightSource, Options options) {
         this.source = source;
-        this.cfg = source.config();
+        this.cfg = weightSource.config();
         this.options = options;
         int max = cfg.maxPositions();
         this.maxSequenceLength = options.maxSequenceLength() == 0 ? max : Math.min(max, options.maxSequenceLength());
         int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
         this.team = new Team(threads);
         try {
-            this.weights = new DecoderWeights(cfg);
-            weights.load(source, team);
+            this.weights = new DecoderWeights(weightSource);
+            weights.load(weightSource, team);
             this.decoder = new Decoder(weights, team, options.maxBatchTokens());
         } catch (RuntimeException | Error e) {
             team.close();
@@ -106,11 +111,31 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /** An engine over {@code weights} with default options (all processors, the model's context length). */
     public static RolloutEngine create(ModelWeights weights) {
-        return new RolloutEngine(weights, Options.defaults());
+        return create(weights, Options.defaults());
     }
 
+    /**
+     * An engine over the trainer's float32 {@code weights}: it decodes in float32, exactly as the training graph
+     * computes, and {@link #refreshWeights()} copies them again after an update.
+     */
     public static RolloutEngine create(ModelWeights weights, Options options) {
-        return new RolloutEngine(weights, options);
+        return new RolloutEngine(weights, WeightSource.of(weights), options);
+    }
+
+    /**
+     * An engine straight from a Hugging Face model directory, for commands that only sample: the tensors are
+     * read once, in their stored dtype, into the decoder's panels (bfloat16 stays bfloat16, half as many bytes
+     * per step; float32 and half become float32). No float32 copy of the model is made, and nothing is mapped.
+     */
+    public static RolloutEngine create(Path checkpoint, Options options) {
+        return create(checkpoint, HfCheckpoint.WEIGHTS, options);
+    }
+
+    /** As {@link #create(Path, Options)}, the weights read from {@code weightsFile} (a file in it, or the index). */
+    public static RolloutEngine create(Path checkpoint, String weightsFile, Options options) {
+        try (CheckpointTensors tensors = CheckpointTensors.open(checkpoint, weightsFile)) {
+            return new RolloutEngine(null, WeightSource.checkpoint(tensors), options);
+        }
     }
 
     public LlamaConfig config() {
@@ -130,6 +155,16 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         return team.size();
     }
 
+    /** Bytes of weights one decode step streams (every projection and the head, in their stored precision). */
+    public long weightBytesPerStep() {
+        return weights.streamedBytes();
+    }
+
+    /** Bytes of weights the decoder holds on the Java heap. */
+    public long weightBytesHeld() {
+        return weights.heldBytes();
+    }
+
     /** The decoder, for tests that steer its parallel paths. */
     Decoder decoder() {
         return decoder;
@@ -140,15 +175,23 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
      * update): one pass over each tensor, read from its off-heap buffer.
      */
     public synchronized void refreshWeights() {
-        weights.load(source, team);
+        if (source == null) {
+            throw new IllegalStateException("this engine was built from a checkpoint directory; only an engine"
+                    + " created from ModelWeights can refresh them");
+        }
+        weights.load(WeightSource.of(source), team);
     }
 
-    /** Copies {@code other}'s weights (same architecture) into the decoder, e.g. to score with a reference model. */
+    /**
+     * Copies {@code other}'s weights (same architecture) into the decoder, e.g. to score with a reference model.
+     * The decoder must hold float32 weights (an engine created from {@code ModelWeights}).
+     */
     public synchronized void syncFrom(ModelWeights other) {
-        if (!other.config().equals(cfg)) {
-            throw new IllegalArgumentException("weights of another architecture: " + other.config());
+        if (!weights.isFloat32()) {
+            throw new IllegalStateException("this engine holds the checkpoint's bfloat16 weights; float32 weights"
+                    + " go into an engine created from ModelWeights");
         }
-        weights.load(other, team);
+        weights.load(WeightSource.of(other), team);
     }
 
     /** Frees the key/value cache; the next call allocates what it needs. */

@@ -87,7 +87,7 @@ public final class TeacherFactory {
                         + " is not a Hugging Face model directory (config.json and safetensors)");
             }
             Tokenizer tokenizer = Tokenizers.load(dir);
-            model = new LocalModel(RolloutEngine.create(HfCheckpoint.load(dir),
+            model = new LocalModel(RolloutEngine.create(dir,
                     RolloutEngine.Options.defaults().withTokenizer(tokenizer)), tokenizer);
             name = "local:" + dir.getFileName();
         }
