@@ -3,6 +3,7 @@ package dev.thinktune.model;
 import dev.thinktune.model.ops.EmbeddingLookup;
 import dev.thinktune.model.ops.JavaOps;
 import dev.thinktune.model.ops.TokenLogprobs;
+import org.nd4j.autodiff.samediff.NameScope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,13 +45,16 @@ public final class LlamaGraph {
     private final SDVariable batchTime; // [B, T]
     private final SDVariable batch;     // [B]
     private final SDVariable time;      // [T]
+    private final java.util.Map<String, SDVariable> constants = new java.util.HashMap<>();
 
     private LlamaGraph(SameDiff sd, LlamaConfig cfg, SDVariable ids) {
         this.sd = sd;
         this.cfg = cfg;
-        this.batchTime = sd.shape(ids).castTo(DataType.LONG);
-        this.batch = sd.stridedSlice(batchTime, new long[]{0}, new long[]{1}, new long[]{1});
-        this.time = sd.stridedSlice(batchTime, new long[]{1}, new long[]{2}, new long[]{1});
+        try (NameScope ignored = sd.withNameScope("inputs")) {
+            this.batchTime = named(sd.shape(ids).castTo(DataType.LONG), "batch_time");
+            this.batch = named(sd.stridedSlice(batchTime, new long[]{0}, new long[]{1}, new long[]{1}), "batch");
+            this.time = named(sd.stridedSlice(batchTime, new long[]{1}, new long[]{2}, new long[]{1}), "time");
+        }
     }
 
     /**
@@ -69,34 +73,72 @@ public final class LlamaGraph {
         return g.forward(ids, mask, pos);
     }
 
+    /**
+     * The forward pass. Every op is created in the name scope of the Hugging Face module it belongs to
+     * ({@code model.layers.2.self_attn/scores}, {@code model.layers.2.mlp/swiglu}, {@code lm_head/logits}), so
+     * the graph reads by module in the UI and in error messages.
+     */
     private SDVariable forward(SDVariable ids, SDVariable mask, SDVariable pos) {
-        int V = cfg.vocabSize();
-        SDVariable flatIds = sd.reshape(ids, -1);                                       // [N]
-        SDVariable x = EmbeddingLookup.apply(sd, "embeddings", w("model.embed_tokens.weight"), flatIds); // [N, D]
-
-        SDVariable[] rope = rotaryTables(pos);
-        SDVariable bias = attentionBias(mask);
+        int V = cfg.vocabSize(), D = cfg.hiddenSize();
+        SDVariable x;
+        try (NameScope ignored = sd.withNameScope("model.embed_tokens")) {
+            SDVariable flatIds = named(sd.reshape(ids, -1), "ids");                             // [N]
+            x = EmbeddingLookup.apply(sd, scoped("lookup"), w("model.embed_tokens.weight"), flatIds); // [N, D]
+        }
+        SDVariable[] rope;
+        try (NameScope ignored = sd.withNameScope("model.rotary_emb")) {
+            rope = rotaryTables(pos);
+        }
+        SDVariable bias;
+        try (NameScope ignored = sd.withNameScope("model.attention_mask")) {
+            bias = attentionBias(mask);
+        }
         for (int l = 0; l < cfg.numLayers(); l++) {
             String p = "model.layers." + l + ".";
-            SDVariable h = rmsNorm(x, w(p + "input_layernorm.weight"));
-            x = x.add(attention(h, p + "self_attn.", rope, bias));
-            SDVariable h2 = rmsNorm(x, w(p + "post_attention_layernorm.weight"));
-            x = x.add(mlp(h2, p + "mlp."));
+            SDVariable h = rmsNorm(x, p + "input_layernorm");
+            SDVariable attn = attention(h, p + "self_attn", rope, bias);
+            try (NameScope ignored = sd.withNameScope("model.layers." + l)) {
+                x = named(x.add(attn), "attn_residual");
+            }
+            SDVariable h2 = rmsNorm(x, p + "post_attention_layernorm");
+            SDVariable mlp = mlp(h2, p + "mlp");
+            try (NameScope ignored = sd.withNameScope("model.layers." + l)) {
+                x = named(x.add(mlp), "mlp_residual");
+            }
         }
-        x = rmsNorm(x, w("model.norm.weight"));                                         // [N, D]
+        x = rmsNorm(x, "model.norm");                                                          // [N, D]
         SDVariable head = cfg.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");
-        // the full logits, computed only when asked for (inspection, tests); training never builds them
-        sd.reshape(LOGITS, linear(x, head), shape(batchTime, V));                       // [B, T, V]
+        SDVariable logits2d, logitsShape;
+        try (NameScope ignored = sd.withNameScope("lm_head")) {
+            // the full logits, computed only when asked for (inspection, tests); training never builds them
+            logits2d = named(linear(x, head), "logits");                                        // [N, V]
+            logitsShape = shape(batchTime, V);
+        }
+        sd.reshape(LOGITS, logits2d, logitsShape);                                               // [B, T, V]
 
         // log-probability of each next token: positions 0..T-2 predict ids 1..T-1
-        int D = cfg.hiddenSize();
-        SDVariable xHead = sd.stridedSlice(sd.reshape(x, shape(batchTime, D)), new long[]{0, 0, 0},
-                new long[]{0, -1, 0}, new long[]{1, 1, 1}, 0b111, 0b101, 0, 0, 0);   // [B, T-1, D]
-        SDVariable next = sd.stridedSlice(ids, new long[]{0, 1}, new long[]{0, 0},
-                new long[]{1, 1}, 0b01, 0b11, 0, 0, 0);                                 // [B, T-1]
-        SDVariable logp = TokenLogprobs.apply(sd, "next_token_logprobs", sd.reshape(xHead, -1, D), head,
-                sd.reshape(next, -1));                                                  // [B*(T-1)]
-        return sd.reshape(TOKEN_LOGPROBS, logp, sd.shape(next));                         // [B, T-1]
+        SDVariable logp, next, nextShape;
+        try (NameScope ignored = sd.withNameScope("logprobs")) {
+            SDVariable xHead = named(sd.stridedSlice(sd.reshape(x, shape(batchTime, D)), new long[]{0, 0, 0},
+                    new long[]{0, -1, 0}, new long[]{1, 1, 1}, 0b111, 0b101, 0, 0, 0), "predicting"); // [B, T-1, D]
+            next = named(sd.stridedSlice(ids, new long[]{0, 1}, new long[]{0, 0},
+                    new long[]{1, 1}, 0b01, 0b11, 0, 0, 0), "targets");                          // [B, T-1]
+            logp = TokenLogprobs.apply(sd, scoped("token"), sd.reshape(xHead, -1, D), head,
+                    sd.reshape(next, -1));                                                       // [B*(T-1)]
+            nextShape = sd.shape(next);
+        }
+        return sd.reshape(TOKEN_LOGPROBS, logp, nextShape);                                       // [B, T-1]
+    }
+
+    /** {@code v} renamed to {@code name} in the current name scope. */
+    private SDVariable named(SDVariable v, String name) {
+        return v.rename(scoped(name));
+    }
+
+    /** {@code name} in the current name scope ({@code scope/name}). */
+    private String scoped(String name) {
+        String scope = sd.currentNameScope();
+        return scope == null ? name : scope + "/" + name;
     }
 
     /**
@@ -116,7 +158,8 @@ public final class LlamaGraph {
         SDVariable cos = sd.math.cos(full);
         SDVariable sin = sd.math.sin(full);
         int h = cfg.numHeads(), kv = cfg.numKvHeads();
-        return new SDVariable[]{overHeads(cos, h), overHeads(sin, h), overHeads(cos, kv), overHeads(sin, kv)};
+        return new SDVariable[]{named(overHeads(cos, h), "cos_q"), named(overHeads(sin, h), "sin_q"),
+                named(overHeads(cos, kv), "cos_k"), named(overHeads(sin, kv), "sin_k")};
     }
 
     /**
@@ -139,8 +182,9 @@ public final class LlamaGraph {
 
     /** The graph's constant {@code name}, made by {@code value} the first time it is asked for. */
     private SDVariable sharedConstant(String name, Supplier<INDArray> value) {
-        return sd.hasVariable(name) ? sd.getVariable(name) : sd.constant(name, value.get());
+        return constants.computeIfAbsent(name, n -> sd.constant(n, value.get()));
     }
+
 
     /**
      * Additive attention bias [B, 1, 1, T, T]: 0 where query i may attend key j (j at or before i and j not
@@ -151,30 +195,38 @@ public final class LlamaGraph {
         SDVariable causal = sd.lte(sd.expandDims(index, 1), sd.expandDims(index, 2)).castTo(DataType.FLOAT);
         SDVariable allowed = causal.mul(sd.expandDims(mask, 1));                   // [B, T(q), T(k)]
         SDVariable bias = allowed.sub(1.0).mul(MASK_VALUE);
-        return sd.expandDims(sd.expandDims(bias, 1), 1);
+        return named(sd.expandDims(sd.expandDims(bias, 1), 1), "bias");
     }
 
-    private SDVariable attention(SDVariable h, String p, SDVariable[] rope, SDVariable bias) {
+    private SDVariable attention(SDVariable h, String module, SDVariable[] rope, SDVariable bias) {
+        try (NameScope ignored = sd.withNameScope(module)) {
+            return attentionIn(h, module + ".", rope, bias);
+        }
+    }
+
+    private SDVariable attentionIn(SDVariable h, String p, SDVariable[] rope, SDVariable bias) {
         int KV = cfg.numKvHeads(), G = cfg.groupSize(), hd = cfg.headDim();
-        SDVariable q = rotate(sd.reshape(linear(h, w(p + "q_proj.weight")), -1, cfg.numHeads(), hd), rope[0], rope[1])
-                .mul(1.0 / Math.sqrt(hd));                                                  // [N, H, hd]
-        SDVariable k = rotate(sd.reshape(linear(h, w(p + "k_proj.weight")), -1, KV, hd), rope[2], rope[3]); // [N, KV, hd]
-        SDVariable v = linear(h, w(p + "v_proj.weight"));                                     // [N, KV*hd]
+        SDVariable q = named(linear(h, w(p + "q_proj.weight")), "q");                       // [N, H*hd]
+        SDVariable k = named(linear(h, w(p + "k_proj.weight")), "k");                       // [N, KV*hd]
+        SDVariable v = named(linear(h, w(p + "v_proj.weight")), "v");                       // [N, KV*hd]
+        SDVariable qRot = named(rotate(sd.reshape(q, -1, cfg.numHeads(), hd), rope[0], rope[1])
+                .mul(1.0 / Math.sqrt(hd)), "q_rot");                                        // [N, H, hd], scaled
+        SDVariable kRot = named(rotate(sd.reshape(k, -1, KV, hd), rope[2], rope[3]), "k_rot"); // [N, KV, hd]
 
         // query head h = kv * G + g: [B, T, KV, G, hd] -> [B, KV, G, T, hd] -> [B, KV, G*T, hd]
-        SDVariable q5 = sd.permute(sd.reshape(q, shape(batchTime, KV, G, hd)), 0, 2, 3, 1, 4);
+        SDVariable q5 = sd.permute(sd.reshape(qRot, shape(batchTime, KV, G, hd)), 0, 2, 3, 1, 4);
         SDVariable qg = sd.reshape(q5, concat(batch, constant(KV, -1, hd)));
-        SDVariable k4 = sd.permute(sd.reshape(k, shape(batchTime, KV, hd)), 0, 2, 1, 3);      // [B, KV, T, hd]
+        SDVariable k4 = sd.permute(sd.reshape(kRot, shape(batchTime, KV, hd)), 0, 2, 1, 3);   // [B, KV, T, hd]
         SDVariable v4 = sd.permute(sd.reshape(v, shape(batchTime, KV, hd)), 0, 2, 1, 3);      // [B, KV, T, hd]
 
-        SDVariable scores = sd.mmul(qg, k4, false, true, false);                              // [B, KV, G*T, T]
+        SDVariable scores = named(sd.mmul(qg, k4, false, true, false), "scores");            // [B, KV, G*T, T]
         SDVariable scores5 = sd.reshape(scores, concat(batch, constant(KV, G), time, time));
-        SDVariable probs = sd.nn.softmax(scores5.add(bias), -1);                              // [B, KV, G, T, T]
+        SDVariable probs = named(sd.nn.softmax(scores5.add(bias), -1), "probs");             // [B, KV, G, T, T]
         SDVariable probs4 = sd.reshape(probs, sd.shape(scores));                              // [B, KV, G*T, T]
-        SDVariable out = sd.mmul(probs4, v4);                                                 // [B, KV, G*T, hd]
-        SDVariable out5 = sd.reshape(out, concat(batch, constant(KV, G), time, constant(hd)));
+        SDVariable context = named(sd.mmul(probs4, v4), "context");                           // [B, KV, G*T, hd]
+        SDVariable out5 = sd.reshape(context, concat(batch, constant(KV, G), time, constant(hd)));
         SDVariable merged = sd.reshape(sd.permute(out5, 0, 3, 1, 2, 4), -1, (long) cfg.numHeads() * hd); // [N, H*hd]
-        return linear(merged, w(p + "o_proj.weight"));
+        return named(linear(merged, w(p + "o_proj.weight")), "out");
     }
 
     /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
@@ -196,10 +248,13 @@ public final class LlamaGraph {
         return sd.reshape(sd.mmul(sd.reshape(x, -1, hd), rot), sd.shape(x));
     }
 
-    private SDVariable mlp(SDVariable h, String p) {
-        SDVariable gate = sd.nn.swish(linear(h, w(p + "gate_proj.weight")));
-        SDVariable up = linear(h, w(p + "up_proj.weight"));
-        return linear(gate.mul(up), w(p + "down_proj.weight"));
+    private SDVariable mlp(SDVariable h, String module) {
+        String p = module + ".";
+        try (NameScope ignored = sd.withNameScope(module)) {
+            SDVariable gate = named(sd.nn.swish(linear(h, w(p + "gate_proj.weight"))), "gate");  // [N, F]
+            SDVariable up = named(linear(h, w(p + "up_proj.weight")), "up");                    // [N, F]
+            return named(linear(named(gate.mul(up), "swiglu"), w(p + "down_proj.weight")), "out"); // [N, D]
+        }
     }
 
     /** x [N, in] times W^T for W [out, in] (transformers' layout), without materialising the transpose. */
@@ -213,10 +268,14 @@ public final class LlamaGraph {
      * shapes. SameDiff's broadcast multiply_bp took about 30 ms per [2048, 512] product, a fifth of the small
      * model's training step for the 34 of RMSNorm; the outer product's gradient is two matrix-vector products.
      */
-    private SDVariable rmsNorm(SDVariable x, SDVariable weight) {
-        SDVariable ms = sd.mean(x.mul(x), true, -1);                                  // [N, 1]
-        SDVariable factor = sd.mmul(sd.math.rsqrt(ms.add(cfg.rmsNormEps())), sd.reshape(weight, 1, -1)); // [N, D]
-        return x.mul(factor);
+    private SDVariable rmsNorm(SDVariable x, String module) {
+        SDVariable weight = w(module + ".weight");
+        try (NameScope ignored = sd.withNameScope(module)) {
+            SDVariable ms = named(sd.mean(x.mul(x), true, -1), "mean_square");                 // [N, 1]
+            SDVariable factor = named(sd.mmul(sd.math.rsqrt(ms.add(cfg.rmsNormEps())), sd.reshape(weight, 1, -1)),
+                    "factor");                                                                  // [N, D]
+            return named(x.mul(factor), "out");
+        }
     }
 
     private SDVariable w(String name) {
