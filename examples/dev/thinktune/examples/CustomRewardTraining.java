@@ -4,6 +4,7 @@ import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.reward.RewardInput;
 import dev.thinktune.reward.RewardTerm;
 import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.RunFolder;
 import dev.thinktune.train.TrainConfig;
 import dev.thinktune.train.TrainingRun;
 
@@ -39,7 +40,8 @@ public final class CustomRewardTraining {
         List<RewardFunction.WeightedTerm> terms = new ArrayList<>(RewardFunction.from(cfg.reward()).terms());
         terms.add(new RewardFunction.WeightedTerm(new Brevity(), 0.2));
         RewardFunction reward = RewardFunction.of(terms);
-        TrainingRun.Outcome o = new TrainingRun(cfg, System.out).withReward(reward).run(false);
+        TrainingRun.Outcome o = new TrainingRun(cfg, System.out).withReward(reward)
+                .run(RunFolder.Start.OVERWRITE);
         System.out.println("reward terms " + reward.termNames() + "; metrics in " + o.metricsFile());
     }
 }

@@ -5,6 +5,7 @@ import dev.thinktune.teacher.Teacher;
 import dev.thinktune.teacher.TeacherQuery;
 import dev.thinktune.teacher.TeacherReply;
 import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.RunFolder;
 import dev.thinktune.train.TrainConfig;
 import dev.thinktune.train.TrainingRun;
 
@@ -43,7 +44,8 @@ public final class CustomTeacher implements Teacher {
     public static void main(String[] args) {
         TrainConfig cfg = ConfigLoader.load(Path.of("configs/quickstart.yaml"),
                 List.of("output_dir=runs/custom-teacher", "training.steps=5", "eval.questions=0"));
-        TrainingRun.Outcome o = new TrainingRun(cfg, System.out, ctx -> new CustomTeacher()).run(false);
+        TrainingRun.Outcome o = new TrainingRun(cfg, System.out, ctx -> new CustomTeacher())
+                .run(RunFolder.Start.OVERWRITE);
         System.out.println("metrics in " + o.metricsFile());
     }
 }

@@ -3,6 +3,7 @@ package dev.thinktune.examples;
 import dev.thinktune.report.Charts;
 import dev.thinktune.train.ConfigLoader;
 import dev.thinktune.train.MetricsLog;
+import dev.thinktune.train.RunFolder;
 import dev.thinktune.train.TrainConfig;
 import dev.thinktune.train.TrainingRun;
 
@@ -30,7 +31,8 @@ public final class UnknownBehaviorExperiment {
             TrainConfig c = ConfigLoader.load(config, variant.equals("grpo")
                     ? List.of("mode=grpo", "guidance.k=0", "output_dir=" + out.resolve(variant))
                     : List.of("output_dir=" + out.resolve(variant)));
-            runs.put(variant, MetricsLog.read(new TrainingRun(c, System.out).run(false).metricsFile()));
+            runs.put(variant, MetricsLog.read(new TrainingRun(c, System.out).run(RunFolder.Start.OVERWRITE)
+                    .metricsFile()));
         }
         System.out.println("| step | GRPO phrase | ThinkTuning phrase | GRPO accuracy | ThinkTuning accuracy |");
         System.out.println("|---|---|---|---|---|");

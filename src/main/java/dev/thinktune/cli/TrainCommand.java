@@ -8,8 +8,13 @@ import dev.thinktune.train.TrainConfig;
 import dev.thinktune.train.TrainingRun;
 import dev.thinktune.ui.TrainingUiLog;
 import dev.thinktune.ui.UiServerLauncher;
+import dev.thinktune.train.ConsoleInterrupt;
+import dev.thinktune.train.RunFolder;
+import dev.thinktune.train.StopRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +50,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in the output directory")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "delete what an earlier run left in the output directory and start"
+            + " again (without it, or --resume, a non-empty output directory is refused)")
+    boolean overwrite;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--ui", description = "write a UI log (<out>/ui.log) and serve it live on --ui-port")
     boolean ui;
 
@@ -61,36 +73,47 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = load();
+        RunFolder.Start start = RunFolder.Start.of(resume, overwrite);
         if (cfg.mode() == TrainConfig.Mode.SFT || cfg.mode() == TrainConfig.Mode.STAR) {
-            return supervisedBaseline(cfg);
+            return supervisedBaseline(cfg, start);
         }
         Path out = Path.of(cfg.outputDir());
-        if (!compareGrpo) {
-            TrainingRun.Outcome o = train(cfg);
-            Path report = RunReport.write(out, "thinktune " + cfg.mode().id() + " run",
-                    List.of(reportRun(cfg.mode().id(), o)), plots);
-            System.out.println("metrics: " + o.metricsFile());
-            System.out.println("report:  " + report);
+        StopRequest stop = new StopRequest();
+        try (ConsoleInterrupt ignored = ConsoleInterrupt.install(stop, System.out)) {
+            if (!compareGrpo) {
+                TrainingRun.Outcome o = train(cfg, start, stop);
+                if (o.interrupted()) {
+                    return ConsoleInterrupt.EXIT_STATUS;
+                }
+                Path report = RunReport.write(out, RunReport.title(cfg), List.of(reportRun(cfg.mode().id(), cfg, o)),
+                        plots);
+                System.out.println("metrics: " + o.metricsFile());
+                System.out.println("report:  " + report);
+                return 0;
+            }
+            List<RunReport.Run> runs = new ArrayList<>();
+            for (String variant : List.of("thinktune", "grpo")) {
+                List<String> extra = new ArrayList<>(List.of("output_dir=" + out.resolve(variant), "mode=" + variant));
+                if (variant.equals("grpo")) {
+                    extra.add("guidance.k=0");
+                }
+                TrainConfig c = ConfigLoader.parse(ConfigLoader.toYaml(cfg), "config");
+                c = ConfigLoader.load(TrainConfig.class, c, extra);
+                System.out.println("== " + variant + " ==");
+                TrainingRun.Outcome o = train(c, start, stop);
+                if (o.interrupted()) {
+                    return ConsoleInterrupt.EXIT_STATUS;
+                }
+                runs.add(reportRun(variant, c, o));
+            }
+            Path report = RunReport.write(out, "ThinkTuning and GRPO from the same student", runs, plots);
+            System.out.println("report: " + report);
             return 0;
         }
-        List<RunReport.Run> runs = new ArrayList<>();
-        for (String variant : List.of("thinktune", "grpo")) {
-            List<String> extra = new ArrayList<>(List.of("output_dir=" + out.resolve(variant), "mode=" + variant));
-            if (variant.equals("grpo")) {
-                extra.add("guidance.k=0");
-            }
-            TrainConfig c = ConfigLoader.parse(ConfigLoader.toYaml(cfg), "config");
-            c = ConfigLoader.load(TrainConfig.class, c, extra);
-            System.out.println("== " + variant + " ==");
-            runs.add(reportRun(variant, train(c)));
-        }
-        Path report = RunReport.write(out, "ThinkTuning and GRPO from the same student", runs, plots);
-        System.out.println("report: " + report);
-        return 0;
     }
 
-    private TrainingRun.Outcome train(TrainConfig cfg) throws Exception {
-        TrainingRun run = new TrainingRun(cfg, System.out);
+    private TrainingRun.Outcome train(TrainConfig cfg, RunFolder.Start start, StopRequest stop) throws Exception {
+        TrainingRun run = new TrainingRun(cfg, System.out).withStopRequest(stop).withResumeCommand(resumeCommand());
         UiServerLauncher server = null;
         try {
             if (ui) {
@@ -101,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
                 String name = server.register("run", log);
                 System.out.println("training charts: " + server.liveUrl(name));
             }
-            return run.run(resume);
+            return run.run(start);
         } finally {
             if (server != null) {
                 server.close();
@@ -109,33 +132,47 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static RunReport.Run reportRun(String name, TrainingRun.Outcome o) {
-        return new RunReport.Run(name, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
+    /** This command line again, resuming instead of starting (or overwriting). */
+    String resumeCommand() {
+        List<String> args = new ArrayList<>(List.of("bin/thinktune", "train"));
+        List<String> given = spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
+        given = given.subList(given.indexOf(spec == null ? "train" : spec.name()) + 1, given.size());
+        for (String a : given) {
+            if (!a.equals("--overwrite") && !a.equals("--resume")) {
+                args.add(a.isEmpty() || a.matches(".*[\\s'\"$`\\\\].*") ? "'" + a.replace("'", "'\\''") + "'" : a);
+            }
+        }
+        args.add("--resume");
+        return String.join(" ", args);
+    }
+
+    private static RunReport.Run reportRun(String name, TrainConfig cfg, TrainingRun.Outcome o) {
+        return new RunReport.Run(name, cfg, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
                 o.after().getOrDefault("accuracy", Double.NaN));
     }
 
     /** SFT and STaR: their own runs, with the same outputs (and report) as a ThinkTuning or GRPO run. */
-    private int supervisedBaseline(TrainConfig cfg) {
+    private int supervisedBaseline(TrainConfig cfg, RunFolder.Start start) {
         if (resume || ui || compareGrpo) {
             throw new IllegalArgumentException("--resume, --ui and --compare-grpo are for thinktune and grpo runs,"
                     + " not " + cfg.mode().id());
         }
+        new RunFolder(Path.of(cfg.outputDir())).prepare(start);
         RunReport.Run run;
         if (cfg.mode() == TrainConfig.Mode.SFT) {
             SftRun.Outcome o = new SftRun(cfg, System.out).run();
-            run = new RunReport.Run("sft", o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
+            run = new RunReport.Run("sft", cfg, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
                     o.after().getOrDefault("accuracy", Double.NaN));
         } else {
             StarRun.Outcome o = new StarRun(cfg, System.out).run();
-            run = new RunReport.Run("star", o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
+            run = new RunReport.Run("star", cfg, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
                     o.after().getOrDefault("accuracy", Double.NaN));
         }
         List<String> charts = new ArrayList<>(plots);
         if (!charts.contains("loss")) {
             charts.add("loss");
         }
-        Path report = RunReport.write(Path.of(cfg.outputDir()), "thinktune " + cfg.mode().id() + " run",
-                List.of(run), charts);
+        Path report = RunReport.write(Path.of(cfg.outputDir()), RunReport.title(cfg), List.of(run), charts);
         System.out.println("metrics: " + run.metricsCsv());
         System.out.println("report:  " + report);
         return 0;

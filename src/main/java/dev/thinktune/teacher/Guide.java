@@ -17,8 +17,40 @@ public interface Guide {
      */
     Result guide(List<RolloutGroup> groups, double fraction, long seed);
 
-    /** Groups after guidance, with what happened. */
-    record Result(List<RolloutGroup> groups, Stats stats) {
+    /**
+     * Groups after guidance, with what happened.
+     *
+     * @param failures the teacher's failed replies, in the order the responses were picked
+     */
+    record Result(List<RolloutGroup> groups, Stats stats, List<Failure> failures) {
+        public Result {
+            failures = List.copyOf(failures);
+        }
+
+        /** A result without failed replies. */
+        public Result(List<RolloutGroup> groups, Stats stats) {
+            this(groups, stats, List.of());
+        }
+
+        /** Whether every reply the teacher was asked for failed (none when it was asked for none). */
+        public boolean allFailed() {
+            return stats.selected() > 0 && stats.parseFailures() + stats.teacherFailures() == stats.selected();
+        }
+    }
+
+    /**
+     * A response whose teacher reply failed, and why.
+     *
+     * @param group    the group's index in the step
+     * @param response the response's index in its group
+     * @param kind     a reply that did not parse, a timeout, or another error
+     * @param reason   the teacher's message (an HTTP status and body, the unparsed reply...)
+     */
+    record Failure(int group, int response, TeacherReply.Kind kind, String reason) {
+        /** The failure as one line: its kind and reason. */
+        public String describe() {
+            return kind.name().toLowerCase(java.util.Locale.ROOT) + ": " + reason;
+        }
     }
 
     /**

@@ -32,7 +32,8 @@ import java.util.SplittableRandom;
  *       the teacher wrote. When it would exceed {@code maxResponseTokens}, the teacher's text is cut to fit,
  *       the stop id kept, and it is counted as truncated; when not even one teacher token fits, the response is
  *       left unguided (and counted as truncated).</li>
- *   <li>A failed reply (did not parse, timed out, errored) leaves its response unguided and is counted.</li>
+ *   <li>A failed reply (did not parse, timed out, errored) leaves its response unguided, is counted, and is
+ *       returned with its reason ({@link Guide.Failure}).</li>
  * </ol>
  * Groups and responses keep their order; only picked responses change.
  */
@@ -116,13 +117,18 @@ public final class TeacherGuide implements Guide {
         int parseFailures = 0;
         int teacherFailures = 0;
         int truncated = 0;
+        List<Failure> failures = new ArrayList<>();
         for (int q = 0; q < picks.size(); q++) {
             Pick p = picks.get(q);
             TeacherReply reply = replies.get(q);
             if (reply instanceof TeacherReply.Failure f && f.kind() == TeacherReply.Kind.PARSE) {
                 parseFailures++;
+                failures.add(new Failure(p.group, p.response, f.kind(), f.message()));
             } else if (!(reply instanceof TeacherReply.Reflection r)) { // an error, a timeout, or no reply at all
                 teacherFailures++;
+                failures.add(reply instanceof TeacherReply.Failure f
+                        ? new Failure(p.group, p.response, f.kind(), f.message())
+                        : new Failure(p.group, p.response, TeacherReply.Kind.ERROR, "no reply"));
             } else {
                 Assembly a = assemble(out.get(p.group).get(p.response).responseIds(), r, p.behavior);
                 truncated += a.truncated ? 1 : 0;
@@ -137,7 +143,7 @@ public final class TeacherGuide implements Guide {
             result.add(groups.get(g).withTrajectories(out.get(g)));
         }
         return new Result(List.copyOf(result),
-                new Stats(picks.size(), guided, parseFailures, teacherFailures, truncated));
+                new Stats(picks.size(), guided, parseFailures, teacherFailures, truncated), failures);
     }
 
     /**

@@ -8,7 +8,7 @@ import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.StringWriter;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +25,9 @@ import java.util.Map;
  * resumed run keeps the rows up to its step and continues the file.
  */
 public final class MetricsLog implements AutoCloseable {
+    /** CSV with one row per line ending in a newline, as {@link LogLines} reads it back. */
+    private static final CSVFormat LINES = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
+
     private final Path file;
     private List<String> columns;
     private CSVPrinter printer;
@@ -33,37 +36,66 @@ public final class MetricsLog implements AutoCloseable {
         this.file = file;
     }
 
-    /** Keeps only rows with {@code step <= lastStep} (for a resumed run). */
-    public void truncateAfter(int lastStep) {
+    /**
+     * Keeps only rows with {@code step <= lastStep} (for a resumed run). A torn last row, left by a write that was
+     * cut short, is dropped; returns a warning saying so, or null.
+     */
+    public String truncateAfter(int lastStep) {
         if (!Files.isRegularFile(file)) {
-            return;
+            return null;
         }
-        List<Map<String, String>> kept = new ArrayList<>();
-        List<String> header;
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-             CSVParser p = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
-            header = p.getHeaderNames();
-            for (CSVRecord rec : p) {
-                if (Integer.parseInt(rec.get("step")) <= lastStep) {
-                    kept.add(rec.toMap());
+        List<String> header = new ArrayList<>();
+        LogLines log = LogLines.read(file, line -> {
+            List<String> cells = cells(line);
+            if (cells == null) {
+                return false;
+            }
+            if (header.isEmpty()) {
+                header.addAll(cells);
+                return cells.contains("step");
+            }
+            return cells.size() == header.size() && isInteger(cells.get(header.indexOf("step")));
+        }, "metrics");
+        StringBuilder text = new StringBuilder();
+        if (!log.lines().isEmpty()) {
+            columns = new ArrayList<>(header);
+            int stepColumn = header.indexOf("step");
+            text.append(log.lines().get(0)).append('\n');
+            for (String line : log.lines().subList(1, log.lines().size())) {
+                if (Integer.parseInt(cells(line).get(stepColumn)) <= lastStep) {
+                    text.append(line).append('\n');
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("cannot read metrics " + file + ": " + e.getMessage(), e);
-        }
-        columns = new ArrayList<>(header);
-        StringWriter text = new StringWriter();
-        try (CSVPrinter out = new CSVPrinter(text, CSVFormat.DEFAULT)) {
-            out.printRecord(columns);
-            for (Map<String, String> row : kept) {
-                List<String> values = new ArrayList<>();
-                columns.forEach(c -> values.add(row.getOrDefault(c, "")));
-                out.printRecord(values);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         AtomicFiles.writeString(file, text.toString()); // a crash here leaves the old file whole
+        return log.warning(file);
+    }
+
+    /** The cells of one CSV line, or null when it is not one. */
+    private static List<String> cells(String line) {
+        try (CSVParser p = CSVFormat.DEFAULT.parse(new StringReader(line))) {
+            List<CSVRecord> records = p.getRecords();
+            return records.size() == 1 ? records.get(0).toList() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean isInteger(String s) {
+        try {
+            Integer.parseInt(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a metric is a timing or a rate ({@code time/...}, {@code ..._per_s}, {@code step_seconds}): these
+     * differ between runs of the same inputs, so a run keeps them in {@code timings.csv}, apart from its metrics.
+     */
+    public static boolean isTiming(String metric) {
+        return metric.startsWith("time/") || metric.endsWith("_per_s") || metric.equals("step_seconds");
     }
 
     /** Appends one row; the first row fixes the columns (later new names are ignored). */
@@ -77,7 +109,7 @@ public final class MetricsLog implements AutoCloseable {
                 Files.createDirectories(file.toAbsolutePath().getParent());
                 Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
-                printer = new CSVPrinter(w, CSVFormat.DEFAULT);
+                printer = new CSVPrinter(w, LINES);
                 if (!exists) {
                     printer.printRecord(columns);
                 }

@@ -31,33 +31,33 @@ public final class SampleLog implements AutoCloseable {
         this.file = file;
     }
 
-    /** Keeps only lines with {@code step <= lastStep} (for a resumed run); an unreadable line is an error. */
-    public void truncateAfter(int lastStep) {
+    /**
+     * Keeps only lines with {@code step <= lastStep} (for a resumed run). A torn last line, left by a write that
+     * was cut short, is dropped; returns a warning saying so, or null. An unreadable line before the last is an
+     * error.
+     */
+    public String truncateAfter(int lastStep) {
         if (!Files.isRegularFile(file)) {
-            return;
+            return null;
         }
-        try {
-            List<String> kept = new ArrayList<>();
-            int lineNo = 0;
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode step = JSON.readTree(line).get("step");
-                if (step == null || !step.canConvertToInt()) {
-                    throw new IllegalStateException("cannot read samples " + file + ": line " + lineNo
-                            + " has no integer \"step\"");
-                }
-                if (step.asInt() <= lastStep) {
-                    kept.add(line);
-                }
+        LogLines log = LogLines.read(file, line -> step(line) != null, "samples");
+        StringBuilder text = new StringBuilder();
+        for (String line : log.lines()) {
+            if (step(line) <= lastStep) {
+                text.append(line).append('\n');
             }
-            StringBuilder text = new StringBuilder();
-            kept.forEach(line -> text.append(line).append(System.lineSeparator()));
-            AtomicFiles.writeString(file, text.toString()); // a crash here leaves the old file whole
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read samples " + file + ": " + e.getMessage(), e);
+        }
+        AtomicFiles.writeString(file, text.toString()); // a crash here leaves the old file whole
+        return log.warning(file);
+    }
+
+    /** The step of a samples line, or null when it is not a JSON object with an integer step. */
+    private static Integer step(String line) {
+        try {
+            JsonNode step = JSON.readTree(line).get("step");
+            return step != null && step.canConvertToInt() ? step.asInt() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -19,8 +19,13 @@ import java.util.Map;
  * @param terms         the score of each reward term
  * @param advantage     the group-normalised advantage
  * @param text          the response text (special tokens dropped)
+ * @param teacherFailure why the teacher's reply for this response failed (its kind and message), empty when the
+ *                       teacher was not asked or answered
  */
 public record SampleRecord(int step, String questionId, String question, int index, boolean guided, String behavior,
                            int tokens, int teacherTokens, String finish, double reward, Map<String, Double> terms,
-                           double advantage, String text) {
+                           double advantage, String text, String teacherFailure) {
+    public SampleRecord {
+        teacherFailure = teacherFailure == null ? "" : teacherFailure;
+    }
 }

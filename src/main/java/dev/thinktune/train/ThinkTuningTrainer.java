@@ -114,10 +114,19 @@ public final class ThinkTuningTrainer {
         // 2. guidance
         double fraction = cfg.mode() == TrainConfig.Mode.THINKTUNE ? cfg.guidance().fraction(step) : 0.0;
         Guide.Stats gs = Guide.Stats.NONE;
+        List<Guide.Failure> failures = List.of();
+        int failedGuidedSteps = state.failedGuidedSteps();
         if (fraction > 0) {
             Guide.Result r = parts.guide().guide(groups, fraction, Seeds.of(cfg.seed(), step, Seeds.GUIDE));
             groups = r.groups();
             gs = r.stats();
+            failures = r.failures();
+            if (r.allFailed()) {
+                failedGuidedSteps++;
+                checkGuidance(step, failedGuidedSteps, failures);
+            } else if (gs.selected() > 0) {
+                failedGuidedSteps = 0;
+            }
         }
         long tGuide = System.nanoTime();
 
@@ -133,7 +142,8 @@ public final class ThinkTuningTrainer {
         double[] adv = Advantages.groupNormalized(r, n);
         long tReward = System.nanoTime();
         if (!sampleListeners.isEmpty() && cfg.training().logSamples() > 0) {
-            List<SampleRecord> logged = sampleRecords(step, groups, rewards, adv, cfg.training().logSamples());
+            List<SampleRecord> logged = sampleRecords(step, groups, rewards, adv, failures,
+                    cfg.training().logSamples());
             sampleListeners.forEach(l -> l.accept(logged));
         }
 
@@ -205,13 +215,38 @@ public final class ThinkTuningTrainer {
         m.put("time/update", (tUpdate - tLogprob) / 1e9);
         m.put("rollout_tokens_per_s", rolloutTokens / Math.max(1e-9, (tRollout - t0) / 1e9));
         m.put("train_tokens_per_s", trainTokens / Math.max(1e-9, (tUpdate - tLogprob) / 1e9));
-        TrainerState next = new TrainerState(step, updater.updates(), consecutiveBad, totalBad, state.seed());
+        TrainerState next = new TrainerState(step, updater.updates(), consecutiveBad, totalBad, state.seed(),
+                failedGuidedSteps);
         listeners.forEach(l -> l.onStep(step, m));
-        return new StepResult(next, m);
+        return new StepResult(next, m, failures);
     }
 
-    /** A finished step. */
-    public record StepResult(TrainerState state, Map<String, Double> metrics) {
+    /**
+     * Stops the run when every teacher reply has failed on {@code guidance.teacher.max_failed_steps} guided steps
+     * in a row: a wrong URL, model name or key would otherwise turn a ThinkTuning run into plain GRPO unnoticed.
+     * Called before the step's update, so the run stands where the previous step left it.
+     */
+    private void checkGuidance(int step, int failedInARow, List<Guide.Failure> failures) {
+        int limit = cfg.guidance().teacher().maxFailedSteps();
+        if (limit > 0 && failedInARow >= limit) {
+            String last = failures.isEmpty() ? "no reason given" : failures.get(failures.size() - 1).describe();
+            throw new TrainingStoppedException("stopped at step " + step + ": every teacher reply failed on "
+                    + failedInARow + " guided steps in a row (guidance.teacher.max_failed_steps = " + limit
+                    + "); last reason: " + last + ". Check the teacher's settings (guidance.teacher.base_url, model,"
+                    + " api_key_env), or set guidance.teacher.max_failed_steps=0 to train on without guidance.",
+                    true);
+        }
+    }
+
+    /**
+     * A finished step.
+     *
+     * @param teacherFailures the teacher's failed replies of the step, with their reasons
+     */
+    public record StepResult(TrainerState state, Map<String, Double> metrics, List<Guide.Failure> teacherFailures) {
+        public StepResult {
+            teacherFailures = List.copyOf(teacherFailures);
+        }
     }
 
     private List<RolloutGroup> rollouts(int step, int[] picks) {
@@ -236,9 +271,11 @@ public final class ThinkTuningTrainer {
     }
 
     private List<SampleRecord> sampleRecords(int step, List<RolloutGroup> groups, List<List<RewardBreakdown>> rewards,
-                                             double[] adv, int maxGroups) {
+                                             double[] adv, List<Guide.Failure> failures, int maxGroups) {
         Tokenizer tok = parts.prompts().tokenizer();
         int n = cfg.rollout().n();
+        Map<Long, String> failed = new java.util.HashMap<>();
+        failures.forEach(f -> failed.put((long) f.group() * n + f.response(), f.describe()));
         List<SampleRecord> out = new ArrayList<>();
         for (int g = 0; g < Math.min(maxGroups, groups.size()); g++) {
             RolloutGroup grp = groups.get(g);
@@ -247,7 +284,8 @@ public final class ThinkTuningTrainer {
                 RewardBreakdown b = rewards.get(g).get(i);
                 out.add(new SampleRecord(step, grp.example().id(), grp.example().question(), i, t.guided(),
                         t.behavior(), t.length(), t.teacherTokens(), t.finishReason().name().toLowerCase(Locale.ROOT),
-                        b.total(), b.scores(), adv[g * n + i], tok.decode(t.responseIds(), true)));
+                        b.total(), b.scores(), adv[g * n + i], tok.decode(t.responseIds(), true),
+                        failed.getOrDefault((long) g * n + i, "")));
             }
         }
         return out;

@@ -202,10 +202,14 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
      * @param concurrency   openai: requests in flight at once
      * @param maxNewTokens  the longest teacher reply, in tokens
      * @param prompts       directory of replacement prompt files (one per behaviour); empty = built-in
+     * @param maxFailedSteps stop the run when every teacher reply fails on this many guided steps in a row
+     *                       (0 = never stop: train on without guidance)
      */
     public record TeacherSection(String type, String model, String baseUrl, String apiKeyEnv, double timeoutSeconds,
-                                 int maxRetries, int concurrency, int maxNewTokens, String prompts) {
-        public static final TeacherSection DEFAULTS = new TeacherSection("reference", "", "", "", 60.0, 3, 8, 256, "");
+                                 int maxRetries, int concurrency, int maxNewTokens, String prompts,
+                                 int maxFailedSteps) {
+        public static final TeacherSection DEFAULTS = new TeacherSection("reference", "", "", "", 60.0, 3, 8, 256, "",
+                3);
 
         public TeacherSection {
             require(List.of("reference", "local", "openai").contains(type), "guidance.teacher.type", type,
@@ -218,6 +222,7 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
             require(maxRetries >= 0, "guidance.teacher.max_retries", maxRetries, ">= 0");
             require(concurrency >= 1, "guidance.teacher.concurrency", concurrency, ">= 1");
             require(maxNewTokens > 0, "guidance.teacher.max_new_tokens", maxNewTokens, "> 0");
+            require(maxFailedSteps >= 0, "guidance.teacher.max_failed_steps", maxFailedSteps, ">= 0");
             if (type.equals("openai")) {
                 require(!baseUrl.isBlank(), "guidance.teacher.base_url", baseUrl, "set for the openai teacher");
             }

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * Checkpoints of a run under {@code <output>/checkpoints/step-NNNNNN}: a Hugging Face model directory (with the
  * tokenizer files, so it loads anywhere) plus {@code optimizer.safetensors}, {@code trainer_state.json} and
  * {@code train_config.yaml}. Each is written in a staging directory and renamed into place; a {@code latest}
- * file, also replaced atomically, names the newest complete one.
+ * file, also replaced atomically, names the newest complete one. A write that fails removes its staging directory;
+ * those of a killed process are removed when the next run starts ({@link RunFolder#removeStaging}).
  */
 public final class TrainerCheckpoints {
     public static final String STATE = "trainer_state.json";
@@ -44,32 +45,54 @@ public final class TrainerCheckpoints {
     public Path save(ModelWeights weights, AdamW optimizer, TrainerState state, TrainConfig config) {
         String name = String.format(Locale.ROOT, "step-%06d", state.step());
         Path target = root.resolve(name);
+        Path staged = null;
         try {
             Files.createDirectories(root);
-            Path staged = Files.createTempDirectory(root, name + ".staging-");
+            staged = Files.createTempDirectory(root, name + ".staging-");
             writeModel(staged, weights);
             optimizer.save(staged.resolve(OPTIMIZER), Map.of("updates", Long.toString(state.updates())));
             AtomicFiles.writeString(staged.resolve(STATE), state.toJson());
             ConfigLoader.write(config, staged.resolve(CONFIG));
             AtomicFiles.replaceDirectory(staged, target);
+            staged = null;
             AtomicFiles.writeString(root.resolve(LATEST), name + "\n");
             prune(name);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(staged, e);
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
         }
         return target;
     }
 
+    /**
+     * Deletes what a failed write staged: on a real model a staging directory is gigabytes, and on a full disk
+     * leaving it would make every later write fail too.
+     */
+    private static void removeQuietly(Path staged, Exception cause) {
+        if (staged == null) {
+            return;
+        }
+        try {
+            AtomicFiles.deleteRecursively(staged);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
     /** Writes a plain model directory (weights, config, tokenizer files), atomically. */
     public void saveModel(Path dir, ModelWeights weights) {
+        Path staged = null;
         try {
             Path abs = dir.toAbsolutePath();
             Files.createDirectories(abs.getParent());
-            Path staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
+            staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
             writeModel(staged, weights);
             AtomicFiles.replaceDirectory(staged, abs);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model " + dir, e);
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(staged, e);
+            throw new UncheckedIOException("cannot write model " + dir + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
         }
     }
 

@@ -18,14 +18,17 @@ import java.nio.file.Path;
  * @param consecutiveBad     updates skipped in a row for a non-finite loss or gradient
  * @param totalBad           updates skipped in all
  * @param seed               the run seed
+ * @param failedGuidedSteps  guided steps in a row on which every teacher reply failed (0 in checkpoints written
+ *                           before it was recorded)
  */
-public record TrainerState(int step, long updates, int consecutiveBad, int totalBad, long seed) {
+public record TrainerState(int step, long updates, int consecutiveBad, int totalBad, long seed,
+                           int failedGuidedSteps) {
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     public static TrainerState start(long seed) {
-        return new TrainerState(0, 0, 0, 0, seed);
+        return new TrainerState(0, 0, 0, 0, seed, 0);
     }
 
     public String toJson() {

@@ -34,9 +34,21 @@ public final class TrainingRun {
                                Set<Integer> stopIds) {
     }
 
-    /** How the run ended. */
+    /** Per-step timings, apart from {@code metrics.csv} so that the metrics of a run are a function of its inputs. */
+    public static final String TIMINGS_FILE = "timings.csv";
+
+    /**
+     * How the run ended.
+     *
+     * @param interrupted the run stopped on a {@link StopRequest} before its last step (no final evaluation or
+     *                    model; {@code checkpoint} holds where it stands)
+     * @param checkpoint  the newest checkpoint, or null when none was written
+     */
     public record Outcome(Path outputDir, TrainerState state, Map<String, Double> before, Map<String, Double> after,
-                          Path metricsFile, Path finalModel) {
+                          Path metricsFile, Path finalModel, boolean interrupted, Path checkpoint) {
+        public Path samplesFile() {
+            return outputDir.resolve(SAMPLES_FILE);
+        }
     }
 
     private final TrainConfig cfg;
@@ -45,6 +57,8 @@ public final class TrainingRun {
     private final List<StepListener> extraListeners = new ArrayList<>();
     private final List<Function<StudentModel, StepListener>> graphListeners = new ArrayList<>();
     private RewardFunction reward;
+    private StopRequest stop = new StopRequest();
+    private String resumeCommand;
 
     /** A run with the teacher its config names. */
     public TrainingRun(TrainConfig cfg, PrintStream log) {
@@ -73,7 +87,31 @@ public final class TrainingRun {
         extraListeners.add(l);
     }
 
+    /** Stops the run at the end of a step when {@code request} is set (Ctrl-C through {@link ConsoleInterrupt}). */
+    public TrainingRun withStopRequest(StopRequest request) {
+        this.stop = request;
+        return this;
+    }
+
+    /** The command that resumes this run, printed when it stops early (default: a description of it). */
+    public TrainingRun withResumeCommand(String command) {
+        this.resumeCommand = command;
+        return this;
+    }
+
+    /** A fresh run ({@code resume} false: the output directory must be empty) or a resumed one. */
     public Outcome run(boolean resume) {
+        return run(resume ? RunFolder.Start.RESUME : RunFolder.Start.FRESH);
+    }
+
+    public Outcome run(RunFolder.Start start) {
+        RunFolder folder = new RunFolder(Path.of(cfg.outputDir()));
+        int staging = folder.prepare(start);
+        if (staging > 0) {
+            log.printf("removed %d unfinished checkpoint staging %s under %s%n", staging,
+                    staging == 1 ? "directory" : "directories", folder.dir());
+        }
+        boolean resume = start == RunFolder.Start.RESUME;
         RunSetup setup = RunSetup.load(cfg, log);
         Path out = setup.out;
         ModelAssets assets = setup.assets;
@@ -94,6 +132,7 @@ public final class TrainingRun {
         List<AutoCloseable> closeables = new ArrayList<>();
         try (RolloutEngine engine = RolloutEngine.create(policy.weights(), opts);
              RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(initial, opts) : null) {
+            log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());
             GuideContext ctx = new GuideContext(cfg, assets, initial, stopIds);
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
             Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
@@ -106,15 +145,27 @@ public final class TrainingRun {
                 log.printf("resumed from %s (step %d)%n", latest.get(), state.step());
             }
             Path metricsFile = out.resolve("metrics.csv");
+            Path timingsFile = out.resolve(TIMINGS_FILE);
+            Path samplesFile = out.resolve(SAMPLES_FILE);
+            if (stop.requested()) {
+                return stopped(out, state, Map.of(), metricsFile, latest.orElse(null));
+            }
             Map<String, Double> before = state.step() == 0 ? setup.evaluate(engine, "before")
                     : setup.savedEvaluation("before");
-            Path samplesFile = out.resolve(SAMPLES_FILE);
-            try (MetricsLog metrics = new MetricsLog(metricsFile); SampleLog samples = new SampleLog(samplesFile)) {
+            Path saved = latest.orElse(null);
+            int savedStep = state.step();
+            try (MetricsLog metrics = new MetricsLog(metricsFile); MetricsLog timings = new MetricsLog(timingsFile);
+                 SampleLog samples = new SampleLog(samplesFile)) {
                 if (state.step() > 0) {
-                    metrics.truncateAfter(state.step());
-                    samples.truncateAfter(state.step());
+                    for (String warning : new String[]{metrics.truncateAfter(state.step()),
+                            timings.truncateAfter(state.step()), samples.truncateAfter(state.step())}) {
+                        if (warning != null) {
+                            log.println("warning: " + warning);
+                        }
+                    }
                 } else {
                     Files.deleteIfExists(metricsFile);
+                    Files.deleteIfExists(timingsFile);
                     Files.deleteIfExists(samplesFile);
                 }
                 trainer.addSampleListener(samples::append);
@@ -128,23 +179,42 @@ public final class TrainingRun {
                 }
                 ProgressBar bar = new ProgressBar(log, cfg.mode().id(), cfg.training().steps(), state.step());
                 for (int step = state.step() + 1; step <= cfg.training().steps(); step++) {
-                    ThinkTuningTrainer.StepResult r = trainer.step(step, state);
+                    if (stop.requested()) {
+                        break;
+                    }
+                    ThinkTuningTrainer.StepResult r;
+                    try {
+                        r = trainer.step(step, state);
+                    } catch (TrainingStoppedException e) {
+                        if (e.stepUndone() && state.step() > savedStep) {
+                            saved = checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                            log.printf("%ncheckpoint of step %d: %s%n", state.step(), saved);
+                        }
+                        throw e;
+                    }
                     state = r.state();
                     if (cfg.training().evalEvery() > 0 && step % cfg.training().evalEvery() == 0
                             && step < cfg.training().steps()) {
                         setup.evaluate(engine, "step-" + step).forEach((k, v) -> r.metrics().put("eval/" + k, v));
                     }
-                    metrics.append(r.metrics());
+                    metrics.append(withoutTimings(r.metrics(), false));
+                    timings.append(withoutTimings(r.metrics(), true));
+                    reportTeacherFailures(step, r);
                     bar.update(step, status(r.metrics()));
                     boolean last = step == cfg.training().steps();
-                    if (last || (cfg.training().checkpointEvery() > 0 && step % cfg.training().checkpointEvery() == 0)) {
-                        checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                    boolean due = cfg.training().checkpointEvery() > 0 && step % cfg.training().checkpointEvery() == 0;
+                    if (last || due || stop.requested()) {
+                        saved = checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                        savedStep = step;
                     }
                 }
             }
+            if (stop.requested() && state.step() < cfg.training().steps()) {
+                return stopped(out, state, before, metricsFile, saved);
+            }
             Map<String, Double> after = setup.evaluate(engine, "after");
             Path finalModel = setup.saveFinal(policy.weights());
-            return new Outcome(out, state, before, after, metricsFile, finalModel);
+            return new Outcome(out, state, before, after, metricsFile, finalModel, false, saved);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } finally {
@@ -159,6 +229,49 @@ public final class TrainingRun {
                 }
             }
         }
+    }
+
+    /** A run stopped on request: says where it stands and how to go on. */
+    private Outcome stopped(Path out, TrainerState state, Map<String, Double> before, Path metricsFile,
+                            Path checkpoint) {
+        if (checkpoint == null) {
+            log.println("stopped before the first step; nothing to save");
+        } else {
+            log.printf("stopped after step %d of %d; checkpoint: %s%n", state.step(), cfg.training().steps(),
+                    checkpoint);
+            log.println("resume with: " + (resumeCommand != null ? resumeCommand
+                    : "the same command with --resume (output directory " + out + ")"));
+        }
+        return new Outcome(out, state, before, Map.of(), metricsFile, null, true, checkpoint);
+    }
+
+    private static Map<String, Double> withoutTimings(Map<String, Double> m, boolean keepOnlyTimings) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (k.equals("step") || MetricsLog.isTiming(k) == keepOnlyTimings) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * One line per step on which teacher replies failed: how many, the first reason, and when every reply failed,
+     * how close the run is to {@code guidance.teacher.max_failed_steps}.
+     */
+    private void reportTeacherFailures(int step, ThinkTuningTrainer.StepResult r) {
+        List<Guide.Failure> failures = r.teacherFailures();
+        if (failures.isEmpty()) {
+            return;
+        }
+        int asked = (int) Math.round(r.metrics().getOrDefault("teacher/selected", (double) failures.size()));
+        int inARow = r.state().failedGuidedSteps();
+        int limit = cfg.guidance().teacher().maxFailedSteps();
+        String streak = inARow == 0 ? ""
+                : String.format(Locale.ROOT, ", no guidance on %d guided %s in a row%s", inARow,
+                inARow == 1 ? "step" : "steps", limit > 0 ? " (the run stops at " + limit + ")" : "");
+        log.printf(Locale.ROOT, "%nteacher: %d of %d replies failed at step %d%s; first: %s%n", failures.size(), asked,
+                step, streak, failures.get(0).describe());
     }
 
     private TrainerState restore(Path checkpoint, StudentModel policy, ThinkTuningTrainer trainer) {

@@ -1,5 +1,6 @@
 package dev.thinktune.ui;
 
+import dev.thinktune.train.MetricsLog;
 import dev.thinktune.train.StepListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -154,7 +155,7 @@ public final class TrainingUiLog implements StepListener, AutoCloseable {
         if (metric.equals("lr")) {
             return EventSubtype.LEARNING_RATE;
         }
-        if (metric.startsWith("time/") || metric.endsWith("_per_s") || metric.equals("step_seconds")) {
+        if (MetricsLog.isTiming(metric)) {
             return EventSubtype.PERFORMANCE;
         }
         if (metric.equals("accuracy") || metric.startsWith("eval/")) {

@@ -20,7 +20,8 @@ class SampleLogTest {
 
     private static SampleRecord record(int step, int index, String text) {
         return new SampleRecord(step, "q" + step, "How many?", index, index == 0, index == 0 ? "self-critique" : "",
-                12, index == 0 ? 5 : 0, "eos", 1.5, Map.of("correctness", 1.0, "phrase", 1.0), -0.25, text);
+                12, index == 0 ? 5 : 0, "eos", 1.5, Map.of("correctness", 1.0, "phrase", 1.0), -0.25, text,
+                index == 2 ? "error: HTTP 500 from http://127.0.0.1/v1/chat/completions" : "");
     }
 
     @Test
@@ -62,13 +63,31 @@ class SampleLogTest {
     }
 
     @Test
-    void aLineWithoutAStepIsAnError() throws IOException {
+    void aDamagedLineBeforeTheLastIsAnErrorNamingIt() throws IOException {
         Path f = tmp.resolve("samples.jsonl");
-        Files.writeString(f, "{\"step\":1}\n{\"text\":\"no step\"}\n");
+        Files.writeString(f, "{\"step\":1}\n{\"text\":\"no step\"}\n{\"step\":2}\n");
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new SampleLog(f).truncateAfter(1));
-        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
-        Files.writeString(f, "{\"step\":1\n");
-        assertThrows(UncheckedIOException.class, () -> new SampleLog(f).truncateAfter(1));
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains(f.toString()), e.getMessage());
+    }
+
+    @Test
+    void aTornLastLineIsDroppedWithAWarningAndTheRunContinuesTheFile() throws IOException {
+        Path f = tmp.resolve("samples.jsonl");
+        try (SampleLog log = new SampleLog(f)) {
+            log.append(List.of(record(1, 0, "a"), record(2, 0, "b")));
+        }
+        String whole = Files.readString(f);
+        Files.writeString(f, whole + whole.substring(0, 40)); // a write of step 3 cut short by a full disk
+        try (SampleLog log = new SampleLog(f)) {
+            String warning = log.truncateAfter(2);
+            assertTrue(warning != null && warning.contains("torn last line") && warning.contains(f.toString()),
+                    String.valueOf(warning));
+            log.append(List.of(record(3, 2, "c")));
+        }
+        List<SampleRecord> back = SampleLog.read(f);
+        assertEquals(List.of("a", "b", "c"), back.stream().map(SampleRecord::text).toList());
+        assertEquals("error: HTTP 500 from http://127.0.0.1/v1/chat/completions", back.get(2).teacherFailure());
+        assertEquals(null, new SampleLog(f).truncateAfter(3), "a cleanly ended file has nothing to drop");
     }
 }

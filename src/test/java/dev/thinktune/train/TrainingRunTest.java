@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -163,5 +164,217 @@ class TrainingRunTest {
             assertTrue(e.getMessage().contains("2 updates in a row"), e.getMessage());
             assertArrayEquals(before, w.get("model.layers.0.mlp.up_proj.weight").data().asFloat(), 0f);
         }
+    }
+
+    private static byte[] bytes(Path f) {
+        try {
+            return Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aRunIsAFunctionOfItsConfigSeedAndThreadCount() throws IOException {
+        Path model = modelDir(), data = data();
+        TrainingRun.Outcome one = new TrainingRun(config(model, data, tmp.resolve("one"), 3), QUIET).run(false);
+        TrainingRun.Outcome two = new TrainingRun(config(model, data, tmp.resolve("two"), 3), QUIET).run(false);
+        for (String f : List.of("metrics.csv", TrainingRun.SAMPLES_FILE, "final/model.safetensors",
+                "checkpoints/step-000002/optimizer.safetensors")) {
+            assertArrayEquals(bytes(one.outputDir().resolve(f)), bytes(two.outputDir().resolve(f)), f);
+        }
+        // what differs between two runs of the same inputs is kept apart, in timings.csv
+        List<String> columns = List.of(Files.readAllLines(one.metricsFile()).get(0).split(","));
+        assertTrue(columns.contains("kl") && columns.contains("guided_fraction"), columns.toString());
+        assertTrue(columns.stream().noneMatch(MetricsLog::isTiming), columns.toString());
+        List<Map<String, Double>> timings = MetricsLog.read(one.outputDir().resolve(TrainingRun.TIMINGS_FILE));
+        assertEquals(3, timings.size());
+        assertTrue(timings.get(0).get("step_seconds") > 0 && timings.get(0).containsKey("time/update"));
+    }
+
+    @Test
+    void aFolderLeftByAnEarlierRunIsRefusedUnlessResumedOrOverwritten() throws IOException {
+        Path model = modelDir(), data = data();
+        Path out = tmp.resolve("run");
+        new TrainingRun(config(model, data, out, 3), QUIET).run(false);
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step-000003")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainingRun(config(model, data, out, 2), QUIET).run(false));
+        assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("--resume")
+                && e.getMessage().contains("--overwrite") && !e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step-000003")), "refusing touches nothing");
+
+        TrainingRun.Outcome again = new TrainingRun(config(model, data, out, 2), QUIET).run(RunFolder.Start.OVERWRITE);
+        assertEquals(2, again.state().step());
+        assertTrue(Files.notExists(out.resolve("checkpoints/step-000003")), "the old run's checkpoints are gone");
+        assertEquals(List.of(1.0, 2.0), MetricsLog.read(again.metricsFile()).stream().map(r -> r.get("step")).toList());
+        TrainingRun.Outcome resumed = new TrainingRun(config(model, data, out, 2), QUIET).run(true);
+        assertEquals(2, resumed.state().step(), "resuming finds the new run's checkpoint, not the old one");
+    }
+
+    @Test
+    void aStopRequestEndsTheStepSavesACheckpointAndTheResumedRunEndsAsAnUninterruptedOne() throws IOException {
+        Path model = modelDir(), data = data();
+        TrainingRun.Outcome straight = new TrainingRun(config(model, data, tmp.resolve("a"), 4), QUIET).run(false);
+
+        StopRequest stop = new StopRequest();
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        TrainingRun interrupted = new TrainingRun(config(model, data, tmp.resolve("b"), 4), new PrintStream(console, true))
+                .withStopRequest(stop).withResumeCommand("bin/thinktune train --resume");
+        interrupted.addListener((step, metrics) -> {
+            if (step == 3) {
+                stop.request(); // Ctrl-C arrives during step 3 (checkpoint_every is 2)
+            }
+        });
+        TrainingRun.Outcome o = interrupted.run(false);
+        assertTrue(o.interrupted());
+        assertEquals(3, o.state().step());
+        Path b = tmp.resolve("b");
+        assertEquals(b.resolve("checkpoints/step-000003"), o.checkpoint());
+        assertEquals(3, TrainerState.read(o.checkpoint().resolve(TrainerCheckpoints.STATE)).step());
+        assertTrue(Files.notExists(b.resolve("final")), "no final model for a run that did not finish");
+        String said = console.toString();
+        assertTrue(said.contains("stopped after step 3 of 4; checkpoint: " + o.checkpoint())
+                && said.contains("resume with: bin/thinktune train --resume"), said);
+
+        // a kill during the next write leaves torn log lines and a staging directory; resuming copes with both
+        Files.writeString(b.resolve(TrainingRun.SAMPLES_FILE), "{\"step\":4,\"question_id\":\"q", StandardOpenOption.APPEND);
+        Files.writeString(b.resolve("metrics.csv"), "4,0.", StandardOpenOption.APPEND);
+        Path staging = Files.createDirectories(b.resolve("checkpoints/step-000004.staging-123"));
+        Files.writeString(staging.resolve("model.safetensors"), "partial");
+        ByteArrayOutputStream resumedLog = new ByteArrayOutputStream();
+        TrainingRun.Outcome resumed = new TrainingRun(config(model, data, b, 4), new PrintStream(resumedLog, true))
+                .run(true);
+        String log = resumedLog.toString();
+        assertTrue(log.contains("removed 1 unfinished checkpoint staging directory"), log);
+        assertTrue(log.contains("torn last line of " + b.resolve(TrainingRun.SAMPLES_FILE)), log);
+        assertTrue(log.contains("torn last line of " + b.resolve("metrics.csv")), log);
+        assertTrue(Files.notExists(staging));
+        assertTrue(!resumed.interrupted() && resumed.finalModel() != null);
+        for (String f : List.of("metrics.csv", TrainingRun.SAMPLES_FILE, "final/model.safetensors")) {
+            assertArrayEquals(bytes(straight.outputDir().resolve(f)), bytes(b.resolve(f)), f);
+        }
+    }
+
+    /** A student whose most tokens end a response, so that nearly every response qualifies for guidance. */
+    private Path quickToStopModel() throws IOException {
+        Path dir = tmp.resolve("quick-student");
+        LlamaConfig c = LlamaConfig.of(TOK.vocabSize(), 32, 64, 2, 4, 2, 256, true, 0, 4);
+        List<Integer> stops = new ArrayList<>();
+        for (int id = 4; id < TOK.vocabSize(); id++) {
+            stops.add(id);
+        }
+        c = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
+                c.numKvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositions(),
+                c.tieWordEmbeddings(), c.bosTokenId(), stops);
+        HfCheckpoint.save(dir, ModelWeights.initialize(c, 0.02, 3));
+        Files.copy(Fixtures.root().resolve("tokenizer/tokenizer.json"), dir.resolve("tokenizer.json"));
+        return dir;
+    }
+
+    @Test
+    void aTeacherEndpointThatAlwaysFailsIsReportedLoggedAndStopsTheRun() throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/", ex -> {
+            requests.incrementAndGet();
+            byte[] body = "{\"error\": \"model 'gpt-nope' not loaded\"}".getBytes();
+            ex.sendResponseHeaders(500, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            Path out = tmp.resolve("run");
+            List<String> overrides = new ArrayList<>(List.of("mode=thinktune", "model.path=" + quickToStopModel(),
+                    "data.train=" + data(), "data.test=", "output_dir=" + out, "training.steps=6",
+                    "training.questions_per_step=2", "rollout.n=4", "rollout.max_new_tokens=8", "guidance.k=5",
+                    "guidance.teacher.type=openai", "guidance.teacher.base_url=http://127.0.0.1:"
+                            + server.getAddress().getPort() + "/v1", "guidance.teacher.model=gpt-nope",
+                    "guidance.teacher.max_retries=0", "guidance.teacher.timeout_seconds=5",
+                    "guidance.teacher.max_failed_steps=3", "training.checkpoint_every=0", "eval.questions=0",
+                    "seed=17", "training.log_samples=2"));
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            TrainingStoppedException e = assertThrows(TrainingStoppedException.class, () -> new TrainingRun(
+                    ConfigLoader.load(overrides), new PrintStream(console, true)).run(false));
+            String said = console.toString();
+            assertTrue(e.getMessage().contains("stopped at step 3") && e.getMessage().contains("HTTP 500")
+                    && e.getMessage().contains("guidance.teacher.max_failed_steps"), e.getMessage());
+            assertTrue(said.contains("teacher: 2 of 2 replies failed at step 1, no guidance on 1 guided step in a row"
+                    + " (the run stops at 3); first: error: failed after 1 attempt: HTTP 500"), said);
+            assertTrue(said.contains("gpt-nope' not loaded"), said);
+            assertEquals(6, requests.get(), "2 answers a step were sent to the teacher, on 3 steps");
+            // the two completed steps are saved, though checkpoint_every is 0
+            Path saved = new TrainerCheckpoints(out, List.of(), 1).latest().orElseThrow();
+            assertEquals(2, TrainerState.read(saved.resolve(TrainerCheckpoints.STATE)).step());
+            assertEquals(2, TrainerState.read(saved.resolve(TrainerCheckpoints.STATE)).failedGuidedSteps());
+            List<SampleRecord> samples = SampleLog.read(out.resolve(TrainingRun.SAMPLES_FILE));
+            List<SampleRecord> failed = samples.stream().filter(r -> !r.teacherFailure().isEmpty()).toList();
+            assertEquals(4, failed.size(), "the two picked answers of steps 1 and 2");
+            assertTrue(failed.stream().allMatch(r -> r.teacherFailure().startsWith("error: failed after 1 attempt: "
+                    + "HTTP 500") && !r.guided()), failed.toString());
+            List<Map<String, Double>> rows = MetricsLog.read(out.resolve("metrics.csv"));
+            assertEquals(List.of(2.0, 2.0), rows.stream().map(r -> r.get("teacher/failures")).toList());
+            assertEquals(List.of(0.0, 0.0), rows.stream().map(r -> r.get("guided_fraction")).toList());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void sigintDuringARunFinishesTheStepSavesACheckpointAndPrintsTheResumeCommand() throws Exception {
+        Path out = tmp.resolve("run");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), "dev.thinktune.cli.Main", "train",
+                "--set", "model.path=" + modelDir(), "--set", "data.train=" + data(), "--set", "data.test=",
+                "--set", "training.steps=100000", "--set", "training.checkpoint_every=0",
+                "--set", "training.questions_per_step=2", "--set", "rollout.n=4", "--set", "rollout.max_new_tokens=8",
+                "--set", "guidance.k=0", "--set", "mode=grpo", "--set", "eval.questions=0", "--out", out.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        StringBuilder said = new StringBuilder();
+        java.util.concurrent.CountDownLatch stepping = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = p.inputReader()) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    synchronized (said) {
+                        said.append(line).append('\n');
+                    }
+                    if (line.startsWith("grpo [") && line.contains(" 2/100000 ")) {
+                        stepping.countDown();
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        reader.start();
+        try {
+            assertTrue(stepping.await(240, java.util.concurrent.TimeUnit.SECONDS), "no progress: " + said);
+            assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor());
+            assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "did not stop: " + said);
+        } finally {
+            p.destroyForcibly();
+        }
+        reader.join(10_000);
+        String text;
+        synchronized (said) {
+            text = said.toString();
+        }
+        assertEquals(ConsoleInterrupt.EXIT_STATUS, p.exitValue(), text);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("stopped after step (\\d+) of 100000; checkpoint: (\\S+)")
+                .matcher(text);
+        assertTrue(m.find(), text);
+        int step = Integer.parseInt(m.group(1));
+        assertTrue(step >= 2, text);
+        Path checkpoint = Path.of(m.group(2));
+        assertEquals(step, TrainerState.read(checkpoint.resolve(TrainerCheckpoints.STATE)).step());
+        assertTrue(text.contains("interrupt: finishing the current step"), text);
+        assertTrue(text.contains("resume with: bin/thinktune train --set model.path=") && text.contains(" --resume"),
+                text);
+        assertEquals(step, MetricsLog.read(out.resolve("metrics.csv")).size(), "every finished step is logged");
     }
 }
