@@ -174,34 +174,11 @@ final class Bf16Matrix extends PackedMatrix {
         r30.intoArray(c, c3); r31.intoArray(c, c3 + L); r32.intoArray(c, c3 + 2 * L);
     }
 
+    /** Two rows as two passes of one (a tail of the batch: the panel is in cache for the second). */
     @Override
     void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
-        final int[] w = data;
-        final int full = in >> 1;
-        final int a1 = a0 + lda;
-        final int c1 = c0 + ldc;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
-        FloatVector r10 = init(c, c1, acc), r11 = init(c, c1 + L, acc), r12 = init(c, c1 + 2 * L, acc);
-        for (int q = 0; q < full; q++) {
-            int po = pOff + q * NR;
-            int i = 2 * q;
-            FloatVector b0 = low(IntVector.fromArray(I, w, po));
-            FloatVector b1 = low(IntVector.fromArray(I, w, po + L));
-            FloatVector b2 = low(IntVector.fromArray(I, w, po + 2 * L));
-            FloatVector x = FloatVector.broadcast(S, a[a0 + i]);
-            r00 = b0.fma(x, r00); r01 = b1.fma(x, r01); r02 = b2.fma(x, r02);
-            x = FloatVector.broadcast(S, a[a1 + i]);
-            r10 = b0.fma(x, r10); r11 = b1.fma(x, r11); r12 = b2.fma(x, r12);
-            b0 = high(IntVector.fromArray(I, w, po));
-            b1 = high(IntVector.fromArray(I, w, po + L));
-            b2 = high(IntVector.fromArray(I, w, po + 2 * L));
-            x = FloatVector.broadcast(S, a[a0 + i + 1]);
-            r00 = b0.fma(x, r00); r01 = b1.fma(x, r01); r02 = b2.fma(x, r02);
-            x = FloatVector.broadcast(S, a[a1 + i + 1]);
-            r10 = b0.fma(x, r10); r11 = b1.fma(x, r11); r12 = b2.fma(x, r12);
-        }
-        r00.intoArray(c, c0); r01.intoArray(c, c0 + L); r02.intoArray(c, c0 + 2 * L);
-        r10.intoArray(c, c1); r11.intoArray(c, c1 + L); r12.intoArray(c, c1 + 2 * L);
+        kernel1(a, a0, pOff, c, c0, acc);
+        kernel1(a, a0 + lda, pOff, c, c0 + ldc, acc);
     }
 
     @Override

@@ -7,10 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,42 +27,15 @@ class Bf16DecoderFixtureTest {
         return RolloutEngine.create(Fixtures.model(name), BF16, RolloutTesting.threads(threads));
     }
 
-    /** The fixture's rows, right padding stripped with the mask. */
-    private static List<int[]> rows(SafetensorsFile g) {
-        int[] ids = g.ints("input_ids");
-        int[] mask = g.ints("attention_mask");
-        int b = (int) g.info("input_ids").shape()[0], t = (int) g.info("input_ids").shape()[1];
-        List<int[]> rows = new ArrayList<>();
-        for (int r = 0; r < b; r++) {
-            int len = 0;
-            while (len < t && mask[r * t + len] == 1) {
-                len++;
-            }
-            rows.add(Arrays.copyOfRange(ids, r * t, r * t + len));
-        }
-        return rows;
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama3", "tiny-llama2"})
     void prefillLogitsMatchTransformersWithBf16Weights(String name) {
         try (SafetensorsFile g = Fixtures.golden(name); RolloutEngine engine = bf16Engine(name, 2)) {
             assertEquals(engine.weightBytesPerStep(), expectedBf16Bytes(engine), "every matrix held in bfloat16");
-            int v = engine.config().vocabSize();
-            int t = (int) g.info("input_ids").shape()[1];
-            float[] golden = g.floats("logits_bf16_weights");
-            List<int[]> rows = rows(g);
-            List<float[]> logits = engine.logits(rows);
-            double num = 0, den = 0;
-            for (int r = 0; r < rows.size(); r++) {
-                float[] got = logits.get(r);
-                for (int i = 0; i < got.length; i++) {
-                    float want = golden[r * t * v + i];
-                    num = Math.max(num, Math.abs(got[i] - want));
-                    den = Math.max(den, Math.abs(want));
-                }
-            }
-            assertTrue(num / den < 1e-4, "max |diff| / max |golden| = " + num / den);
+            List<float[]> logits = engine.logits(RolloutTesting.prefillRows(g));
+            double err = RolloutTesting.relativeLogitError(logits, g.floats("logits_bf16_weights"),
+                    (int) g.info("input_ids").shape()[1], engine.config().vocabSize());
+            assertTrue(err < 1e-4, "max |diff| / max |golden| = " + err);
         }
     }
 
@@ -94,7 +64,7 @@ class Bf16DecoderFixtureTest {
             assertTrue(half.weightBytesPerStep() * 2 <= wide.weightBytesPerStep() + 64L * PackedMatrix.NR * 4,
                     "bf16 streams about half the bytes: " + half.weightBytesPerStep() + " vs "
                             + wide.weightBytesPerStep());
-            List<int[]> rows = rows(g);
+            List<int[]> rows = RolloutTesting.prefillRows(g);
             List<float[]> a = half.logprobs(rows);
             List<float[]> b = wide.logprobs(rows);
             for (int r = 0; r < rows.size(); r++) {
@@ -103,41 +73,15 @@ class Bf16DecoderFixtureTest {
         }
     }
 
-    /** Greedy decoding from the bfloat16 checkpoint gives transformers' tokens on the float32 weights, up to near ties. */
+    /**
+     * Greedy decoding from the bfloat16 checkpoint follows transformers' tokens on the float32 weights up to near
+     * ties: bfloat16 rounding of the weights moves the logits by about 1e-3 of their range.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama3"})
     void greedyDecodingFollowsTransformers(String name) {
         try (SafetensorsFile g = Fixtures.golden(name); RolloutEngine engine = bf16Engine(name, 2)) {
-            int[] ids = g.ints("greedy_prompt_ids");
-            int[] mask = g.ints("greedy_prompt_mask");
-            int[] want = g.ints("greedy_new_ids");
-            float[] margin = g.floats("greedy_margin");
-            int b = (int) g.info("greedy_prompt_ids").shape()[0], t = (int) g.info("greedy_prompt_ids").shape()[1];
-            int n = (int) g.info("greedy_new_ids").shape()[1];
-            List<GenerationRequest> requests = new ArrayList<>();
-            for (int r = 0; r < b; r++) {
-                int start = 0;
-                while (mask[r * t + start] == 0) {
-                    start++;
-                }
-                requests.add(new GenerationRequest(Arrays.copyOfRange(ids, r * t + start, r * t + t), 1,
-                        SamplingParams.greedy(n, Set.of())));
-            }
-            List<List<Completion>> out = engine.generate(requests);
-            int compared = 0;
-            for (int r = 0; r < b; r++) {
-                int[] got = out.get(r).get(0).tokenIds();
-                for (int j = 0; j < n; j++) {
-                    if (got[j] != want[r * n + j]) {
-                        // bfloat16 rounding of the weights moves logits by about 1e-3 of their range
-                        assertTrue(margin[r * n + j] <= 2e-2, "row " + r + " step " + j + ": got " + got[j]
-                                + ", transformers " + want[r * n + j] + " with margin " + margin[r * n + j]);
-                        break;
-                    }
-                    compared++;
-                }
-            }
-            assertTrue(compared >= b * n / 2, "only " + compared + " steps compared");
+            RolloutTesting.assertGreedyFollowsTransformers(engine, g, 2e-2);
         }
     }
 

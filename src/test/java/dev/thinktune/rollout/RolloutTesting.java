@@ -1,6 +1,7 @@
 package dev.thinktune.rollout;
 
 import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.SafetensorsFile;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
@@ -29,6 +30,79 @@ final class RolloutTesting {
         ModelWeights w = fixture("tiny-llama2");
         w.get("lm_head.weight").muli(10.0);
         return w;
+    }
+
+    /** The fixture's prefill rows ({@code input_ids}), right padding stripped with {@code attention_mask}. */
+    static List<int[]> prefillRows(SafetensorsFile g) {
+        int[] ids = g.ints("input_ids");
+        int[] mask = g.ints("attention_mask");
+        int b = (int) g.info("input_ids").shape()[0], t = (int) g.info("input_ids").shape()[1];
+        List<int[]> rows = new java.util.ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            int len = 0;
+            while (len < t && mask[r * t + len] == 1) {
+                len++;
+            }
+            rows.add(java.util.Arrays.copyOfRange(ids, r * t, r * t + len));
+        }
+        return rows;
+    }
+
+    /** max |got - golden| / max |golden| of each row's logits against {@code golden} ([B, T, V], rows right-padded). */
+    static double relativeLogitError(List<float[]> logits, float[] golden, int t, int v) {
+        double num = 0, den = 0;
+        for (int r = 0; r < logits.size(); r++) {
+            float[] got = logits.get(r);
+            for (int i = 0; i < got.length; i++) {
+                float want = golden[r * t * v + i];
+                num = Math.max(num, Math.abs(got[i] - want));
+                den = Math.max(den, Math.abs(want));
+            }
+        }
+        return num / den;
+    }
+
+    /**
+     * Greedy decoding of the fixture's prompts (left padding stripped with the mask: positions count from each
+     * prompt's first token, as transformers' generate does) against transformers' tokens: a row is compared up
+     * to the first step where the tokens differ, which must be a step whose top-two logit gap
+     * ({@code greedy_margin}) is at most {@code margin}, and not after it (the continuations then diverge). At
+     * least half of all steps must be compared.
+     */
+    static void assertGreedyFollowsTransformers(RolloutEngine engine, SafetensorsFile g, double margin) {
+        int[] ids = g.ints("greedy_prompt_ids");
+        int[] mask = g.ints("greedy_prompt_mask");
+        int[] want = g.ints("greedy_new_ids");
+        float[] gap = g.floats("greedy_margin");
+        int b = (int) g.info("greedy_prompt_ids").shape()[0], t = (int) g.info("greedy_prompt_ids").shape()[1];
+        int n = (int) g.info("greedy_new_ids").shape()[1];
+        List<GenerationRequest> requests = new java.util.ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            int start = 0;
+            while (mask[r * t + start] == 0) {
+                start++;
+            }
+            requests.add(new GenerationRequest(java.util.Arrays.copyOfRange(ids, r * t + start, r * t + t), 1,
+                    SamplingParams.greedy(n, Set.of())));
+        }
+        List<List<Completion>> out = engine.generate(requests);
+        int compared = 0;
+        for (int r = 0; r < b; r++) {
+            Completion c = out.get(r).get(0);
+            org.junit.jupiter.api.Assertions.assertEquals(n, c.length());
+            org.junit.jupiter.api.Assertions.assertEquals(FinishReason.LENGTH, c.finishReason());
+            for (int j = 0; j < n; j++) {
+                if (c.tokenIds()[j] != want[r * n + j]) {
+                    int row = r, step = j;
+                    org.junit.jupiter.api.Assertions.assertTrue(gap[r * n + j] <= margin, () -> "row " + row
+                            + " step " + step + ": got " + c.tokenIds()[step] + ", transformers " + want[row * n + step]
+                            + " with margin " + gap[row * n + step]);
+                    break;
+                }
+                compared++;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(compared >= b * n / 2, "only " + compared + " steps compared");
     }
 
     /** Engine options with a given thread count. */
