@@ -25,7 +25,7 @@ public final class Guides {
     public static Teacher teacher(TrainingRun.GuideContext ctx) {
         Tokenizer tok = ctx.assets().tokenizer();
         return TeacherFactory.create(settings(ctx.config().guidance().teacher()), () -> new TeacherFactory.LocalModel(
-                RolloutEngine.create(ctx.initialWeights(), RolloutEngine.Options.defaults().withTokenizer(tok)), tok));
+                RolloutEngine.create(ctx.initialModel(), RolloutEngine.Options.defaults().withTokenizer(tok)), tok));
     }
 
     public static Guide fromConfig(TrainingRun.GuideContext ctx, Teacher teacher) {

@@ -38,6 +38,8 @@ final class RunSetup {
     final Path out;
     final ModelAssets assets;
     final ModelWeights initial;
+    /** The initial student's Hugging Face directory ({@code model.path}). */
+    final Path modelDir;
     final Set<Integer> stopIds;
     final List<Example> train;
     final List<Example> test;
@@ -46,7 +48,7 @@ final class RunSetup {
         this.cfg = cfg;
         this.log = log;
         this.out = Path.of(cfg.outputDir());
-        Path modelDir = Path.of(cfg.model().path());
+        this.modelDir = Path.of(cfg.model().path());
         if (!HfCheckpoint.isCheckpoint(modelDir)) {
             throw new IllegalArgumentException("model.path " + modelDir + " is not a Hugging Face model directory "
                     + "(config.json + model.safetensors)");

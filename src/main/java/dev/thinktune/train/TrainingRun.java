@@ -29,9 +29,11 @@ public final class TrainingRun {
     /** The responses of each step, in the run directory (see {@link SampleLog}). */
     public static final String SAMPLES_FILE = "samples.jsonl";
 
-    /** What the run needs to build a guide for its policy (the teacher may use the initial student). */
-    public record GuideContext(TrainConfig config, ModelAssets assets, ModelWeights initialWeights,
-                               Set<Integer> stopIds) {
+    /**
+     * What the run needs to build a guide for its policy (the teacher may use the initial student, read from
+     * {@code initialModel}, its Hugging Face directory).
+     */
+    public record GuideContext(TrainConfig config, ModelAssets assets, Path initialModel, Set<Integer> stopIds) {
     }
 
     /** Per-step timings, apart from {@code metrics.csv} so that the metrics of a run are a function of its inputs. */
@@ -115,8 +117,9 @@ public final class TrainingRun {
         RunSetup setup = RunSetup.load(cfg, log);
         Path out = setup.out;
         ModelAssets assets = setup.assets;
-        StudentModel policy = StudentModel.of(setup.initial.copy());
-        ModelWeights initial = setup.initial;
+        // the policy trains the loaded weights in place; the frozen initial student (the KL reference, a local
+        // teacher) is read again from model.path in its stored dtype, so no float32 copy of it is kept
+        StudentModel policy = StudentModel.of(setup.initial);
         Set<Integer> stopIds = setup.stopIds;
 
         TrainerCheckpoints checkpoints = new TrainerCheckpoints(out, assets.tokenizerFiles(), cfg.training().keepCheckpoints());
@@ -131,9 +134,9 @@ public final class TrainingRun {
         Teacher teacher = null;
         List<AutoCloseable> closeables = new ArrayList<>();
         try (RolloutEngine engine = RolloutEngine.create(policy.weights(), opts);
-             RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(initial, opts) : null) {
+             RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(setup.modelDir, opts) : null) {
             log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());
-            GuideContext ctx = new GuideContext(cfg, assets, initial, stopIds);
+            GuideContext ctx = new GuideContext(cfg, assets, setup.modelDir, stopIds);
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
             Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
             ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy,
