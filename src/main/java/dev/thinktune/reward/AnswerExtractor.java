@@ -3,7 +3,9 @@ package dev.thinktune.reward;
 import dev.thinktune.data.Example;
 import dev.thinktune.data.Example.AnswerType;
 import dev.thinktune.data.Example.Choice;
+import dev.thinktune.reward.symbolic.SymbolicEquivalence;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,6 +52,12 @@ public record AnswerExtractor(Fallback fallback) {
     /** A number as written in running text: sign, thousands separators, decimals, a simple fraction. */
     static final Pattern NUMBER = Pattern.compile("(?<![\\w.])[-\u2212]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?"
             + "(?:/\\d+)?(?![\\d])|(?<![\\w.\\d])[-\u2212]?\\.\\d+");
+    /** $$...$$, $...$ (not an escaped dollar), \[...\] and \(...\). */
+    private static final Pattern MATH_SPAN = Pattern.compile(
+            "\\$\\$([^$]+?)\\$\\$|(?<!\\\\)\\$((?:[^$\\\\\\n]|\\\\.)+?)\\$|\\\\\\[(.+?)\\\\\\]|\\\\\\(([^\\n]+?)\\\\\\)",
+            Pattern.DOTALL);
+    private static final Pattern PROSE_WORD = Pattern.compile("(?<![\\\\a-zA-Z{])[a-zA-Z]{3,}");
+    private static final Pattern JOINING_WORD = Pattern.compile("(?i)\\b(and|or)\\b");
     private static final Pattern YES_NO_WORD = Pattern.compile("(?i)\\b(yes|no)\\b");
 
     public AnswerExtractor {
@@ -82,7 +90,7 @@ public record AnswerExtractor(Fallback fallback) {
      */
     public Optional<String> extractNumber(String completion) {
         String text = clean(completion);
-        Optional<String> explicit = lastBoxed(text).or(() -> lastHashes(text));
+        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text));
         if (explicit.isPresent()) {
             return explicit;
         }
@@ -94,16 +102,92 @@ public record AnswerExtractor(Fallback fallback) {
     }
 
     /**
-     * A mathematical final answer: the boxed, {@code ####} or "answer is" text as written, else (lenient) the
-     * last number of the completion.
+     * A mathematical final answer: the boxed, {@code ####}, "answer is" or bold ({@code \textbf{(113)}}) text as
+     * written; else (lenient) the last math span ({@code $...$}, {@code \(...\)}, {@code \[...\]}), the whole
+     * completion when it is one short line that reads as math ({@code \frac{1}{3}}, {@code x = 5}), else the last
+     * number of the completion.
      */
     public Optional<String> extractMath(String completion) {
         String text = clean(completion);
-        Optional<String> explicit = lastBoxed(text).or(() -> lastHashes(text)).or(() -> lastAnswerIs(text));
+        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text))
+                .or(() -> lastAnswerIs(text).map(AnswerExtractor::mathOfStatement)).or(() -> lastBold(text));
         if (explicit.isPresent() || fallback == Fallback.STRICT) {
             return explicit;
         }
-        return lastNumber(text);
+        return wholeIfMath(text).or(() -> lastMathOrNumber(text));
+    }
+
+    /** "the answer is: the volume of $ABCD$ is 120" states 120: a statement in words gives its last math or number. */
+    private static String mathOfStatement(String statement) {
+        if (!PROSE_WORD.matcher(statement).find()) {
+            return statement;
+        }
+        return lastMathOrNumber(statement).orElse(statement);
+    }
+
+    /** Whichever ends later: the last math span or the last number. */
+    private static Optional<String> lastMathOrNumber(String text) {
+        int spanEnd = lastEnd(MATH_SPAN, text);
+        int numberEnd = lastEnd(NUMBER, text);
+        return spanEnd >= numberEnd ? lastMathSpan(text) : lastNumber(text);
+    }
+
+    /**
+     * The content of the last {@code \textbf{...}} that holds a digit, without surrounding parentheses: AIME
+     * solutions of some collections state {@code \textbf{(113) }}.
+     */
+    public static Optional<String> lastBold(String text) {
+        String last = null;
+        int from = 0;
+        while (true) {
+            int at = text.indexOf("\\textbf", from);
+            if (at < 0) {
+                break;
+            }
+            from = at + 7;
+            Optional<String> content = Latex.bracedArgument(text, from);
+            if (content.isPresent() && content.get().chars().anyMatch(Character::isDigit)) {
+                String c = content.get().strip();
+                if (c.startsWith("(") && c.endsWith(")")) {
+                    c = c.substring(1, c.length() - 1).strip();
+                }
+                last = c;
+            }
+        }
+        return Optional.ofNullable(last).filter(s -> !s.isEmpty());
+    }
+
+    /** The content of the last math span of {@code text}: {@code $...$}, {@code $$...$$}, {@code \(...\)}, {@code \[...\]}. */
+    public static Optional<String> lastMathSpan(String text) {
+        String last = null;
+        Matcher m = MATH_SPAN.matcher(text);
+        while (m.find()) {
+            for (int g = 1; g <= m.groupCount(); g++) {
+                if (m.group(g) != null && !m.group(g).isBlank()) {
+                    last = m.group(g).strip();
+                }
+            }
+        }
+        return Optional.ofNullable(last);
+    }
+
+    private static int lastEnd(Pattern p, String text) {
+        int end = -1;
+        Matcher m = p.matcher(text);
+        while (m.find()) {
+            end = m.end();
+        }
+        return end;
+    }
+
+    /** The whole text when it is one short line of math: no word of three letters outside a command. */
+    private static Optional<String> wholeIfMath(String text) {
+        String t = stripSentenceEnd(text);
+        if (t.isEmpty() || t.length() > 200 || t.indexOf('\n') >= 0 || PROSE_WORD.matcher(t).find()
+                || !SymbolicEquivalence.readable(t)) {
+            return Optional.empty();
+        }
+        return Optional.of(t);
     }
 
     /**
@@ -145,6 +229,71 @@ public record AnswerExtractor(Fallback fallback) {
             last = m.group(1);
         }
         return Optional.ofNullable(last).flatMap(YesNo::parse);
+    }
+
+    /**
+     * The last boxed answer, joined with the boxes just before it when what stands between them has no letters
+     * (commas, symbols) or has the word "and" or "or": {@code \boxed{2}, \boxed{3}} and
+     * {@code \boxed{2} and \boxed{3}} are the list "2, 3" (as in Math-Verify: a completion that boxes two values
+     * states both), while boxes apart in running text ({@code \boxed{12}, but wait: \boxed{14}}) give the last.
+     */
+    public static Optional<String> boxedAnswer(String text) {
+        List<int[]> boxes = new ArrayList<>();
+        int end = text.length();
+        while (end > 0) {
+            int[] box = lastBox(text, end);
+            if (box == null) {
+                break;
+            }
+            if (!boxes.isEmpty() && !joinable(text.substring(box[3], boxes.get(boxes.size() - 1)[0]))) {
+                break;
+            }
+            boxes.add(box);
+            end = box[0];
+        }
+        if (boxes.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> parts = new ArrayList<>();
+        for (int k = boxes.size() - 1; k >= 0; k--) {
+            parts.add(text.substring(boxes.get(k)[1], boxes.get(k)[2]).trim());
+        }
+        return Optional.of(String.join(", ", parts));
+    }
+
+    private static boolean joinable(String gap) {
+        String g = gap.replace("\\quad", " ").replace("\\text", " ").replace("$", " ");
+        return g.length() <= 60 && (JOINING_WORD.matcher(g).find() || !g.matches("(?s).*[A-Za-z].*"));
+    }
+
+    /** {start of the command, start of the content, end of the content, end of the box} of the last box before end. */
+    private static int[] lastBox(String text, int end) {
+        int e = end;
+        while (e > 0) {
+            int at = -1;
+            String command = null;
+            for (String cmd : BOX_COMMANDS) {
+                int i = text.lastIndexOf(cmd, e - 1);
+                if (i > at) {
+                    at = i;
+                    command = cmd;
+                }
+            }
+            if (at < 0) {
+                return null;
+            }
+            int after = at + command.length();
+            int open = Latex.skipSpaces(text, after);
+            if ((after >= text.length() || !Character.isLetter(text.charAt(after))) && open < text.length()
+                    && text.charAt(open) == '{') {
+                int close = Latex.matchingBrace(text, open);
+                if (close > 0 && close < end && !text.substring(open + 1, close).isBlank()) {
+                    return new int[]{at, open + 1, close, close + 1};
+                }
+            }
+            e = at;
+        }
+        return null;
     }
 
     /**
@@ -216,6 +365,12 @@ public record AnswerExtractor(Fallback fallback) {
             s = stripSentenceEnd(s.substring(0, stop));
             if (!s.isEmpty()) {
                 last = s;
+            }
+        }
+        if (last != null) { // "Final Answer: The final answer is $28\%$."
+            Matcher inner = ANSWER_IS.matcher(last);
+            if (inner.find() && inner.start() < 20) {
+                return lastAnswerIs(last);
             }
         }
         return Optional.ofNullable(last);
