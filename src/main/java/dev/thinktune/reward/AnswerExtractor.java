@@ -85,12 +85,12 @@ public record AnswerExtractor(Fallback fallback) {
     }
 
     /**
-     * A numeric final answer: the boxed or {@code ####} text as written, else the first number of the "answer is"
-     * sentence, else (lenient) the last number of the completion.
+     * A numeric final answer: the boxed, {@code ####} or bold ({@code \textbf{(113)}}) text as written, else the
+     * first number of the "answer is" sentence, else (lenient) the last number of the completion.
      */
     public Optional<String> extractNumber(String completion) {
         String text = clean(completion);
-        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text));
+        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text)).or(() -> lastBold(text));
         if (explicit.isPresent()) {
             return explicit;
         }

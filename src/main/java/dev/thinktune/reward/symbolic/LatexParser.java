@@ -173,7 +173,7 @@ final class LatexParser {
 
     private Expr term() {
         List<Expr> factors = new ArrayList<>();
-        factors.add(unary());
+        factors.add(mixedNumber(unary()));
         while (true) {
             deadline.check();
             String t = peek();
@@ -190,6 +190,23 @@ final class LatexParser {
             }
         }
         return factors.size() == 1 ? factors.get(0) : new Product(factors);
+    }
+
+    /** {@code 15\frac{39}{40}} is the mixed number 15 + 39/40, as answers write it, not 15 times 39/40. */
+    private Expr mixedNumber(Expr whole) {
+        if (!(whole instanceof Num n) || n.value() != Math.rint(n.value()) || !peek().equals("\\frac")) {
+            return whole;
+        }
+        int start = pos;
+        Expr frac = power();
+        if (frac instanceof Product p && p.factors().size() == 2 && p.factors().get(0) instanceof Num num
+                && num.value() == Math.rint(num.value()) && p.factors().get(1) instanceof Power pw
+                && pw.base() instanceof Num den && den.value() == Math.rint(den.value())) {
+            Expr part = n.value() < 0 ? negate(frac) : frac;
+            return new Sum(List.of(n, part));
+        }
+        pos = start;
+        return whole;
     }
 
     private boolean startsFactor(String t) {

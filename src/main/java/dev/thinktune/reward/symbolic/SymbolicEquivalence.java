@@ -30,8 +30,9 @@ import java.util.stream.Collectors;
  * list {@code 1, 2} and the two values of {@code a \pm b}) and unions element by element in any order, relations
  * with their sides ({@code x \ge 5} is {@code 5 \le x}); an equation whose left side is a name ({@code x = 5},
  * {@code y = 2x + 1}, {@code (p, q) = (3, 2)}) stands for its right side, and {@code a < x < b} for the interval.
- * Two scalar expressions are equal when they have the same free names and the same value, within the tolerances,
- * at four points where each name takes a fixed pseudo-random value in [0.5, 2] ({@code 2\sqrt{2}} and
+ * Two scalar expressions are equal when they have the same value, within the tolerances, at four points where
+ * each free name takes a fixed pseudo-random value in [0.5, 2], so different names ({@code f(x)}, {@code f(y)})
+ * differ ({@code 2\sqrt{2}} and
  * {@code \sqrt{8}}, {@code (x+1)^2} and {@code x^2+2x+1}, {@code 2\sin b\cos a} and {@code \sin(a+b)-\sin(a-b)});
  * two expressions without names that both have integer values must be exactly equal. A polynomial identity
  * that holds at four such points holds everywhere unless the points happen to be roots of the difference, which
@@ -453,8 +454,8 @@ public record SymbolicEquivalence(double relTol, double absTol, long timeLimitMi
          * {@code y = -x/2 + 3/4} (both sides moved to the left), {@code -x > -1} is {@code x < 1}.
          */
         private boolean proportional(Expr a, Expr b, boolean positive) {
-            Set<String> na = names(a, new TreeSet<>());
-            if (na.isEmpty() || !na.equals(names(b, new TreeSet<>()))) {
+            Set<String> na = names(b, names(a, new TreeSet<>()));
+            if (na.isEmpty()) {
                 return false;
             }
             Complex ratio = null;
@@ -486,13 +487,9 @@ public record SymbolicEquivalence(double relTol, double absTol, long timeLimitMi
             return point;
         }
 
-        /** Same free names and the same value at each of the points (see the class comment). */
+        /** The same value at each of the points (see the class comment). */
         private boolean sameValue(Expr a, Expr b) {
-            Set<String> na = names(a, new TreeSet<>());
-            Set<String> nb = names(b, new TreeSet<>());
-            if (!na.equals(nb)) {
-                return false;
-            }
+            Set<String> na = names(b, names(a, new TreeSet<>())); // a name may cancel: sin^2 x + cos^2 x = 1
             int points = na.isEmpty() ? 1 : POINTS;
             int compared = 0;
             for (int p = 0; p < points; p++) {
