@@ -270,19 +270,12 @@ public record AnswerExtractor(Fallback fallback) {
     private static int[] lastBox(String text, int end) {
         int e = end;
         while (e > 0) {
-            int at = -1;
-            String command = null;
-            for (String cmd : BOX_COMMANDS) {
-                int i = text.lastIndexOf(cmd, e - 1);
-                if (i > at) {
-                    at = i;
-                    command = cmd;
-                }
-            }
-            if (at < 0) {
+            int[] command = lastBoxCommand(text, e);
+            if (command == null) {
                 return null;
             }
-            int after = at + command.length();
+            int at = command[0];
+            int after = at + command[1];
             int open = Latex.skipSpaces(text, after);
             if ((after >= text.length() || !Character.isLetter(text.charAt(after))) && open < text.length()
                     && text.charAt(open) == '{') {
@@ -303,25 +296,32 @@ public record AnswerExtractor(Fallback fallback) {
     public static Optional<String> lastBoxed(String text) {
         int end = text.length();
         while (end > 0) {
-            int at = -1;
-            String command = null;
-            for (String cmd : BOX_COMMANDS) {
-                int i = text.lastIndexOf(cmd, end - 1);
-                if (i > at) {
-                    at = i;
-                    command = cmd;
-                }
-            }
-            if (at < 0) {
+            int[] command = lastBoxCommand(text, end);
+            if (command == null) {
                 return Optional.empty();
             }
-            Optional<String> content = boxContent(text, at + command.length());
+            int at = command[0];
+            Optional<String> content = boxContent(text, at + command[1]);
             if (content.isPresent()) {
                 return content;
             }
             end = at;
         }
         return Optional.empty();
+    }
+
+    /** {position, length} of the last {@code \boxed} or {@code \fbox} that starts before {@code end}, or null. */
+    private static int[] lastBoxCommand(String text, int end) {
+        int at = -1;
+        int length = 0;
+        for (String cmd : BOX_COMMANDS) {
+            int i = text.lastIndexOf(cmd, end - 1);
+            if (i > at) {
+                at = i;
+                length = cmd.length();
+            }
+        }
+        return at < 0 ? null : new int[]{at, length};
     }
 
     private static Optional<String> boxContent(String text, int afterCommand) {

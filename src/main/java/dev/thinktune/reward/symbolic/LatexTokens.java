@@ -190,13 +190,19 @@ final class LatexTokens {
         }
     }
 
-    /** {@code \mathrm{cm}} is a word; {@code \mathrm{e}} and {@code \mathbf{v}} are math and read on as such. */
-    private void wordArgument() {
+    /** The index of the '{' that opens the argument after the current command (spaces skipped), or -1. */
+    private int openingBrace() {
         int k = i;
         while (k < s.length() && s.charAt(k) == ' ') {
             k++;
         }
-        if (k >= s.length() || s.charAt(k) != '{') {
+        return k < s.length() && s.charAt(k) == '{' ? k : -1;
+    }
+
+    /** {@code \mathrm{cm}} is a word; {@code \mathrm{e}} and {@code \mathbf{v}} are math and read on as such. */
+    private void wordArgument() {
+        int k = openingBrace();
+        if (k < 0) {
             return;
         }
         int close = s.indexOf('}', k);
@@ -212,11 +218,8 @@ final class LatexTokens {
 
     /** The braced argument of {@code \text}: words become word tokens, numbers and brackets stay what they are. */
     private void prose() {
-        int k = i;
-        while (k < s.length() && s.charAt(k) == ' ') {
-            k++;
-        }
-        if (k >= s.length() || s.charAt(k) != '{') {
+        int k = openingBrace();
+        if (k < 0) {
             return;
         }
         int depth = 0;
