@@ -57,6 +57,7 @@ public record AnswerExtractor(Fallback fallback) {
             "\\$\\$([^$]+?)\\$\\$|(?<!\\\\)\\$((?:[^$\\\\\\n]|\\\\.)+?)\\$|\\\\\\[(.+?)\\\\\\]|\\\\\\(([^\\n]+?)\\\\\\)",
             Pattern.DOTALL);
     private static final Pattern PROSE_WORD = Pattern.compile("(?<![\\\\a-zA-Z{])[a-zA-Z]{3,}");
+    private static final Pattern LIST_GAP = Pattern.compile("(?i)[\\s,;]*(?:\\b(?:and|or)\\b)?[\\s,;]*");
     private static final Pattern JOINING_WORD = Pattern.compile("(?i)\\b(and|or)\\b");
     private static final Pattern YES_NO_WORD = Pattern.compile("(?i)\\b(yes|no)\\b");
 
@@ -157,18 +158,32 @@ public record AnswerExtractor(Fallback fallback) {
         return Optional.ofNullable(last).filter(s -> !s.isEmpty());
     }
 
-    /** The content of the last math span of {@code text}: {@code $...$}, {@code $$...$$}, {@code \(...\)}, {@code \[...\]}. */
+    /**
+     * The content of the last math span of {@code text} ({@code $...$}, {@code $$...$$}, {@code \(...\)},
+     * {@code \[...\]}), joined with the spans just before it when only commas, semicolons, "and" or "or" stand
+     * between them: {@code $1$ and $2$} is the list "1, 2".
+     */
     public static Optional<String> lastMathSpan(String text) {
-        String last = null;
+        List<String> contents = new ArrayList<>();
+        int lastEnd = -1;
         Matcher m = MATH_SPAN.matcher(text);
         while (m.find()) {
+            String content = null;
             for (int g = 1; g <= m.groupCount(); g++) {
                 if (m.group(g) != null && !m.group(g).isBlank()) {
-                    last = m.group(g).strip();
+                    content = m.group(g).strip();
                 }
             }
+            if (content == null) {
+                continue;
+            }
+            if (lastEnd < 0 || !LIST_GAP.matcher(text.substring(lastEnd, m.start())).matches()) {
+                contents.clear(); // "$1$ and $2$" is one list; spans apart in running text are not
+            }
+            contents.add(content);
+            lastEnd = m.end();
         }
-        return Optional.ofNullable(last);
+        return contents.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", contents));
     }
 
     private static int lastEnd(Pattern p, String text) {
