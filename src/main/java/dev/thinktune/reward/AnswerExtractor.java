@@ -16,14 +16,19 @@ import java.util.regex.Pattern;
  * Finds the final answer that a completion states. Explicit forms are tried first, in this order:
  * <ol>
  *   <li>the last well-formed, non-empty {@code \boxed{...}} or {@code \fbox{...}} (nested braces allowed, so
- *       {@code \boxed{\frac{1}{2}}} gives {@code \frac{1}{2}}; an unclosed one is skipped);</li>
+ *       {@code \boxed{\frac{1}{2}}} gives {@code \frac{1}{2}}; an unclosed one is skipped); for numbers and math,
+ *       joined with the boxes just before it when only symbols, "and" or "or" stand between them
+ *       ({@link #boxedAnswer});</li>
  *   <li>the last {@code #### ...} line (GSM8K);</li>
  *   <li>the last "the answer is ...", "the final answer is ...", "Answer: ..." (case-insensitive), up to the end of
- *       its sentence;</li>
+ *       its sentence (for math, the last math or number of that sentence when it is in words);</li>
+ *   <li>for numbers and math, the last {@code \textbf{...}} with a digit, as some AIME collections state answers;</li>
  *   <li>for choice and yes/no questions, a completion that is nothing but the label or the word.</li>
  * </ol>
- * With {@link Fallback#LENIENT} a completion without an explicit answer is also read by its last number (numbers
- * and math), its last "(C)" or last line that starts "C." or "C)" (choices), or its first, else last, yes/no word.
+ * With {@link Fallback#LENIENT} a completion without an explicit answer is also read by its last number
+ * (numbers), by the whole completion when it is one line of math, else the later of its last math span and its
+ * last number (math), its last "(C)" or last line that starts "C." or "C)" (choices), or its first, else last,
+ * yes/no word.
  * {@link Fallback#STRICT} gives nothing for such a completion, which is what a reward that should teach the answer
  * format wants. The extracted text is returned as written; {@link MathEquivalence} normalises it.
  *
@@ -86,16 +91,16 @@ public record AnswerExtractor(Fallback fallback) {
     }
 
     /**
-     * A numeric final answer: the boxed, {@code ####} or bold ({@code \textbf{(113)}}) text as written, else the
-     * first number of the "answer is" sentence, else (lenient) the last number of the completion.
+     * A numeric final answer: the boxed or {@code ####} text as written, else the first number of the "answer is"
+     * sentence, else the bold ({@code \textbf{(113)}}) text, else (lenient) the last number of the completion.
      */
     public Optional<String> extractNumber(String completion) {
         String text = clean(completion);
-        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text)).or(() -> lastBold(text));
+        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text));
         if (explicit.isPresent()) {
             return explicit;
         }
-        Optional<String> stated = lastAnswerIs(text).flatMap(AnswerExtractor::firstNumber);
+        Optional<String> stated = lastAnswerIs(text).flatMap(AnswerExtractor::firstNumber).or(() -> lastBold(text));
         if (stated.isPresent() || fallback == Fallback.STRICT) {
             return stated;
         }

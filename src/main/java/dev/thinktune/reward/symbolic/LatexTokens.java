@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Splits an answer into the tokens {@link LatexParser} reads: numbers, single letters, commands ({@code \frac}),
@@ -42,8 +43,7 @@ final class LatexTokens {
     /** Stands for {@code \\\\} (a matrix row break) while the answer is cleaned. */
     private static final String ROW_BREAK = "\u0001";
 
-    private static final java.util.regex.Pattern THOUSANDS_BRACES =
-            java.util.regex.Pattern.compile("\\s*\\{,\\s*\\}\\s*");
+    private static final Pattern THOUSANDS_BRACES = Pattern.compile("\\s*\\{,\\s*\\}\\s*");
 
     private final String s;
     private final Deadline deadline;

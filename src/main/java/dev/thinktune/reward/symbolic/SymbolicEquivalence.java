@@ -15,7 +15,9 @@ import dev.thinktune.reward.symbolic.Expr.Union;
 import dev.thinktune.reward.symbolic.Expr.Var;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -150,7 +152,7 @@ public record SymbolicEquivalence(double relTol, double absTol, long timeLimitMi
         List<String> ops = r.operators();
         if (ops.stream().allMatch(o -> o.equals(">") || o.equals(">="))) { // a > b as b < a
             List<Expr> flipped = new ArrayList<>(sides);
-            java.util.Collections.reverse(flipped);
+            Collections.reverse(flipped);
             List<String> flippedOps = new ArrayList<>();
             for (int k = ops.size() - 1; k >= 0; k--) {
                 flippedOps.add(ops.get(k).equals(">") ? "<" : "<=");
@@ -266,31 +268,30 @@ public record SymbolicEquivalence(double relTol, double absTol, long timeLimitMi
             return false;
         }
 
+        /** Same operators and sides; for one relation also swapped sides (= and !=) or proportional differences. */
         private boolean sameRelation(Relation x, Relation y) {
-            {
-                if (!x.operators().equals(y.operators())) {
-                    return false;
-                }
-                if (pairwise(x.sides(), y.sides())) {
-                    return true;
-                }
-                if (x.operators().size() != 1) {
-                    return false;
-                }
-                String op = x.operators().get(0);
-                boolean symmetric = op.equals("=") || op.equals("!=");
-                if (symmetric && pairwise(x.sides(), List.of(y.sides().get(1), y.sides().get(0)))) {
-                    return true;
-                }
-                return proportional(difference(x), difference(y), !symmetric);
+            if (!x.operators().equals(y.operators())) {
+                return false;
             }
+            if (pairwise(x.sides(), y.sides())) {
+                return true;
+            }
+            if (x.operators().size() != 1) {
+                return false;
+            }
+            String op = x.operators().get(0);
+            boolean symmetric = op.equals("=") || op.equals("!=");
+            if (symmetric && pairwise(x.sides(), List.of(y.sides().get(1), y.sides().get(0)))) {
+                return true;
+            }
+            return proportional(difference(x), difference(y), !symmetric);
         }
 
         private String words(Expr e) {
             if (e instanceof Text t) {
                 return t.words();
             }
-            return e instanceof Var v ? v.name().toLowerCase(java.util.Locale.ROOT) : null;
+            return e instanceof Var v ? v.name().toLowerCase(Locale.ROOT) : null;
         }
 
         private boolean isSetLike(Expr e) {
