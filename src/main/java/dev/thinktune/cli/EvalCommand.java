@@ -33,19 +33,22 @@ import java.util.concurrent.Callable;
  * {@code thinktune eval}: a model on benchmarks under the paper's prompting strategies, over several sampling
  * seeds; writes results.md, results.csv and completions.jsonl.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = EvalScoreCommand.class,
         description = {"Evaluate a model on benchmarks with the paper's prompting strategies (zero-shot CoT,"
                 + " Self-Verify, Self-Correct, s1 budget forcing), accuracy as mean ± std over seeds.",
                 "Writes results.md, results.csv and completions.jsonl into --out.",
-                "With --temperature 0 (greedy) every seed gives the same answers; the seeds are still reported."})
+                "With --temperature 0 (greedy) every seed gives the same answers; the seeds are still reported.",
+                "`eval score` scores completions written by another engine with the same verifier."})
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
+    // not required by picocli, so that `eval score` needs neither; checked in call()
+    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (required).")
     Path model;
 
-    @Option(names = "--benchmark", required = true, paramLabel = "[LABEL:]FORMAT=PATH",
+    @Option(names = "--benchmark", paramLabel = "[LABEL:]FORMAT=PATH",
             description = {"A benchmark file and its format (gsm8k, math, aime, commonsenseqa, arc, gpqa, strategyqa,"
-                    + " mmlu-pro); repeatable. LABEL names its column, e.g. math500:math=data/math500.jsonl."})
+                    + " mmlu-pro); repeatable, at least one. LABEL names its column, e.g."
+                    + " math500:math=data/math500.jsonl."})
     List<String> benchmarks = new ArrayList<>();
 
     @Option(names = "--strategy", split = ",", paramLabel = "NAME",
@@ -166,6 +169,9 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        require(model != null, "Missing required option: '--model=DIR' (or run `eval score` to score completions"
+                + " written elsewhere)");
+        require(!benchmarks.isEmpty(), "Missing required option: '--benchmark=[LABEL:]FORMAT=PATH'");
         require(seeds >= 1, "--seeds must be >= 1");
         require(maxNewTokens >= 1, "--max-new-tokens must be >= 1");
         require(temperature >= 0, "--temperature must be >= 0");

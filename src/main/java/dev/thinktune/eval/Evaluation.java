@@ -3,6 +3,7 @@ package dev.thinktune.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thinktune.data.Example;
 import dev.thinktune.reward.Verification;
 import dev.thinktune.reward.Verifier;
 
@@ -151,18 +152,7 @@ public final class Evaluation {
     }
 
     private static ObjectNode record(Benchmark b, Strategy s, long seed, Transcript t, Verification v) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("benchmark", b.name());
-        o.put("format", b.format());
-        o.put("strategy", s.name());
-        o.put("seed", seed);
-        o.put("index", t.index());
-        o.put("id", t.example().id());
-        o.put("prompt", t.turns().get(0).prompt());
-        o.put("completion", t.answerText());
-        o.put("extracted", v.extracted().orElse(null));
-        o.put("reference", t.example().answer());
-        o.put("correct", v.correct());
+        ObjectNode o = scored(b, s.name(), seed, t.index(), t.example(), t.turns().get(0).prompt(), t.answerText(), v);
         o.put("tokens", t.tokens());
         o.put("waits", t.waits());
         ArrayNode turns = o.putArray("turns");
@@ -173,6 +163,24 @@ public final class Evaluation {
             n.put("tokens", turn.tokens());
             n.put("finish", turn.finish().name().toLowerCase(Locale.ROOT));
         }
+        return o;
+    }
+
+    /** The fields of a {@value #COMPLETIONS} line that every scored completion has, whoever wrote it. */
+    static ObjectNode scored(Benchmark b, String strategy, long seed, int index, Example example, String prompt,
+                             String completion, Verification v) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("benchmark", b.name());
+        o.put("format", b.format());
+        o.put("strategy", strategy);
+        o.put("seed", seed);
+        o.put("index", index);
+        o.put("id", example.id());
+        o.put("prompt", prompt);
+        o.put("completion", completion);
+        o.put("extracted", v.extracted().orElse(null));
+        o.put("reference", example.answer());
+        o.put("correct", v.correct());
         return o;
     }
 }

@@ -3,7 +3,9 @@ package dev.thinktune.reward;
 import dev.thinktune.data.Example;
 import dev.thinktune.data.Example.AnswerType;
 import dev.thinktune.data.Example.Choice;
+import dev.thinktune.reward.symbolic.SymbolicEquivalence;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,14 +16,19 @@ import java.util.regex.Pattern;
  * Finds the final answer that a completion states. Explicit forms are tried first, in this order:
  * <ol>
  *   <li>the last well-formed, non-empty {@code \boxed{...}} or {@code \fbox{...}} (nested braces allowed, so
- *       {@code \boxed{\frac{1}{2}}} gives {@code \frac{1}{2}}; an unclosed one is skipped);</li>
+ *       {@code \boxed{\frac{1}{2}}} gives {@code \frac{1}{2}}; an unclosed one is skipped); for numbers and math,
+ *       joined with the boxes just before it when only symbols, "and" or "or" stand between them
+ *       ({@link #boxedAnswer});</li>
  *   <li>the last {@code #### ...} line (GSM8K);</li>
  *   <li>the last "the answer is ...", "the final answer is ...", "Answer: ..." (case-insensitive), up to the end of
- *       its sentence;</li>
+ *       its sentence (for math, the last math or number of that sentence when it is in words);</li>
+ *   <li>for numbers and math, the last {@code \textbf{...}} with a digit, as some AIME collections state answers;</li>
  *   <li>for choice and yes/no questions, a completion that is nothing but the label or the word.</li>
  * </ol>
- * With {@link Fallback#LENIENT} a completion without an explicit answer is also read by its last number (numbers
- * and math), its last "(C)" or last line that starts "C." or "C)" (choices), or its first, else last, yes/no word.
+ * With {@link Fallback#LENIENT} a completion without an explicit answer is also read by its last number
+ * (numbers), by the whole completion when it is one line of math, else the later of its last math span and its
+ * last number (math), its last "(C)" or last line that starts "C." or "C)" (choices), or its first, else last,
+ * yes/no word.
  * {@link Fallback#STRICT} gives nothing for such a completion, which is what a reward that should teach the answer
  * format wants. The extracted text is returned as written; {@link MathEquivalence} normalises it.
  *
@@ -50,6 +57,13 @@ public record AnswerExtractor(Fallback fallback) {
     /** A number as written in running text: sign, thousands separators, decimals, a simple fraction. */
     static final Pattern NUMBER = Pattern.compile("(?<![\\w.])[-\u2212]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?"
             + "(?:/\\d+)?(?![\\d])|(?<![\\w.\\d])[-\u2212]?\\.\\d+");
+    /** $$...$$, $...$ (not an escaped dollar), \[...\] and \(...\). */
+    private static final Pattern MATH_SPAN = Pattern.compile(
+            "\\$\\$([^$]+?)\\$\\$|(?<!\\\\)\\$((?:[^$\\\\\\n]|\\\\.)+?)\\$|\\\\\\[(.+?)\\\\\\]|\\\\\\(([^\\n]+?)\\\\\\)",
+            Pattern.DOTALL);
+    private static final Pattern PROSE_WORD = Pattern.compile("(?<![\\\\a-zA-Z{])[a-zA-Z]{3,}");
+    private static final Pattern LIST_GAP = Pattern.compile("(?i)[\\s,;]*(?:\\b(?:and|or)\\b)?[\\s,;]*");
+    private static final Pattern JOINING_WORD = Pattern.compile("(?i)\\b(and|or)\\b");
     private static final Pattern YES_NO_WORD = Pattern.compile("(?i)\\b(yes|no)\\b");
 
     public AnswerExtractor {
@@ -78,15 +92,15 @@ public record AnswerExtractor(Fallback fallback) {
 
     /**
      * A numeric final answer: the boxed or {@code ####} text as written, else the first number of the "answer is"
-     * sentence, else (lenient) the last number of the completion.
+     * sentence, else the bold ({@code \textbf{(113)}}) text, else (lenient) the last number of the completion.
      */
     public Optional<String> extractNumber(String completion) {
         String text = clean(completion);
-        Optional<String> explicit = lastBoxed(text).or(() -> lastHashes(text));
+        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text));
         if (explicit.isPresent()) {
             return explicit;
         }
-        Optional<String> stated = lastAnswerIs(text).flatMap(AnswerExtractor::firstNumber);
+        Optional<String> stated = lastAnswerIs(text).flatMap(AnswerExtractor::firstNumber).or(() -> lastBold(text));
         if (stated.isPresent() || fallback == Fallback.STRICT) {
             return stated;
         }
@@ -94,16 +108,106 @@ public record AnswerExtractor(Fallback fallback) {
     }
 
     /**
-     * A mathematical final answer: the boxed, {@code ####} or "answer is" text as written, else (lenient) the
-     * last number of the completion.
+     * A mathematical final answer: the boxed, {@code ####}, "answer is" or bold ({@code \textbf{(113)}}) text as
+     * written; else (lenient) the last math span ({@code $...$}, {@code \(...\)}, {@code \[...\]}), the whole
+     * completion when it is one short line that reads as math ({@code \frac{1}{3}}, {@code x = 5}), else the last
+     * number of the completion.
      */
     public Optional<String> extractMath(String completion) {
         String text = clean(completion);
-        Optional<String> explicit = lastBoxed(text).or(() -> lastHashes(text)).or(() -> lastAnswerIs(text));
+        Optional<String> explicit = boxedAnswer(text).or(() -> lastHashes(text))
+                .or(() -> lastAnswerIs(text).map(AnswerExtractor::mathOfStatement)).or(() -> lastBold(text));
         if (explicit.isPresent() || fallback == Fallback.STRICT) {
             return explicit;
         }
-        return lastNumber(text);
+        return wholeIfMath(text).or(() -> lastMathOrNumber(text));
+    }
+
+    /** "the answer is: the volume of $ABCD$ is 120" states 120: a statement in words gives its last math or number. */
+    private static String mathOfStatement(String statement) {
+        if (!PROSE_WORD.matcher(statement).find()) {
+            return statement;
+        }
+        return lastMathOrNumber(statement).orElse(statement);
+    }
+
+    /** Whichever ends later: the last math span or the last number. */
+    private static Optional<String> lastMathOrNumber(String text) {
+        int spanEnd = lastEnd(MATH_SPAN, text);
+        int numberEnd = lastEnd(NUMBER, text);
+        return spanEnd >= numberEnd ? lastMathSpan(text) : lastNumber(text);
+    }
+
+    /**
+     * The content of the last {@code \textbf{...}} that holds a digit, without surrounding parentheses: AIME
+     * solutions of some collections state {@code \textbf{(113) }}.
+     */
+    public static Optional<String> lastBold(String text) {
+        String last = null;
+        int from = 0;
+        while (true) {
+            int at = text.indexOf("\\textbf", from);
+            if (at < 0) {
+                break;
+            }
+            from = at + 7;
+            Optional<String> content = Latex.bracedArgument(text, from);
+            if (content.isPresent() && content.get().chars().anyMatch(Character::isDigit)) {
+                String c = content.get().strip();
+                if (c.startsWith("(") && c.endsWith(")")) {
+                    c = c.substring(1, c.length() - 1).strip();
+                }
+                last = c;
+            }
+        }
+        return Optional.ofNullable(last).filter(s -> !s.isEmpty());
+    }
+
+    /**
+     * The content of the last math span of {@code text} ({@code $...$}, {@code $$...$$}, {@code \(...\)},
+     * {@code \[...\]}), joined with the spans just before it when only commas, semicolons, "and" or "or" stand
+     * between them: {@code $1$ and $2$} is the list "1, 2".
+     */
+    public static Optional<String> lastMathSpan(String text) {
+        List<String> contents = new ArrayList<>();
+        int lastEnd = -1;
+        Matcher m = MATH_SPAN.matcher(text);
+        while (m.find()) {
+            String content = null;
+            for (int g = 1; g <= m.groupCount(); g++) {
+                if (m.group(g) != null && !m.group(g).isBlank()) {
+                    content = m.group(g).strip();
+                }
+            }
+            if (content == null) {
+                continue;
+            }
+            if (lastEnd < 0 || !LIST_GAP.matcher(text.substring(lastEnd, m.start())).matches()) {
+                contents.clear(); // "$1$ and $2$" is one list; spans apart in running text are not
+            }
+            contents.add(content);
+            lastEnd = m.end();
+        }
+        return contents.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", contents));
+    }
+
+    private static int lastEnd(Pattern p, String text) {
+        int end = -1;
+        Matcher m = p.matcher(text);
+        while (m.find()) {
+            end = m.end();
+        }
+        return end;
+    }
+
+    /** The whole text when it is one short line of math: no word of three letters outside a command. */
+    private static Optional<String> wholeIfMath(String text) {
+        String t = stripSentenceEnd(text);
+        if (t.isEmpty() || t.length() > 200 || t.indexOf('\n') >= 0 || PROSE_WORD.matcher(t).find()
+                || !SymbolicEquivalence.readable(t)) {
+            return Optional.empty();
+        }
+        return Optional.of(t);
     }
 
     /**
@@ -148,31 +252,96 @@ public record AnswerExtractor(Fallback fallback) {
     }
 
     /**
+     * The last boxed answer, joined with the boxes just before it when what stands between them has no letters
+     * (commas, symbols) or has the word "and" or "or": {@code \boxed{2}, \boxed{3}} and
+     * {@code \boxed{2} and \boxed{3}} are the list "2, 3" (as in Math-Verify: a completion that boxes two values
+     * states both), while boxes apart in running text ({@code \boxed{12}, but wait: \boxed{14}}) give the last.
+     */
+    public static Optional<String> boxedAnswer(String text) {
+        List<int[]> boxes = new ArrayList<>();
+        int end = text.length();
+        while (end > 0) {
+            int[] box = lastBox(text, end);
+            if (box == null) {
+                break;
+            }
+            if (!boxes.isEmpty() && !joinable(text.substring(box[3], boxes.get(boxes.size() - 1)[0]))) {
+                break;
+            }
+            boxes.add(box);
+            end = box[0];
+        }
+        if (boxes.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> parts = new ArrayList<>();
+        for (int k = boxes.size() - 1; k >= 0; k--) {
+            parts.add(text.substring(boxes.get(k)[1], boxes.get(k)[2]).trim());
+        }
+        return Optional.of(String.join(", ", parts));
+    }
+
+    private static boolean joinable(String gap) {
+        String g = gap.replace("\\quad", " ").replace("\\text", " ").replace("$", " ");
+        return g.length() <= 60 && (JOINING_WORD.matcher(g).find() || !g.matches("(?s).*[A-Za-z].*"));
+    }
+
+    /** {start of the command, start of the content, end of the content, end of the box} of the last box before end. */
+    private static int[] lastBox(String text, int end) {
+        int e = end;
+        while (e > 0) {
+            int[] command = lastBoxCommand(text, e);
+            if (command == null) {
+                return null;
+            }
+            int at = command[0];
+            int after = at + command[1];
+            int open = Latex.skipSpaces(text, after);
+            if ((after >= text.length() || !Character.isLetter(text.charAt(after))) && open < text.length()
+                    && text.charAt(open) == '{') {
+                int close = Latex.matchingBrace(text, open);
+                if (close > 0 && close < end && !text.substring(open + 1, close).isBlank()) {
+                    return new int[]{at, open + 1, close, close + 1};
+                }
+            }
+            e = at;
+        }
+        return null;
+    }
+
+    /**
      * The content of the last well-formed, non-empty {@code \boxed{...}} or {@code \fbox{...}} in {@code text}
      * (also the brace-less {@code \boxed 5}); unclosed or empty boxes are skipped.
      */
     public static Optional<String> lastBoxed(String text) {
         int end = text.length();
         while (end > 0) {
-            int at = -1;
-            String command = null;
-            for (String cmd : BOX_COMMANDS) {
-                int i = text.lastIndexOf(cmd, end - 1);
-                if (i > at) {
-                    at = i;
-                    command = cmd;
-                }
-            }
-            if (at < 0) {
+            int[] command = lastBoxCommand(text, end);
+            if (command == null) {
                 return Optional.empty();
             }
-            Optional<String> content = boxContent(text, at + command.length());
+            int at = command[0];
+            Optional<String> content = boxContent(text, at + command[1]);
             if (content.isPresent()) {
                 return content;
             }
             end = at;
         }
         return Optional.empty();
+    }
+
+    /** {position, length} of the last {@code \boxed} or {@code \fbox} that starts before {@code end}, or null. */
+    private static int[] lastBoxCommand(String text, int end) {
+        int at = -1;
+        int length = 0;
+        for (String cmd : BOX_COMMANDS) {
+            int i = text.lastIndexOf(cmd, end - 1);
+            if (i > at) {
+                at = i;
+                length = cmd.length();
+            }
+        }
+        return at < 0 ? null : new int[]{at, length};
     }
 
     private static Optional<String> boxContent(String text, int afterCommand) {
@@ -216,6 +385,12 @@ public record AnswerExtractor(Fallback fallback) {
             s = stripSentenceEnd(s.substring(0, stop));
             if (!s.isEmpty()) {
                 last = s;
+            }
+        }
+        if (last != null) { // "Final Answer: The final answer is $28\%$."
+            Matcher inner = ANSWER_IS.matcher(last);
+            if (inner.find() && inner.start() < 20) {
+                return lastAnswerIs(last);
             }
         }
         return Optional.ofNullable(last);

@@ -1,5 +1,7 @@
 package dev.thinktune.reward;
 
+import dev.thinktune.reward.symbolic.SymbolicEquivalence;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -21,18 +23,53 @@ import java.util.regex.Pattern;
  * with the Unicode minus sign). A percent sign is dropped ({@code 50\% = 50}, not 0.5), as are dollar signs, degree
  * signs and units ({@code \text{ cm}}, or words after a number: "18 dollars").
  *
- * @param relTol relative tolerance of a numeric comparison
- * @param absTol absolute tolerance, the floor for numbers near zero
+ * <p>These string and numeric paths come first. When they find two answers different and either is more than a
+ * plain number, the answers go to {@link SymbolicEquivalence}, which parses both and compares structures and
+ * values ({@code 2\sqrt{2} = \sqrt{8}}, {@code y = 2x + 1} vs {@code 2x + 1}, sets in any order, {@code \pm}),
+ * within {@code timeLimitMillis}: past the limit the answers count as different.
+ *
+ * @param relTol          relative tolerance of a numeric comparison
+ * @param absTol          absolute tolerance, the floor for numbers near zero
+ * @param timeLimitMillis the longest one symbolic comparison may take, in milliseconds
  */
-public record MathEquivalence(double relTol, double absTol) {
+public record MathEquivalence(double relTol, double absTol, long timeLimitMillis) {
 
     public static final double DEFAULT_REL_TOL = 1e-6;
     public static final double DEFAULT_ABS_TOL = 1e-9;
+    /** One second: far above the few milliseconds a real answer takes, short enough not to stall a step. */
+    public static final long DEFAULT_TIME_LIMIT_MILLIS = 1000;
     public static final MathEquivalence DEFAULT = new MathEquivalence(DEFAULT_REL_TOL, DEFAULT_ABS_TOL);
+
+    /** Which comparison decided a verdict. */
+    public enum Path {
+        /** the normalised strings are equal */
+        STRING,
+        /** both are plain numbers (integers exactly, else within the tolerances) */
+        NUMBER,
+        /** both are tuples or intervals of the same shape whose elements matched by the paths above */
+        TUPLE,
+        /** the parsed structures and values ({@link SymbolicEquivalence}) */
+        SYMBOLIC
+    }
+
+    /**
+     * A verdict and the path that reached it.
+     *
+     * @param verdict the symbolic comparison's outcome, when {@code path} is {@link Path#SYMBOLIC}
+     */
+    public record Comparison(boolean equal, Path path, SymbolicEquivalence.Verdict verdict) {
+    }
+
+    /** The default time limit. */
+    public MathEquivalence(double relTol, double absTol) {
+        this(relTol, absTol, DEFAULT_TIME_LIMIT_MILLIS);
+    }
 
     private static final Pattern THOUSANDS = Pattern.compile("^-?\\d{1,3}(,\\d{3})+(\\.\\d+)?$");
     private static final Pattern NUMBER_THEN_WORDS =
             Pattern.compile("^(-?[\\d.,]*\\d(?:/\\d+)?)\\s*(?:[A-Za-z]{2,}[A-Za-z.\\-]*)(?:\\s+[A-Za-z.\\-]+)*$");
+    /** The left side of "x = 5" that is dropped: a letter, or a letter and one more character (a subscript). */
+    private static final Pattern NAME = Pattern.compile("^[A-Za-z][A-Za-z0-9_']?$");
     private static final Pattern INTEGER = Pattern.compile("^-?\\d+$");
     private static final Pattern DECIMAL = Pattern.compile("^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$");
     private static final Pattern SLASH_FRACTION = Pattern.compile("^(-?)(\\d+)/(\\d+)$");
@@ -44,19 +81,39 @@ public record MathEquivalence(double relTol, double absTol) {
             throw new IllegalArgumentException("tolerances must be finite and >= 0, got rel " + relTol
                     + " abs " + absTol);
         }
+        if (timeLimitMillis <= 0) {
+            throw new IllegalArgumentException("the time limit must be > 0 ms, got " + timeLimitMillis);
+        }
     }
 
     /** Whether {@code predicted} and {@code reference} are the same answer. */
     public boolean equivalent(String predicted, String reference) {
+        return compare(predicted, reference).equal();
+    }
+
+    /** Whether {@code predicted} and {@code reference} are the same answer, and which path decided it. */
+    public Comparison compare(String predicted, String reference) {
         if (predicted == null || reference == null) {
-            return false;
+            return new Comparison(false, Path.STRING, null);
         }
         String p = normalize(predicted);
         String r = normalize(reference);
         if (p.isEmpty() || r.isEmpty()) {
-            return false;
+            return new Comparison(false, Path.STRING, null);
         }
-        return equivalentNormalized(p, r, 0);
+        if (p.equals(r)) {
+            return new Comparison(true, Path.STRING, null);
+        }
+        boolean numbers = numericValue(p).isPresent() && numericValue(r).isPresent();
+        if (equivalentNormalized(p, r, 0)) {
+            return new Comparison(true, numbers ? Path.NUMBER : Path.TUPLE, null);
+        }
+        if (numbers) {
+            return new Comparison(false, Path.NUMBER, null);
+        }
+        SymbolicEquivalence.Verdict v = new SymbolicEquivalence(relTol, absTol, timeLimitMillis)
+                .compare(predicted, reference);
+        return new Comparison(v.equal(), Path.SYMBOLIC, v);
     }
 
     private boolean equivalentNormalized(String p, String r, int depth) {
@@ -141,7 +198,7 @@ public record MathEquivalence(double relTol, double absTol) {
         s = s.replace('\u2212', '-').replace('\u2013', '-').replace('\u00a0', ' ');
         s = stripDelimiters(s);
         s = s.replace("\n", "").replace("\r", "");
-        s = s.replace("\\!", "").replace("\\,", "").replace("\\;", "").replace("\\:", "").replace("\\ ", " ");
+        s = s.replaceAll(",\\\\!\\s*", ",").replace("\\!", "").replace("\\,", "").replace("\\;", "").replace("\\:", "").replace("\\ ", " ");
         s = s.replace("\\displaystyle", "");
         s = s.replace("\\\\", "\\");
         s = s.replace("tfrac", "frac").replace("dfrac", "frac");
@@ -151,7 +208,7 @@ public record MathEquivalence(double relTol, double absTol) {
         s = SPACED_TEXT.matcher(s).replaceAll(""); // units: 10\text{ cm}
         s = Latex.unwrap(s, "text", "textbf", "textrm", "mathrm", "mbox", "mathbf", "boxed");
         s = s.replace("\\%", "").replace("%", "");
-        s = s.replace("{,}", ",");
+        s = s.replaceAll("\\s*\\{,\\s*\\}\\s*", ",");
         s = s.strip();
         s = stripTrailingPeriods(s);
         Matcher words = NUMBER_THEN_WORDS.matcher(s);
@@ -168,7 +225,7 @@ public record MathEquivalence(double relTol, double absTol) {
             s = "-0" + s.substring(1);
         }
         String[] sides = s.split("=", -1);
-        if (sides.length == 2 && sides[0].strip().length() <= 2) {
+        if (sides.length == 2 && NAME.matcher(sides[0].strip()).matches()) {
             s = sides[1];
         }
         s = fixSqrt(s);

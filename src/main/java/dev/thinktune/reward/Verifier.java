@@ -1,6 +1,7 @@
 package dev.thinktune.reward;
 
 import dev.thinktune.data.Example;
+import dev.thinktune.data.Example.AnswerType;
 import dev.thinktune.data.Example.Choice;
 
 import java.util.List;
@@ -34,9 +35,25 @@ public record Verifier(AnswerExtractor extractor, MathEquivalence equivalence) {
 
     /** The answer {@code completion} gives for {@code example} and whether it is the reference answer. */
     public Verification verify(Example example, String completion) {
+        return check(example, completion).verification();
+    }
+
+    /**
+     * A verification and, for numeric and mathematical answers that were compared, the path of
+     * {@link MathEquivalence} that decided it (empty for choices, yes/no and completions without an answer).
+     */
+    public record Check(Verification verification, Optional<MathEquivalence.Path> path) {
+    }
+
+    /** {@link #verify}, also telling which comparison path decided. */
+    public Check check(Example example, String completion) {
         Optional<String> extracted = extractor.extract(completion, example);
+        if (extracted.isPresent() && (example.type() == AnswerType.NUMBER || example.type() == AnswerType.MATH)) {
+            MathEquivalence.Comparison c = equivalence.compare(extracted.get(), example.answer());
+            return new Check(new Verification(extracted, c.equal()), Optional.of(c.path()));
+        }
         boolean correct = extracted.map(a -> matches(example, a)).orElse(false);
-        return new Verification(extracted, correct);
+        return new Check(new Verification(extracted, correct), Optional.empty());
     }
 
     /** Whether {@code answer} (as extracted) is {@code example}'s reference answer. */
