@@ -17,6 +17,8 @@ public enum BenchSize {
     TINY("tiny", LlamaConfig.of(512, 128, 384, 4, 4, 2, 4096, false, 1, 2), 8, 128),
     /** vocab 4096, hidden 512, 8 layers, 8 heads / 4 kv heads, ffn 1408; batch 8 x 256 tokens */
     SMALL("small", LlamaConfig.of(4096, 512, 1408, 8, 8, 4, 4096, false, 1, 2), 8, 256),
+    /** tiny's layout with Llama 3's 128,256-token vocabulary, where a token's vocabulary-sized arrays dominate */
+    TINY_V128K("tiny-v128k", LlamaConfig.of(128_256, 128, 384, 4, 4, 2, 4096, false, 1, 2), 8, 128),
     /** HuggingFaceTB/SmolLM2-135M: vocab 49,152, hidden 576, 30 layers, 9 / 3 heads, ffn 1536, tied; 8 x 256 */
     SMOLLM2_135M("smollm2-135m", smolLm2(49_152, 0, List.of(0)), 8, 256),
     /** SmolLM2-135M's layout with Llama 3's 128,256-token vocabulary (180M parameters); 8 x 256 */

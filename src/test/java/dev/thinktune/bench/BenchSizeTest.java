@@ -15,6 +15,9 @@ class BenchSizeTest {
         assertEquals(3_212_749_824L, BenchSize.LLAMA_3_2_3B.config().parameterCount());
         // SmolLM2-135M's layout with a 128,256-token vocabulary: 134.5M + (128,256 - 49,152) x 576
         assertEquals(134_515_008L + (128_256L - 49_152) * 576, BenchSize.SMOLLM2_135M_V128K.config().parameterCount());
+        // tiny with an untied head: embedding and head both grow by (128,256 - 512) x 128
+        assertEquals(BenchSize.TINY.config().parameterCount() + 2L * (128_256 - 512) * 128,
+                BenchSize.TINY_V128K.config().parameterCount());
     }
 
     @Test
