@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident memory of this process, from /proc/self/status (Linux); NaN elsewhere. */
+/** Resident memory of this process, from /proc/self/status (Linux; NaN elsewhere), and its CPU time. */
 public final class ProcessStats {
     private ProcessStats() {
     }
@@ -25,6 +25,12 @@ public final class ProcessStats {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** CPU time this process has used (all threads, user and system), in nanoseconds; -1 where unknown. */
+    public static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     /** Current resident set size (VmRSS) in MB. */

@@ -14,16 +14,23 @@ import java.util.concurrent.Future;
 /**
  * The machine's memory read bandwidth as the decoder sees it: a timed streaming read of a Java int array far
  * larger than the caches, split over the given number of threads, with the same vector loads as the bfloat16
- * kernel. The best of several passes, in bytes per second.
+ * kernel. The best of several passes, in bytes per second: by the wall clock, and by the threads' own CPU time
+ * (what the read would take if no other process competed for the cores; on a shared machine the wall-clock
+ * figure is the lower).
  */
 public final class ReadBandwidth {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private ReadBandwidth() {
     }
 
-    /** Bytes per second reading {@code bytes} (rounded to whole vectors) with {@code threads} threads, best of {@code passes}. */
-    public static double measure(long bytes, int threads, int passes) {
+    /** Read bandwidth in bytes per second by the wall clock and by the reading threads' CPU time. */
+    public record Result(double wallBytesPerSecond, double cpuBytesPerSecond) {
+    }
+
+    /** Reads {@code bytes} (rounded to whole vectors) with {@code threads} threads, best of {@code passes}. */
+    public static Result measure(long bytes, int threads, int passes) {
         int block = 4 * I.length() * threads;
         int n = (int) (Math.min(Integer.MAX_VALUE - 64L, bytes / 4) / block * block);
         int[] a = new int[n];
@@ -33,27 +40,35 @@ public final class ReadBandwidth {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             double best = Double.POSITIVE_INFINITY;
+            double bestCpu = Double.POSITIVE_INFINITY;
             long sink = 0;
             for (int pass = 0; pass < passes + 1; pass++) { // the first pass compiles and warms up
-                List<Callable<Long>> jobs = new ArrayList<>();
+                List<Callable<long[]>> jobs = new ArrayList<>();
                 int share = n / threads;
                 for (int t = 0; t < threads; t++) {
                     int from = t * share;
-                    jobs.add(() -> sum(a, from, from + share));
+                    jobs.add(() -> {
+                        long c0 = CPU.getCurrentThreadCpuTime();
+                        long sum = sum(a, from, from + share);
+                        return new long[]{sum, CPU.getCurrentThreadCpuTime() - c0};
+                    });
                 }
                 long t0 = System.nanoTime();
-                for (Future<Long> f : pool.invokeAll(jobs)) {
-                    sink += f.get();
+                long slowest = 0;
+                for (Future<long[]> f : pool.invokeAll(jobs)) {
+                    sink += f.get()[0];
+                    slowest = Math.max(slowest, f.get()[1]);
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
                 if (pass > 0) {
                     best = Math.min(best, s);
+                    bestCpu = Math.min(bestCpu, slowest / 1e9);
                 }
             }
             if (sink == 42) {
                 System.out.print(""); // keeps the sums alive
             }
-            return 4.0 * n / best;
+            return new Result(4.0 * n / best, 4.0 * n / bestCpu);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

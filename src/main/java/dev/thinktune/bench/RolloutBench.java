@@ -163,9 +163,10 @@ public final class RolloutBench {
                 }
             }
             System.gc();
-            double bandwidth = ReadBandwidth.measure(BANDWIDTH_BYTES, s.effectiveThreads(), 3);
-            log.accept(String.format(java.util.Locale.ROOT, "read bandwidth: %.2f GB/s (%d threads, %d MB int array)",
-                    bandwidth / 1e9, s.effectiveThreads(), BANDWIDTH_BYTES >> 20));
+            ReadBandwidth.Result bandwidth = ReadBandwidth.measure(BANDWIDTH_BYTES, s.effectiveThreads(), 3);
+            log.accept(String.format(java.util.Locale.ROOT, "read bandwidth: %.2f GB/s by the clock, %.2f GB/s by CPU"
+                            + " time (%d threads, %d MB int array)", bandwidth.wallBytesPerSecond() / 1e9,
+                    bandwidth.cpuBytesPerSecond() / 1e9, s.effectiveThreads(), BANDWIDTH_BYTES >> 20));
             rows.forEach(r -> out.accept(r.withBandwidth(bandwidth)));
         }
         for (String size : arrays) {
@@ -232,14 +233,24 @@ public final class RolloutBench {
         }
     }
 
-    /** A real-shape row before the read bandwidth is known. */
-    record Measured(BenchResult row, long bytesPerStep, double decodeTokensPerSecond, int batch) {
-        BenchResult withBandwidth(double bytesPerSecond) {
-            double bound = batch * bytesPerSecond / bytesPerStep;
+    /**
+     * A real-shape row before the read bandwidth is known: decode rates by the wall clock and by CPU time (new
+     * tokens per second of the team's threads' CPU time times the thread count: the rate if no other process
+     * competed for the cores), each set against the bandwidth measured the same way.
+     */
+    record Measured(BenchResult row, long bytesPerStep, double decodeTokensPerSecond,
+                    double decodeTokensPerCpuSecond, int batch) {
+        BenchResult withBandwidth(ReadBandwidth.Result bandwidth) {
+            double bound = batch * bandwidth.wallBytesPerSecond() / bytesPerStep;
+            double cpuBound = batch * bandwidth.cpuBytesPerSecond() / bytesPerStep;
             Map<String, Object> extra = new TreeMap<>();
-            extra.put("read_gb_per_s", bytesPerSecond / 1e9);
+            extra.put("read_gb_per_s", bandwidth.wallBytesPerSecond() / 1e9);
             extra.put("bound_tokens_per_s", bound);
             extra.put("bound_fraction", decodeTokensPerSecond / bound);
+            extra.put("cpu_read_gb_per_s", bandwidth.cpuBytesPerSecond() / 1e9);
+            extra.put("cpu_bound_tokens_per_s", cpuBound);
+            extra.put("cpu_decode_tokens_per_s", decodeTokensPerCpuSecond);
+            extra.put("cpu_bound_fraction", decodeTokensPerCpuSecond / cpuBound);
             return row.withExtra(extra);
         }
     }
@@ -253,19 +264,24 @@ public final class RolloutBench {
         System.gc();
         resetPeakRss();
         long t0 = System.nanoTime();
+        long c0 = ProcessStats.cpuNanos();
         try (RolloutEngine engine = RolloutEngine.create(dir, RolloutEngine.Options.defaults()
                 .withThreads(s.effectiveThreads()))) {
             double load = (System.nanoTime() - t0) / 1e9;
+            double loadCpu = (ProcessStats.cpuNanos() - c0) / 1e9;
             List<GenerationRequest> reqs = requests(engine.config().vocabSize(), batch, s);
             double[] times = new double[s.repeats()];
             double[] decode = new double[s.repeats()];
-            long[] first = new long[1], last = new long[1];
+            double[] decodeCpu = new double[s.repeats()];
+            long[] first = new long[1], last = new long[1], cpuFirst = new long[1], cpuLast = new long[1];
             Generator.TokenListener stamp = (r, q, tok) -> {
                 long now = System.nanoTime();
                 if (first[0] == 0) {
                     first[0] = now;
+                    cpuFirst[0] = ProcessStats.cpuNanos();
                 }
                 last[0] = now;
+                cpuLast[0] = ProcessStats.cpuNanos();
             };
             engine.generate(requests(engine.config().vocabSize(), batch, s.withNewTokens(Math.min(4, s.newTokens()))));
             long tokens = 0;
@@ -275,19 +291,24 @@ public final class RolloutBench {
                 List<List<Completion>> out = engine.generate(reqs, stamp);
                 times[i] = (System.nanoTime() - start) / 1e9;
                 decode[i] = (last[0] - first[0]) / 1e9;
+                decodeCpu[i] = (cpuLast[0] - cpuFirst[0]) / 1e9;
                 tokens = out.stream().flatMap(List::stream).mapToLong(Completion::length).sum();
             }
             Arrays.sort(times);
             Arrays.sort(decode);
-            double decodeRate = s.newTokens() > 1 ? (double) batch * (s.newTokens() - 1) / decode[0] : Double.NaN;
+            Arrays.sort(decodeCpu);
+            double steps = (double) batch * (s.newTokens() - 1);
+            double decodeRate = s.newTokens() > 1 ? steps / decode[0] : Double.NaN;
+            double cpuRate = s.newTokens() > 1 ? steps / (decodeCpu[0] / s.effectiveThreads()) : Double.NaN;
             BenchResult row = result(size, batch, "bf16", times[0], times[times.length / 2], tokens,
                     s.effectiveThreads(), "engine built from a bfloat16 checkpoint on disk; decode = steps after the"
                             + " first token");
             Map<String, Object> extra = new TreeMap<>();
             extra.put("load_seconds", load);
+            extra.put("load_cpu_seconds", loadCpu);
             extra.put("weight_bytes_per_step", engine.weightBytesPerStep());
             extra.put("decode_tokens_per_s", decodeRate);
-            return new Measured(row.withExtra(extra), engine.weightBytesPerStep(), decodeRate, batch);
+            return new Measured(row.withExtra(extra), engine.weightBytesPerStep(), decodeRate, cpuRate, batch);
         }
     }
 
