@@ -1,10 +1,8 @@
 #!/usr/bin/env python3
 """The model benchmark's workload in PyTorch on the CPU, as the reference point for thinktune's SameDiff student.
 
-The Llama architecture of thinktune's student from a transformers config.json (the one `thinktune bench model`
-writes for the size): RMSNorm, rotary embeddings (rotate_half, rope_theta, llama3 rope scaling), grouped-query
-attention with a causal mask, SwiGLU, a tied or separate LM head; plain torch modules, float32, eager, random
-weights (normal(0, 0.02)). Two phases on a fixed batch of random tokens, as thinktune's rows:
+The Llama architecture of thinktune's student (torch_llama.py) from a transformers config.json (the one
+`thinktune bench model` writes for the size), float32, eager, random weights. Two phases on a fixed batch of random tokens, as thinktune's rows:
   forward: the mean next-token loss under inference mode;
   train:   forward, backward (micro-batches of --micro-batch sequences, gradients summed), global-norm clipping
            to 1.0 and an AdamW update (lr 1e-4, betas 0.9/0.999, eps 1e-8, no weight decay).
@@ -17,113 +15,18 @@ Usage: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE benc
 """
 import argparse
 import json
-import math
 import time
 
 import torch
 import torch.nn.functional as F
 
-
-def rope_inv_freq(c):
-    hd = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
-    inv = 1.0 / (c.get("rope_theta", 10000.0) ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
-    rs = c.get("rope_scaling")
-    if rs:  # llama3: as transformers' _compute_llama3_parameters
-        factor, low, high = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
-        old = rs["original_max_position_embeddings"]
-        wavelen = 2 * math.pi / inv
-        scaled = torch.where(wavelen > old / low, inv / factor, inv)
-        smooth = (old / wavelen - low) / (high - low)
-        smoothed = (1 - smooth) * scaled / factor + smooth * scaled
-        medium = (wavelen >= old / high) & (wavelen <= old / low)
-        inv = torch.where(medium, smoothed, scaled)
-    return inv.float()
-
-
-class Llama(torch.nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        d, v = c["hidden_size"], c["vocab_size"]
-        self.heads, self.kv_heads = c["num_attention_heads"], c["num_key_value_heads"]
-        self.hd = c.get("head_dim") or d // self.heads
-        self.eps = c.get("rms_norm_eps", 1e-6)
-        ffn = c["intermediate_size"]
-        self.embed = torch.nn.Embedding(v, d)
-        self.layers = torch.nn.ModuleList()
-        for _ in range(c["num_hidden_layers"]):
-            m = torch.nn.Module()
-            m.attn_norm = torch.nn.Parameter(torch.ones(d))
-            m.q = torch.nn.Linear(d, self.heads * self.hd, bias=False)
-            m.k = torch.nn.Linear(d, self.kv_heads * self.hd, bias=False)
-            m.v = torch.nn.Linear(d, self.kv_heads * self.hd, bias=False)
-            m.o = torch.nn.Linear(self.heads * self.hd, d, bias=False)
-            m.mlp_norm = torch.nn.Parameter(torch.ones(d))
-            m.gate = torch.nn.Linear(d, ffn, bias=False)
-            m.up = torch.nn.Linear(d, ffn, bias=False)
-            m.down = torch.nn.Linear(ffn, d, bias=False)
-            self.layers.append(m)
-        self.norm = torch.nn.Parameter(torch.ones(d))
-        self.tied = c.get("tie_word_embeddings", False)
-        self.head = None if self.tied else torch.nn.Linear(d, v, bias=False)
-        for p in self.parameters():
-            if p.dim() == 2:
-                torch.nn.init.normal_(p, 0.0, 0.02)
-        self.register_buffer("inv_freq", rope_inv_freq(c), persistent=False)
-
-    def rms(self, x, w):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * w
-
-    @staticmethod
-    def rotate_half(x):
-        h = x.shape[-1] // 2
-        return torch.cat((-x[..., h:], x[..., :h]), -1)
-
-    def forward(self, ids):
-        """Logits [B, T, V] of ids [B, T] (positions 0..T-1, causal)."""
-        b, t = ids.shape
-        freqs = torch.outer(torch.arange(t, dtype=torch.float32), self.inv_freq)
-        emb = torch.cat((freqs, freqs), -1)
-        cos, sin = emb.cos()[None, None], emb.sin()[None, None]
-        mask = torch.full((t, t), float("-inf")).triu(1)
-        g = self.heads // self.kv_heads
-        x = self.embed(ids)
-        for layer in self.layers:
-            h = self.rms(x, layer.attn_norm)
-            q = layer.q(h).view(b, t, self.heads, self.hd).transpose(1, 2)
-            k = layer.k(h).view(b, t, self.kv_heads, self.hd).transpose(1, 2)
-            v = layer.v(h).view(b, t, self.kv_heads, self.hd).transpose(1, 2)
-            q = q * cos + self.rotate_half(q) * sin
-            k = k * cos + self.rotate_half(k) * sin
-            k, v = k.repeat_interleave(g, 1), v.repeat_interleave(g, 1)
-            scores = q @ k.transpose(-1, -2) / math.sqrt(self.hd) + mask
-            att = torch.softmax(scores, -1) @ v
-            x = x + layer.o(att.transpose(1, 2).reshape(b, t, -1))
-            h = self.rms(x, layer.mlp_norm)
-            x = x + layer.down(F.silu(layer.gate(h)) * layer.up(h))
-        x = self.rms(x, self.norm)
-        return x @ self.embed.weight.t() if self.tied else self.head(x)
+from torch_llama import Llama, peak_rss_mb, reset_peak_rss
 
 
 def loss_sum(model, ids):
     """Summed negative log-probability of each next token (thinktune's loss before dividing by the batch's tokens)."""
     logits = model(ids)[:, :-1]
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="sum")
-
-
-def reset_peak():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
-def peak_rss_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def timed(fn, warmup, iterations):
@@ -174,7 +77,7 @@ def main():
         with torch.inference_mode():
             return (loss_sum(model, ids) / n).item()
 
-    reset_peak()
+    reset_peak_rss()
     row("torch-forward", timed(forward, a.warmup, a.iterations))
 
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
@@ -186,7 +89,7 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
-    reset_peak()
+    reset_peak_rss()
     row("torch-train", timed(step, a.warmup, a.iterations), micro_batch=micro)
 
 

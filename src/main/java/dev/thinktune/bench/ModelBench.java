@@ -180,6 +180,7 @@ public final class ModelBench {
                 extra.put("seq_len", r.path("seq_len").asInt());
                 extra.put("build_seconds", r.path("build_seconds").asDouble());
                 extra.put("threads", r.path("threads").asInt());
+                extra.put("parameters", r.path("parameters").asLong());
                 if (r.has("micro_batch")) {
                     extra.put("micro_batch", r.path("micro_batch").asInt());
                 }

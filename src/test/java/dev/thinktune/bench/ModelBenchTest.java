@@ -121,6 +121,8 @@ class ModelBenchTest {
             assertEquals("tiny", o.get("size").asText());
             assertEquals(8, o.get("batch").asInt());
             assertEquals(128, o.get("seq_len").asInt());
+            assertEquals(BenchSize.TINY.config().parameterCount(), o.get("parameters").asLong(),
+                    "the peer builds the same architecture");
             assertTrue(r.seconds() > 0 && r.peakRssMb() > 0, r.toText());
             assertEquals(8 * 128 / r.seconds(), r.tokensPerSecond(), 1e-3 * r.tokensPerSecond());
         }
