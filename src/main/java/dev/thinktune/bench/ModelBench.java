@@ -62,13 +62,14 @@ public final class ModelBench {
     }
 
     /**
-     * What a training step of {@code size} holds (weights, gradients, AdamW, one micro-batch's activations),
-     * refused with the arithmetic when it cannot fit {@code budget}.
+     * What a training step of {@code size} holds (weights, gradients, AdamW, one micro-batch's activations) with
+     * {@code micro} sequences per forward/backward pass.
      */
     public static MemoryPlan plan(BenchSize size, int micro) {
         int b = size.batch(), t = size.seqLen();
         return MemoryPlan.training(String.format(Locale.ROOT, "a training step of %s (%d x %d tokens, micro-batch %d)",
-                size.label(), b, t, micro), size.config(), new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0));
+                        size.label(), b, t, micro), size.config(),
+                new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0, false));
     }
 
     private static void requireFits(BenchSize size, int micro, MemoryPlan.Budget budget) {
@@ -186,7 +187,8 @@ public final class ModelBench {
                 }
                 extra.put("note", "PyTorch " + r.path("torch").asText() + " eager, float32; peak RSS of the python "
                         + "process");
-                rows.add(new BenchResult("model", size.label(), size.batch(), "torch", r.path("tokens_per_s").asDouble(),
+                rows.add(new BenchResult("model", size.label(), size.batch(), "torch",
+                        r.path("tokens_per_s").asDouble(),
                         r.path("seconds").asDouble(), r.path("peak_rss_mb").asDouble(), extra));
             }
             return rows;

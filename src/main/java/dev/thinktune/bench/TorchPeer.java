@@ -46,7 +46,10 @@ public final class TorchPeer {
         return Optional.empty();
     }
 
-    /** {@code scripts/<name>} beside the build (project root of the jar or classes folder), else under the working directory. */
+    /**
+     * {@code scripts/<name>} beside the build (the project root of the jar or classes folder), else under the
+     * working directory.
+     */
     public static Optional<Path> script(String name) {
         List<Path> roots = new ArrayList<>();
         try {

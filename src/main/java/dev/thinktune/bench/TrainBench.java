@@ -76,7 +76,7 @@ public final class TrainBench {
                                 + "of %d tokens, teacher %d more, micro-batch %d)", size.label(), s.questions(), s.n(),
                         s.newTokens(), s.teacherTokens(), s.microBatch()), size.config(),
                 new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, s.questions() * s.n(),
-                        promptTokens + s.newTokens()));
+                        promptTokens + s.newTokens(), true));
     }
 
     private TrainBench() {

@@ -41,7 +41,7 @@ public final class SessionArrayCache extends ArrayCacheMemoryMgr {
      * sizes {@code maxbytes} from the machine (22 GiB on 24 GiB), and a quarter of that would let a run's
      * caches keep arrays of every sequence length it met, gigabytes that serve no later op.
      */
-    static final long MAX_CACHE_BYTES = 3L << 29;
+    public static final long MAX_CACHE_BYTES = 3L << 29;
 
     private SessionArrayCache() {
         super(cacheFraction(Pointer.maxBytes()), 1024, 2.0); // SameDiff's defaults but the fraction

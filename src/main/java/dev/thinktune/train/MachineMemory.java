@@ -22,12 +22,16 @@ public final class MachineMemory {
         if (b > 0) {
             return b;
         }
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize()
                 : Runtime.getRuntime().maxMemory();
     }
 
-    /** MemTotal of {@code meminfo}, lowered to the smallest numeric limit among {@code cgroupLimits}; 0 if unreadable. */
+    /**
+     * MemTotal of {@code meminfo}, lowered to the smallest numeric limit among {@code cgroupLimits}; 0 where
+     * {@code meminfo} cannot be read.
+     */
     static long bytes(Path meminfo, List<Path> cgroupLimits) {
         long total = 0;
         try {

@@ -1,6 +1,7 @@
 package dev.thinktune.train;
 
 import dev.thinktune.model.LlamaConfig;
+import dev.thinktune.model.SessionArrayCache;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.Locale;
  *
  * <p>Each line models an allocation the code makes: SameDiff's arrays off the Java heap (the student's float32
  * weights and each copy of them, the accumulated gradients and those of one micro-batch pass, AdamW's two moments
- * and its scratch buffer, the activations of one micro-batch kept for the backward pass and their gradients) and
+ * and its scratch buffer, the activations of one micro-batch kept for the backward pass and their gradients, and
+ * where micro-batches vary in length the arrays SameDiff's cache keeps of other lengths) and
  * the Java heap (the rollout decoder's float32 copy of the weights per engine, its key/value cache). The
  * activations follow {@link #activationBytesPerToken}, whose coefficients were fitted to the measured peaks of
  * {@code bench model} (see the README).
@@ -173,11 +175,19 @@ public final class MemoryPlan {
      * @param engines           rollout decoders, each with a float32 copy of the weights on the Java heap
      * @param cacheSequences    sequences the policy engine generates at once (its key/value cache)
      * @param cacheTokens       tokens per generated sequence (prompt and continuation)
+     * @param varyingLengths    micro-batches come in many lengths, so SameDiff's array cache also holds arrays of
+     *                          lengths other than the current one (up to its cap)
      */
     public record Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
-                        int cacheSequences, int cacheTokens) {
+                        int cacheSequences, int cacheTokens, boolean varyingLengths) {
         public Shape withMicroBatch(int m) {
-            return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, cacheSequences, cacheTokens);
+            return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, cacheSequences, cacheTokens,
+                    varyingLengths);
+        }
+
+        public Shape withAnswers(int engines, int sequences) {
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, sequences, cacheTokens,
+                    varyingLengths);
         }
     }
 
@@ -198,9 +208,15 @@ public final class MemoryPlan {
         l.add(new Line("AdamW scratch buffer", String.format(Locale.ROOT, "the largest tensor, %,d values x 4 bytes",
                 largest), largest * FLOAT, Where.OFF_HEAP));
         long perToken = activationBytesPerToken(c, s.sequenceTokens());
+        long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
         l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
                 "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
-                (long) s.microBatch() * s.sequenceTokens() * perToken, Where.OFF_HEAP));
+                activations, Where.OFF_HEAP));
+        if (s.varyingLengths()) {
+            l.add(new Line("SameDiff's array cache, arrays of other sequence lengths", String.format(Locale.ROOT,
+                    "the activations again, at most the cache's cap of %s", gb(SessionArrayCache.MAX_CACHE_BYTES)),
+                    Math.min(activations, SessionArrayCache.MAX_CACHE_BYTES), Where.OFF_HEAP));
+        }
         l.add(new Line("runtime", "the JVM, ND4J and OpenBLAS", RUNTIME_BYTES, Where.OFF_HEAP));
         if (s.engines() > 0) {
             l.add(new Line("rollout decoder weights, float32", params + (s.engines() > 1 ? " x " + s.engines()
@@ -223,7 +239,10 @@ public final class MemoryPlan {
         return (n + m - 1) / m * m;
     }
 
-    /** The shape of a training run from its config (what {@link TrainingRun}, {@link SftRun}, {@link StarRun} allocate). */
+    /**
+     * The shape of a training run from its config (what {@link TrainingRun}, {@link SftRun} and {@link StarRun}
+     * allocate).
+     */
     public static Shape shape(LlamaConfig c, TrainConfig cfg) {
         int answer = cfg.rollout().maxNewTokens() + (cfg.usesGuidance() ? cfg.guidance().teacher().maxNewTokens() : 0);
         int seq = Math.min(c.maxPositions(), roundUp(cfg.data().maxPromptTokens() + answer, 16));
@@ -233,12 +252,13 @@ public final class MemoryPlan {
         return switch (cfg.mode()) {
             // TrainingRun: the checkpoint as read (the reference engine's source) and the policy's copy
             case THINKTUNE, GRPO -> new Shape(2, cfg.training().microBatchSize(), seq, true, reference ? 2 : 1,
-                    perStep, Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq)));
+                    perStep, Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq)),
+                    true);
             // SftRun trains the checkpoint's arrays themselves; one engine evaluates (64 questions at a time)
-            case SFT -> new Shape(1, cfg.training().microBatchSize(), seq, true, 1, 64, evalSeq);
+            case SFT -> new Shape(1, cfg.training().microBatchSize(), seq, true, 1, 64, evalSeq, true);
             // StarRun: the original, the engine's copy of it and each iteration's student
             case STAR -> new Shape(3, cfg.training().microBatchSize(), seq, true, 1,
-                    Math.max(64, cfg.star().samples() * 8), seq);
+                    Math.max(64, cfg.star().samples() * 8), seq, true);
         };
     }
 
@@ -256,15 +276,13 @@ public final class MemoryPlan {
                     training(title, c, s.withMicroBatch(1))));
         }
         if (s.engines() > 1) {
-            Shape noRef = new Shape(s.weightCopies(), 1, s.sequenceTokens(), s.accumulates(), 1, s.cacheSequences(),
-                    s.cacheTokens());
+            Shape noRef = s.withMicroBatch(1).withAnswers(1, s.cacheSequences());
             alts.add(new Alternative("objective.beta: 0 (no reference model for the KL term) and "
                     + "training.micro_batch_size: 1", training(title, c, noRef)));
         }
         int fewer = Math.max(1, s.cacheSequences() / 4);
         if (fewer < s.cacheSequences()) {
-            Shape small = new Shape(s.weightCopies(), 1, s.sequenceTokens(), s.accumulates(), s.engines(), fewer,
-                    s.cacheTokens());
+            Shape small = s.withMicroBatch(1).withAnswers(s.engines(), fewer);
             alts.add(new Alternative("a quarter of the answers per step (training.questions_per_step x rollout.n = "
                     + fewer + ") and training.micro_batch_size: 1", training(title, c, small)));
         }
