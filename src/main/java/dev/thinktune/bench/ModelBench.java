@@ -1,5 +1,6 @@
 package dev.thinktune.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.OffHeapMemory;
@@ -7,15 +8,21 @@ import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import dev.thinktune.train.AdamW;
 import dev.thinktune.train.GradientClipping;
+import dev.thinktune.train.MemoryPlan;
 import dev.thinktune.train.NextTokenLoss;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -25,21 +32,25 @@ import java.util.function.Consumer;
  * optionally the resident memory over a long run of training steps (a "soak": memory must stay flat).
  */
 public final class ModelBench {
+    static final String TORCH_SCRIPT = "bench_model_torch.py";
+
     private final int warmup;
     private final int iterations;
     private final int soakSteps;
     private final int microBatch;
+    private final boolean torch;
 
     public ModelBench(int warmup, int iterations) {
-        this(warmup, iterations, 0, 0);
+        this(warmup, iterations, 0, 0, false);
     }
 
     /**
      * @param soakSteps  training steps of the soak after the timed ones (0: none)
      * @param microBatch sequences per forward/backward pass of a training step, gradients accumulated over the
      *                   size's batch (0: the whole batch in one pass)
+     * @param torch      also run the PyTorch peer ({@code scripts/bench_model_torch.py}) on the same shapes
      */
-    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch) {
+    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch, boolean torch) {
         if (warmup < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
             throw new IllegalArgumentException("need warmup >= 0, iterations >= 1, soak steps >= 0, micro-batch >= 0");
         }
@@ -47,6 +58,24 @@ public final class ModelBench {
         this.iterations = iterations;
         this.soakSteps = soakSteps;
         this.microBatch = microBatch;
+        this.torch = torch;
+    }
+
+    /**
+     * What a training step of {@code size} holds (weights, gradients, AdamW, one micro-batch's activations) with
+     * {@code micro} sequences per forward/backward pass.
+     */
+    public static MemoryPlan plan(BenchSize size, int micro) {
+        int b = size.batch(), t = size.seqLen();
+        return MemoryPlan.training(String.format(Locale.ROOT, "a training step of %s (%d x %d tokens, micro-batch %d)",
+                        size.label(), b, t, micro), size.config(),
+                new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0, false));
+    }
+
+    private static void requireFits(BenchSize size, int micro, MemoryPlan.Budget budget) {
+        List<MemoryPlan.Alternative> alts = micro > 1
+                ? List.of(new MemoryPlan.Alternative("--micro-batch 1", plan(size, 1))) : List.of();
+        plan(size, micro).requireFits(budget, alts, "a smaller size fits (--sizes " + BenchSize.labels() + ")");
     }
 
     public List<BenchResult> run(BenchSize size, Consumer<BenchResult> out) {
@@ -55,11 +84,14 @@ public final class ModelBench {
         if (b % micro != 0) {
             throw new IllegalArgumentException("micro-batch " + micro + " does not divide the batch of " + b);
         }
+        requireFits(size, micro, MemoryPlan.Budget.ofThisProcess());
         OffHeapMemory.endPhase(); // what an earlier size left
         ProcessStats.resetPeakRss();
+        long t0 = System.nanoTime();
         ModelWeights weights = ModelWeights.initialize(size.config(), 0.02, 7);
         StudentModel model = StudentModel.of(weights);
         NextTokenLoss.attach(model);
+        double build = (System.nanoTime() - t0) / 1e9;
         Map<String, INDArray> ph = placeholders(size, 0, b, b, t);
         List<Map<String, INDArray>> micros = new ArrayList<>();
         for (int s = 0; s < b; s += micro) {
@@ -69,7 +101,8 @@ public final class ModelBench {
 
         double fwd = time(() -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS)));
         long tokens = (long) b * t;
-        results.add(result(size, "forward", tokens / fwd, fwd, size.forwardFlops(tokens, t) / fwd));
+        results.add(result(size, "forward", tokens / fwd, fwd, size.forwardFlops(tokens, t) / fwd)
+                .withExtra(Map.of("build_seconds", build)));
         out.accept(results.get(results.size() - 1));
         // the training step's memory is measured on its own: the forward pass's cached arrays (whole batch,
         // other shapes than micro-batches) are handed back and the peak starts again
@@ -106,13 +139,71 @@ public final class ModelBench {
         };
         double train = time(step);
         results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train)
-                .withExtra(Map.of("micro_batch", micro)));
+                .withExtra(Map.of("micro_batch", micro, "build_seconds", build)));
         out.accept(results.get(results.size() - 1));
         if (soakSteps > 0) {
             results.add(soak(size, step, tokens));
             out.accept(results.get(results.size() - 1));
         }
+        if (torch) {
+            for (BenchResult r : torch(size, micro)) {
+                results.add(r);
+                out.accept(r);
+            }
+        }
         return results;
+    }
+
+    /**
+     * The PyTorch peer's rows (mode {@code torch}, phase forward and train) on the same shapes and batch; none
+     * when no python here imports torch (said on standard error).
+     */
+    List<BenchResult> torch(BenchSize size, int micro) {
+        Optional<Path> script = TorchPeer.script(TORCH_SCRIPT);
+        Optional<String> python = script.isPresent() ? TorchPeer.python() : Optional.empty();
+        if (python.isEmpty()) {
+            System.err.println("torch: skipped, " + (script.isEmpty() ? "scripts/" + TORCH_SCRIPT + " not found"
+                    : "no python3 here can import torch (Debian: apt-get install python3-torch)"));
+            return List.of();
+        }
+        Path config = null;
+        try {
+            config = Files.createTempFile("thinktune-bench-" + size.label(), ".json");
+            Files.writeString(config, size.config().toJsonString());
+            List<BenchResult> rows = new ArrayList<>();
+            for (JsonNode r : TorchPeer.runJsonLines(List.of(python.get(), script.get().toString(), "--config",
+                    config.toString(), "--size", size.label(), "--batch", Integer.toString(size.batch()), "--seq",
+                    Integer.toString(size.seqLen()), "--micro-batch", Integer.toString(micro), "--warmup",
+                    Integer.toString(warmup), "--iterations", Integer.toString(iterations), "--threads", "2"))) {
+                String phase = r.path("mode").asText().replaceFirst("^torch-", "");
+                Map<String, Object> extra = new TreeMap<>();
+                extra.put("phase", phase);
+                extra.put("seq_len", r.path("seq_len").asInt());
+                extra.put("build_seconds", r.path("build_seconds").asDouble());
+                extra.put("threads", r.path("threads").asInt());
+                extra.put("parameters", r.path("parameters").asLong());
+                if (r.has("micro_batch")) {
+                    extra.put("micro_batch", r.path("micro_batch").asInt());
+                }
+                extra.put("note", "PyTorch " + r.path("torch").asText() + " eager, float32; peak RSS of the python "
+                        + "process");
+                rows.add(new BenchResult("model", size.label(), size.batch(), "torch",
+                        r.path("tokens_per_s").asDouble(),
+                        r.path("seconds").asDouble(), r.path("peak_rss_mb").asDouble(), extra));
+            }
+            return rows;
+        } catch (IOException e) {
+            System.err.println("torch: " + size.label() + " failed: " + e.getMessage());
+            return List.of();
+        } finally {
+            if (config != null) {
+                try {
+                    Files.deleteIfExists(config);
+                } catch (IOException e) {
+                    // a temp file left behind
+                }
+            }
+        }
     }
 
     private static void update(AdamW adam, ModelWeights weights, Map<String, INDArray> grads) {

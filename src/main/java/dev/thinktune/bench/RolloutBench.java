@@ -15,11 +15,7 @@ import dev.thinktune.rollout.SamplingParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +26,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -59,7 +54,6 @@ import java.util.function.Consumer;
  */
 public final class RolloutBench {
     public static final String NAME = "rollout";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RolloutBench() {
     }
@@ -430,12 +424,12 @@ public final class RolloutBench {
 
     /** Runs the PyTorch script for every size and batch; logs why when it cannot. */
     public static void torch(Settings s, Consumer<BenchResult> out, Consumer<String> log) {
-        Optional<Path> script = torchScript();
+        Optional<Path> script = TorchPeer.script("bench_rollout_torch.py");
         if (script.isEmpty()) {
             log.accept("torch: skipped, scripts/bench_rollout_torch.py not found");
             return;
         }
-        Optional<String> python = pythonWithTorch();
+        Optional<String> python = TorchPeer.python();
         if (python.isEmpty()) {
             log.accept("torch: skipped, no python3 here can import torch (Debian: apt-get install python3-torch)");
             return;
@@ -451,7 +445,7 @@ public final class RolloutBench {
                         Integer.toString(s.newTokens()), "--threads", Integer.toString(s.effectiveThreads()),
                         "--repeats", Integer.toString(s.repeats()), "--seed", Long.toString(s.seed())));
                 try {
-                    for (JsonNode row : runJsonLines(cmd)) {
+                    for (JsonNode row : TorchPeer.runJsonLines(cmd)) {
                         Map<String, Object> extra = new TreeMap<>();
                         extra.put("median_seconds", row.path("median_seconds").asDouble());
                         extra.put("new_tokens", row.path("new_tokens").asLong());
@@ -467,80 +461,6 @@ public final class RolloutBench {
                 }
             }
         }
-    }
-
-    /** {@code /usr/bin/python3} (where Debian's python3-torch installs) if it imports torch, else {@code python3}. */
-    static Optional<String> pythonWithTorch() {
-        for (String py : List.of("/usr/bin/python3", "python3")) {
-            try {
-                Process p = new ProcessBuilder(py, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return Optional.of(py);
-                }
-                p.destroy();
-            } catch (IOException e) {
-                // not installed: try the next
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The script beside the build (project root of the jar or classes folder), else under the working directory. */
-    static Optional<Path> torchScript() {
-        List<Path> roots = new ArrayList<>();
-        try {
-            Path code = Path.of(RolloutBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // target/thinktune.jar or target/classes -> the project root
-            if (code.getParent() != null && code.getParent().getParent() != null) {
-                roots.add(code.getParent().getParent());
-            }
-        } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            // fall back to the working directory
-        }
-        roots.add(Path.of("").toAbsolutePath());
-        for (Path r : roots) {
-            Path p = r.resolve("scripts").resolve("bench_rollout_torch.py");
-            if (Files.isRegularFile(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static List<JsonNode> runJsonLines(List<String> cmd) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        // OpenMP threads that spin while idle were 7 times slower on a shared 2-core machine; the JVM side runs
-        // with the same passive policy (bin/thinktune)
-        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
-        // OpenBLAS settings meant for ND4J's bundled library, not for torch's
-        pb.environment().remove("OPENBLAS_CORETYPE");
-        pb.environment().remove("OPENBLAS_L2_SIZE");
-        Process p = pb.start();
-        List<JsonNode> rows = new ArrayList<>();
-        StringBuilder other = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("{")) {
-                    rows.add(JSON.readTree(line));
-                } else {
-                    other.append(line).append('\n');
-                }
-            }
-        }
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException("exit " + p.exitValue() + ": " + other.toString().strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroy();
-            throw new IOException("interrupted");
-        }
-        return rows;
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import dev.thinktune.rollout.RolloutGroup;
 import dev.thinktune.rollout.Trajectory;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.MemoryPlan;
 import dev.thinktune.train.EngineSampler;
 import dev.thinktune.train.ModelAssets;
 import dev.thinktune.train.ThinkTuningTrainer;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -34,17 +36,47 @@ public final class TrainBench {
     public static final String NAME = "train";
 
     /**
-     * @param questions  questions per step
-     * @param n          answers per question
-     * @param newTokens  tokens per answer (no early stop)
+     * @param questions     questions per step
+     * @param n             answers per question
+     * @param newTokens     tokens per answer (no early stop)
      * @param teacherTokens tokens the guide appends to one answer per group
-     * @param steps      measured steps (after one warm-up step)
-     * @param tokenizer  tokenizer for prompts (its ids must fit the model's vocabulary)
+     * @param microBatch    sequences per forward/backward pass of the update ({@code training.micro_batch_size})
+     * @param steps         measured steps (after one warm-up step)
+     * @param tokenizer     tokenizer for prompts (its ids must fit the model's vocabulary)
      */
-    public record Settings(int questions, int n, int newTokens, int teacherTokens, int steps, Path tokenizer) {
-        public static Settings defaults(Path tokenizer) {
-            return new Settings(8, 8, 64, 32, 2, tokenizer);
+    public record Settings(int questions, int n, int newTokens, int teacherTokens, int microBatch, int steps,
+                           Path tokenizer) {
+        public Settings {
+            if (questions < 1 || n < 1 || newTokens < 1 || teacherTokens < 0 || microBatch < 1 || steps < 1) {
+                throw new IllegalArgumentException("need questions, n, new tokens, micro-batch and steps >= 1 and "
+                        + "teacher tokens >= 0; got questions " + questions + ", n " + n + ", new tokens " + newTokens
+                        + ", teacher tokens " + teacherTokens + ", micro-batch " + microBatch + ", steps " + steps);
+            }
         }
+
+        public static Settings defaults(Path tokenizer) {
+            return new Settings(8, 8, 64, 32, 16, 2, tokenizer);
+        }
+    }
+
+    /** Steps compared at each end of the run for {@code rss_flat}: the first and last ten (halves of a shorter run). */
+    static final int FLAT_WINDOW = 10;
+    /** How much the later steps' resident memory may exceed the earlier ones' and still count as flat. */
+    static final double FLAT_TOLERANCE = 0.05;
+
+    /**
+     * What the step holds: the student's weights and the reference model's copy, the update's gradients and AdamW,
+     * a micro-batch's activations over prompt, answer and teacher tokens, and the two rollout decoders with the
+     * key/value cache of every answer of a step.
+     */
+    public static MemoryPlan plan(BenchSize size, Settings s, int promptTokens) {
+        int answer = s.newTokens() + s.teacherTokens();
+        int seq = (promptTokens + answer + 15) / 16 * 16;
+        return MemoryPlan.training(String.format(Locale.ROOT, "a ThinkTuning step of %s (%d questions x %d answers "
+                                + "of %d tokens, teacher %d more, micro-batch %d)", size.label(), s.questions(), s.n(),
+                        s.newTokens(), s.teacherTokens(), s.microBatch()), size.config(),
+                new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, s.questions() * s.n(),
+                        promptTokens + s.newTokens(), true));
     }
 
     private TrainBench() {
@@ -53,19 +85,27 @@ public final class TrainBench {
     public static List<BenchResult> run(BenchSize size, Settings s, Consumer<BenchResult> sink) {
         ModelAssets assets = ModelAssets.load(s.tokenizer(), "auto", "", "");
         PromptEncoder prompts = assets.prompts();
-        ModelWeights w = ModelWeights.initialize(size.config(), 0.02, 5);
         if (assets.tokenizer().vocabSize() > size.config().vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + assets.tokenizer().vocabSize()
                     + " ids, more than the " + size.label() + " model's vocabulary");
         }
-        TrainConfig cfg = ConfigLoader.load(List.of("mode=thinktune", "guidance.k=1000", "rollout.n=" + s.n(),
-                "rollout.max_new_tokens=" + s.newTokens(), "training.questions_per_step=" + s.questions(),
-                "training.micro_batch_size=16", "objective.beta=0.001", "seed=1"));
         List<Example> qs = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
             qs.add(new Example("q" + i, "Tom has " + (3 + i) + " apples and buys " + (i % 9 + 2)
                     + " more. How many apples does Tom have now?", "0", "", List.of(), Example.AnswerType.NUMBER));
         }
+        int longestPrompt = qs.stream().mapToInt(q -> prompts.encode(q).ids().length).max().orElse(0);
+        List<MemoryPlan.Alternative> alts = s.microBatch() > 1 ? List.of(new MemoryPlan.Alternative(
+                "--micro-batch 1", plan(size, new Settings(s.questions(), s.n(), s.newTokens(), s.teacherTokens(), 1,
+                s.steps(), s.tokenizer()), longestPrompt))) : List.of();
+        plan(size, s, longestPrompt).requireFits(MemoryPlan.Budget.ofThisProcess(), alts,
+                "fewer or shorter answers (--questions, --n, --new-tokens, --teacher-tokens) or a smaller size fit");
+        ProcessStats.resetPeakRss();
+        long t0 = System.nanoTime();
+        ModelWeights w = ModelWeights.initialize(size.config(), 0.02, 5);
+        TrainConfig cfg = ConfigLoader.load(List.of("mode=thinktune", "guidance.k=1000", "rollout.n=" + s.n(),
+                "rollout.max_new_tokens=" + s.newTokens(), "training.questions_per_step=" + s.questions(),
+                "training.micro_batch_size=" + s.microBatch(), "objective.beta=0.001", "seed=1"));
         int[] appended = new int[s.teacherTokens()];
         for (int i = 0; i < appended.length; i++) {
             appended[i] = 5 + i % 200;
@@ -107,14 +147,20 @@ public final class TrainBench {
                     new EngineSampler(engine), reference, guide,
                     RewardFunction.of(List.of(new RewardFunction.WeightedTerm(parity, 1.0))), prompts,
                     java.util.Set.of(), qs));
+            double build = (System.nanoTime() - t0) / 1e9;
             TrainerState state = TrainerState.start(1);
             Map<String, Double> sum = new LinkedHashMap<>();
+            List<Long> rss = new ArrayList<>();
             for (int step = 1; step <= s.steps() + 1; step++) {
                 ThinkTuningTrainer.StepResult r = trainer.step(step, state);
                 state = r.state();
                 if (step > 1) {
                     r.metrics().forEach((k, v) -> sum.merge(k, v / s.steps(), Double::sum));
+                    rss.add(Math.round(ProcessStats.rssMb()));
                 }
+                System.err.printf(Locale.ROOT, "bench train %s: step %d/%d (%s), %.1f s, %.0f MB resident%n",
+                        size.label(), step, s.steps() + 1, step == 1 ? "warm-up" : "measured",
+                        r.metrics().get("step_seconds"), ProcessStats.rssMb());
             }
             int seqs = s.questions() * s.n();
             int promptTokens = qs.subList(0, s.questions()).stream().mapToInt(q -> prompts.encode(q).ids().length).sum()
@@ -132,6 +178,13 @@ public final class TrainBench {
                 extra.put("tokens", tokens[i]);
                 extra.put("sequences", seqs);
                 extra.put("new_tokens", s.newTokens());
+                extra.put("teacher_tokens", s.teacherTokens());
+                extra.put("micro_batch", s.microBatch());
+                extra.put("steps", s.steps());
+                extra.put("build_seconds", build);
+                if (phases[i][0].equals("step")) {
+                    extra.putAll(flatness(rss));
+                }
                 BenchResult r = new BenchResult(NAME, size.label(), seqs, phases[i][0], tokens[i] / secs, secs,
                         ProcessStats.peakRssMb(), extra);
                 results.add(r);
@@ -139,5 +192,27 @@ public final class TrainBench {
             }
         }
         return results;
+    }
+
+    /**
+     * Whether resident memory stayed flat over the measured steps: the largest reading of the last
+     * {@value #FLAT_WINDOW} steps against the largest of the first {@value #FLAT_WINDOW} (the two halves of a
+     * shorter run), flat when within {@link #FLAT_TOLERANCE}; with every step's reading.
+     */
+    static Map<String, Object> flatness(List<Long> rssPerStep) {
+        int window = Math.min(FLAT_WINDOW, rssPerStep.size() / 2);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rss_each_step_mb", List.copyOf(rssPerStep));
+        if (window == 0) {
+            return m;
+        }
+        long first = rssPerStep.subList(0, window).stream().mapToLong(Long::longValue).max().orElseThrow();
+        long last = rssPerStep.subList(rssPerStep.size() - window, rssPerStep.size()).stream()
+                .mapToLong(Long::longValue).max().orElseThrow();
+        m.put("rss_window_steps", window);
+        m.put("rss_first_window_mb", first);
+        m.put("rss_last_window_mb", last);
+        m.put("rss_flat", last <= first * (1 + FLAT_TOLERANCE));
+        return m;
     }
 }

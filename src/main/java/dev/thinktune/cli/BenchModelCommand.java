@@ -3,19 +3,27 @@ package dev.thinktune.cli;
 import dev.thinktune.bench.BenchSize;
 import dev.thinktune.bench.ModelBench;
 import picocli.CommandLine.Command;
+import dev.thinktune.train.MemoryPlan;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code thinktune bench model}: forward and training-step throughput of the SameDiff student. */
 @Command(name = "model", mixinStandardHelpOptions = true,
-        description = {"Forward and forward+backward+update tokens/s and peak memory, tiny and small sizes.",
+        description = {"Forward and forward+backward+update tokens/s and peak memory on random weights, and the same "
+                + "in PyTorch (mode torch) when python3 imports torch.",
                 "peak_rss_mb is the peak resident memory of each size's forward phase and of its training phase "
-                        + "(with the soak) on their own."})
+                        + "(with the soak) on their own; build_seconds the time to build the weights and graph.",
+                "A size whose training step cannot fit this machine is refused with its memory plan, before "
+                        + "anything is built."})
 public final class BenchModelCommand implements Callable<Integer> {
-    @Option(names = "--sizes", split = ",", defaultValue = "tiny,small", description = "sizes: ${DEFAULT-VALUE}")
+    @Option(names = "--sizes", split = ",", defaultValue = "tiny,small",
+            description = "sizes, of: tiny, small, smollm2-135m, smollm2-135m-v128k, llama-3.2-1b, llama-3.2-3b "
+                    + "(default ${DEFAULT-VALUE})")
     List<String> sizes;
 
     @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations (default ${DEFAULT-VALUE})")
@@ -34,15 +42,29 @@ public final class BenchModelCommand implements Callable<Integer> {
                     + "batch, as the trainers' training.micro_batch_size does (0: the whole batch; default ${DEFAULT-VALUE})")
     int microBatch;
 
+    @Option(names = "--no-torch", description = "skip the PyTorch rows")
+    boolean noTorch;
+
     @Mixin
     BenchOutput output;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        ModelBench bench = new ModelBench(warmup, iterations, soakSteps, microBatch);
-        for (String s : sizes) {
-            bench.run(BenchSize.of(s), output.printer());
+        List<BenchSize> chosen = sizes.stream().map(BenchSize::of).toList(); // an unknown size before any run
+        ModelBench bench = new ModelBench(warmup, iterations, soakSteps, microBatch, !noTorch);
+        int refused = 0;
+        for (BenchSize s : chosen) {
+            try {
+                bench.run(s, output.printer());
+            } catch (MemoryPlan.DoesNotFit e) {
+                refused++;
+                spec.commandLine().getErr().println("bench model " + s.label() + ": refused: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+            }
         }
-        return 0;
+        return refused == 0 ? 0 : 1;
     }
 }

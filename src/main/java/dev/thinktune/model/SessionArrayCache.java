@@ -1,6 +1,7 @@
 package dev.thinktune.model;
 
 import dev.thinktune.model.ops.JavaOp;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.samediff.config.ExecutionResult;
@@ -42,7 +43,21 @@ public final class SessionArrayCache extends ArrayCacheMemoryMgr {
             Collections.newSetFromMap(new WeakHashMap<>()));
     private static volatile boolean installed;
 
+    /**
+     * The most a session's cache holds: 1.5 GiB, what SameDiff's default (a quarter of JavaCPP's {@code maxbytes})
+     * gave under the fixed {@code maxbytes=6G} the measurements in the README were made with. The launcher now
+     * sizes {@code maxbytes} from the machine (22 GiB on 24 GiB), and a quarter of that would let a run's
+     * caches keep arrays of every sequence length it met, gigabytes that serve no later op.
+     */
+    public static final long MAX_CACHE_BYTES = 3L << 29;
+
     private SessionArrayCache() {
+        super(cacheFraction(Pointer.maxBytes()), 1024, 2.0); // SameDiff's defaults but the fraction
+    }
+
+    /** The fraction of {@code maxBytes} that caps a cache at {@link #MAX_CACHE_BYTES} (a quarter at most). */
+    static double cacheFraction(long maxBytes) {
+        return maxBytes <= 0 ? 0.25 : Math.min(0.25, (double) MAX_CACHE_BYTES / maxBytes);
     }
 
     /** Makes every SameDiff session created from now on a run-scoped one with a clearable cache (idempotent). */

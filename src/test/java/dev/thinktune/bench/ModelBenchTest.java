@@ -6,6 +6,8 @@ import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.train.NextTokenLoss;
+import dev.thinktune.train.MemoryPlan;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,7 +25,7 @@ class ModelBenchTest {
     @Test
     void tinyForwardTrainAndSoakPrintTheCommonFields() throws Exception {
         List<BenchResult> printed = new ArrayList<>();
-        List<BenchResult> results = new ModelBench(0, 1, 3, 0).run(BenchSize.TINY, printed::add);
+        List<BenchResult> results = new ModelBench(0, 1, 3, 0, false).run(BenchSize.TINY, printed::add);
         assertEquals(results, printed, "each result is printed as it is measured");
         assertEquals(List.of("forward", "train", "train-soak"), results.stream().map(BenchResult::mode).toList());
         ObjectMapper json = new ObjectMapper();
@@ -51,7 +53,7 @@ class ModelBenchTest {
         java.io.StringWriter text = new java.io.StringWriter();
         picocli.CommandLine cli = new picocli.CommandLine(new dev.thinktune.cli.BenchModelCommand());
         cli.setOut(new java.io.PrintWriter(text));
-        assertEquals(0, cli.execute("--sizes", "TINY", "--warmup", "0", "--iterations", "1", "--json"));
+        assertEquals(0, cli.execute("--sizes", "TINY", "--warmup", "0", "--iterations", "1", "--json", "--no-torch"));
         List<String> lines = text.toString().lines().toList();
         assertEquals(2, lines.size(), text.toString());
         assertEquals("forward", new ObjectMapper().readTree(lines.get(0)).get("mode").asText());
@@ -95,11 +97,57 @@ class ModelBenchTest {
 
     @Test
     void badSettingsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1, 0));
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, 0, -1));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, 0, -1, false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ModelBench(0, 1, 0, 3).run(BenchSize.TINY, r -> { }));
+                () -> new ModelBench(0, 1, 0, 3, false).run(BenchSize.TINY, r -> { }));
         assertTrue(e.getMessage().contains("micro-batch 3 does not divide the batch of 8"), e.getMessage());
+    }
+
+    @Test
+    void torchRowsFollowWithTheCommonFieldsOnTheSameShapes() throws Exception {
+        Assumptions.assumeTrue(TorchPeer.python().isPresent(), "no python3 here imports torch");
+        List<BenchResult> results = new ModelBench(0, 1, 0, 2, true).run(BenchSize.TINY, r -> { });
+        assertEquals(List.of("forward", "train", "torch", "torch"), results.stream().map(BenchResult::mode).toList());
+        ObjectMapper json = new ObjectMapper();
+        for (BenchResult r : results.subList(2, 4)) {
+            JsonNode o = json.readTree(r.toJson());
+            for (String key : List.of("bench", "size", "batch", "mode", "tokens_per_s", "seconds", "peak_rss_mb",
+                    "phase", "seq_len", "build_seconds")) {
+                assertTrue(o.has(key), key + " in " + o);
+            }
+            assertEquals("model", o.get("bench").asText());
+            assertEquals("tiny", o.get("size").asText());
+            assertEquals(8, o.get("batch").asInt());
+            assertEquals(128, o.get("seq_len").asInt());
+            assertEquals(BenchSize.TINY.config().parameterCount(), o.get("parameters").asLong(),
+                    "the peer builds the same architecture");
+            assertTrue(r.seconds() > 0 && r.peakRssMb() > 0, r.toText());
+            assertEquals(8 * 128 / r.seconds(), r.tokensPerSecond(), 1e-3 * r.tokensPerSecond());
+        }
+        assertEquals(List.of("forward", "train"), results.subList(2, 4).stream()
+                .map(r -> r.extra().get("phase")).toList());
+        assertEquals(2, results.get(3).extra().get("micro_batch"), "the same micro-batches as the Java step");
+        assertTrue(results.get(0).extra().containsKey("build_seconds"), results.get(0).toText());
+    }
+
+    @Test
+    void aSizeWhoseTrainingStepCannotFitIsRefusedWithItsPlanBeforeAnythingIsBuilt() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new dev.thinktune.cli.BenchModelCommand());
+        cli.setOut(new java.io.PrintWriter(out));
+        cli.setErr(new java.io.PrintWriter(err));
+        assertEquals(1, cli.execute("--sizes", "llama-3.2-3b", "--micro-batch", "2", "--no-torch", "--json"));
+        assertEquals("", out.toString(), "no rows");
+        String m = err.toString();
+        MemoryPlan plan = ModelBench.plan(BenchSize.LLAMA_3_2_3B, 2);
+        assertTrue(m.startsWith("bench model llama-3.2-3b: refused: a training step of llama-3.2-3b (8 x 256 tokens, "
+                + "micro-batch 2) needs " + MemoryPlan.gb(plan.total()) + ", the machine has "), m);
+        assertTrue(m.contains("student weights, float32: 3,212,749,824 parameters x 4 bytes"), m);
+        String one = MemoryPlan.gb(ModelBench.plan(BenchSize.LLAMA_3_2_3B, 1).total());
+        assertTrue(m.contains("with --micro-batch 1: " + one), m);
+        assertTrue(m.contains("a smaller size fits (--sizes tiny, small, smollm2-135m"), m);
     }
 }

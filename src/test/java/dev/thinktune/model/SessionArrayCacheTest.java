@@ -61,4 +61,13 @@ class SessionArrayCacheTest {
         INDArray lp = model.tokenLogprobs(BATCH);
         return lp.dup().data().asFloat();
     }
+
+    @Test
+    void aCacheHoldsAQuarterOfMaxbytesUpToOneAndAHalfGibibytes() {
+        long gib = 1L << 30;
+        assertEquals(0.25, SessionArrayCache.cacheFraction(6 * gib), 1e-12, "6 GiB: a quarter is 1.5 GiB");
+        assertEquals(0.25, SessionArrayCache.cacheFraction(2 * gib), 1e-12);
+        assertEquals(1.5 / 22.5, SessionArrayCache.cacheFraction(22 * gib + gib / 2), 1e-12);
+        assertEquals(1.5 * gib, SessionArrayCache.cacheFraction(100 * gib) * 100 * gib, 1.0);
+    }
 }

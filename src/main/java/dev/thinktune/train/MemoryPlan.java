@@ -1,0 +1,295 @@
+package dev.thinktune.train;
+
+import dev.thinktune.model.LlamaConfig;
+import dev.thinktune.model.SessionArrayCache;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a run will hold in memory, estimated from the model's shape and the run's settings before a weight is read,
+ * line by line, so that a run that cannot fit is refused with the arithmetic instead of dying hours later.
+ *
+ * <p>Each line models an allocation the code makes: SameDiff's arrays off the Java heap (the student's float32
+ * weights and each copy of them, the accumulated gradients and those of one micro-batch pass, AdamW's two moments
+ * and its scratch buffer, the activations of one micro-batch kept for the backward pass and their gradients, and
+ * where micro-batches vary in length the arrays SameDiff's cache keeps of other lengths) and
+ * the Java heap (the rollout decoder's float32 copy of the weights per engine, its key/value cache). The
+ * activations follow {@link #activationBytesPerToken}, whose coefficients were fitted to the measured peaks of
+ * {@code bench model} (see the README).
+ */
+public final class MemoryPlan {
+    /** Bytes of a float32 value. */
+    static final long FLOAT = 4;
+    /** The JVM, ND4J's and OpenBLAS's native libraries and buffers: the tiny model's forward pass peaks at 250 MB. */
+    static final long RUNTIME_BYTES = 300L << 20;
+    /** Tokens the rollout engine scores per group ({@code RolloutEngine}: eight batches of 512). */
+    static final int SCORING_TOKENS = 8 * 512;
+
+    /** Where an allocation lives. */
+    public enum Where { OFF_HEAP, HEAP }
+
+    /** One allocation: what it is, how its size is computed, its bytes. */
+    public record Line(String what, String arithmetic, long bytes, Where where) {
+    }
+
+    /**
+     * The memory this process may use: the machine's (MemTotal, or the cgroup's limit when lower), the part the
+     * launcher lets the process hold resident (JavaCPP's {@code maxphysicalbytes}, never more than the machine),
+     * and the Java heap's maximum.
+     */
+    public record Budget(long machineBytes, long usableBytes, long heapBytes) {
+        /** This process's budget. */
+        public static Budget ofThisProcess() {
+            long machine = MachineMemory.bytes();
+            long physical = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+            long usable = physical > 0 ? Math.min(physical, machine) : machine;
+            return new Budget(machine, usable, Runtime.getRuntime().maxMemory());
+        }
+    }
+
+    /** A change of settings and the plan it would give, offered when a plan does not fit. */
+    public record Alternative(String change, MemoryPlan plan) {
+    }
+
+    /** The run's plan does not fit; the message has the arithmetic and what would fit. */
+    public static final class DoesNotFit extends IllegalStateException {
+        DoesNotFit(String message) {
+            super(message);
+        }
+    }
+
+    private final String title;
+    private final List<Line> lines;
+
+    public MemoryPlan(String title, List<Line> lines) {
+        this.title = title;
+        this.lines = List.copyOf(lines);
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public List<Line> lines() {
+        return lines;
+    }
+
+    public long total() {
+        return lines.stream().mapToLong(Line::bytes).sum();
+    }
+
+    /** The part on the Java heap. */
+    public long heap() {
+        return lines.stream().filter(l -> l.where() == Where.HEAP).mapToLong(Line::bytes).sum();
+    }
+
+    public boolean fits(Budget b) {
+        return total() <= b.usableBytes() && heap() <= b.heapBytes();
+    }
+
+    /** The plan, one line per allocation, then the totals. */
+    public String table() {
+        StringBuilder sb = new StringBuilder();
+        for (Line l : lines) {
+            sb.append(String.format(Locale.ROOT, "  %9s  %-8s %s: %s%n", gb(l.bytes()),
+                    l.where() == Where.HEAP ? "heap" : "off-heap", l.what(), l.arithmetic()));
+        }
+        sb.append(String.format(Locale.ROOT, "  %9s  in all (%s of it on the Java heap)%n", gb(total()), gb(heap())));
+        return sb.toString();
+    }
+
+    /**
+     * Throws {@link DoesNotFit} when this plan does not fit {@code budget}: the message says what needs how much
+     * against what the machine has, the plan line by line, and each alternative's total with whether it fits.
+     */
+    public void requireFits(Budget budget, List<Alternative> alternatives, String otherwise) {
+        if (fits(budget)) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s needs %s, the machine has %s (this process may use %s, %s of it "
+                        + "Java heap)%n", title, gb(total()), gb(budget.machineBytes()), gb(budget.usableBytes()),
+                gb(budget.heapBytes())));
+        if (heap() > budget.heapBytes()) {
+            sb.append(String.format(Locale.ROOT, "the Java heap part alone, %s, is over the heap's maximum of %s%n",
+                    gb(heap()), gb(budget.heapBytes())));
+        }
+        sb.append(table());
+        boolean any = false;
+        for (Alternative a : alternatives) {
+            boolean fits = a.plan().fits(budget);
+            any |= fits;
+            sb.append(String.format(Locale.ROOT, "with %s: %s%s%n", a.change(), gb(a.plan().total()),
+                    fits ? ", fits" : ", does not fit either"));
+        }
+        if (!any) {
+            sb.append(otherwise).append('\n');
+        }
+        throw new DoesNotFit(sb.toString().strip());
+    }
+
+    /** Bytes in decimal gigabytes, as "19.78 GB" (megabytes below one gigabyte). */
+    public static String gb(long bytes) {
+        return bytes >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f GB", bytes / 1e9)
+                : String.format(Locale.ROOT, "%d MB", Math.round(bytes / 1e6));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // the shapes of runs
+
+    /**
+     * Bytes of activations per token of a forward and backward pass over sequences of {@code seqLen} tokens, as
+     * SameDiff holds them at the peak of a training step: per layer 18 hidden-sized values (residual stream, two
+     * RMSNorms with their [N, D] factors, attention and MLP outputs, and their gradients), 13 per query/key/value
+     * width (projections, rotary terms, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and 7 per
+     * attention score ({@code heads x seqLen}: scores, masked scores, probabilities, gradients); then 10
+     * vocabulary-sized values (the one-hot token and target arrays, logits, log-softmax, the picked product, and
+     * their gradients) for the graph's one-hot embedding and loss. The counts were fitted to the peaks
+     * {@code bench model} measured (tiny and small, whole batch and micro-batch 2: within 8%, see the README).
+     */
+    public static long activationBytesPerToken(LlamaConfig c, int seqLen) {
+        long qkv = (long) (c.numHeads() + 2L * c.numKvHeads()) * c.headDim();
+        long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + 7L * c.numHeads() * seqLen;
+        return FLOAT * (c.numLayers() * perLayer + 10L * c.vocabSize());
+    }
+
+    /** Key and value cache bytes per token ({@code layers x 2 x kv heads x head dim}, float32). */
+    public static long kvBytesPerToken(LlamaConfig c) {
+        return FLOAT * 2L * c.numLayers() * c.numKvHeads() * c.headDim();
+    }
+
+    static long largestTensor(LlamaConfig c) {
+        return c.parameterShapes().values().stream().mapToLong(s -> s.length == 1 ? s[0] : s[0] * s[1]).max()
+                .orElse(0);
+    }
+
+    /**
+     * A run's shape: what it allocates.
+     *
+     * @param weightCopies      float32 copies of the weights SameDiff holds (the checkpoint as read, the policy...)
+     * @param microBatch        sequences per forward/backward pass
+     * @param sequenceTokens    tokens per training sequence (the longest a micro-batch pads to)
+     * @param accumulates       gradients are summed over micro-batches into arrays of their own
+     * @param engines           rollout decoders, each with a float32 copy of the weights on the Java heap
+     * @param cacheSequences    sequences the policy engine generates at once (its key/value cache)
+     * @param cacheTokens       tokens per generated sequence (prompt and continuation)
+     * @param varyingLengths    micro-batches come in many lengths, so SameDiff's array cache also holds arrays of
+     *                          lengths other than the current one (up to its cap)
+     */
+    public record Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
+                        int cacheSequences, int cacheTokens, boolean varyingLengths) {
+        public Shape withMicroBatch(int m) {
+            return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, cacheSequences, cacheTokens,
+                    varyingLengths);
+        }
+
+        public Shape withAnswers(int engines, int sequences) {
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, sequences, cacheTokens,
+                    varyingLengths);
+        }
+    }
+
+    /** The plan of training {@code c} in the given shape. */
+    public static MemoryPlan training(String title, LlamaConfig c, Shape s) {
+        long p = c.parameterCount();
+        String params = String.format(Locale.ROOT, "%,d parameters x 4 bytes", p);
+        List<Line> l = new ArrayList<>();
+        l.add(new Line("student weights, float32", params + (s.weightCopies() > 1 ? " x " + s.weightCopies()
+                + " copies (the checkpoint as read, the policy being trained" + (s.weightCopies() > 2
+                ? ", a reference)" : ")") : ""), s.weightCopies() * p * FLOAT, Where.OFF_HEAP));
+        l.add(new Line("gradients of one forward/backward pass", params, p * FLOAT, Where.OFF_HEAP));
+        if (s.accumulates()) {
+            l.add(new Line("gradients accumulated over micro-batches", params, p * FLOAT, Where.OFF_HEAP));
+        }
+        l.add(new Line("AdamW moments m and v", params + " x 2", 2 * p * FLOAT, Where.OFF_HEAP));
+        long largest = largestTensor(c);
+        l.add(new Line("AdamW scratch buffer", String.format(Locale.ROOT, "the largest tensor, %,d values x 4 bytes",
+                largest), largest * FLOAT, Where.OFF_HEAP));
+        long perToken = activationBytesPerToken(c, s.sequenceTokens());
+        long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
+        l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
+                "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
+                activations, Where.OFF_HEAP));
+        if (s.varyingLengths()) {
+            l.add(new Line("SameDiff's array cache, arrays of other sequence lengths", String.format(Locale.ROOT,
+                    "the activations again, at most the cache's cap of %s", gb(SessionArrayCache.MAX_CACHE_BYTES)),
+                    Math.min(activations, SessionArrayCache.MAX_CACHE_BYTES), Where.OFF_HEAP));
+        }
+        l.add(new Line("runtime", "the JVM, ND4J and OpenBLAS", RUNTIME_BYTES, Where.OFF_HEAP));
+        if (s.engines() > 0) {
+            l.add(new Line("rollout decoder weights, float32", params + (s.engines() > 1 ? " x " + s.engines()
+                    + " engines (policy, reference)" : ""), s.engines() * p * FLOAT, Where.HEAP));
+            long kv = kvBytesPerToken(c);
+            long cacheTokens = (long) s.cacheSequences() * roundUp(s.cacheTokens(), 16);
+            l.add(new Line("rollout key/value cache", String.format(Locale.ROOT,
+                    "%d sequences x %d tokens x %,d bytes a token (%d layers x 2 x %d kv heads x %d x 4)",
+                    s.cacheSequences(), roundUp(s.cacheTokens(), 16), kv, c.numLayers(), c.numKvHeads(), c.headDim()),
+                    cacheTokens * kv, Where.HEAP));
+            if (s.engines() > 1) {
+                l.add(new Line("reference decoder's scoring cache", String.format(Locale.ROOT,
+                        "%d tokens x %,d bytes a token", SCORING_TOKENS, kv), SCORING_TOKENS * kv, Where.HEAP));
+            }
+        }
+        return new MemoryPlan(title, l);
+    }
+
+    private static int roundUp(int n, int m) {
+        return (n + m - 1) / m * m;
+    }
+
+    /**
+     * The shape of a training run from its config (what {@link TrainingRun}, {@link SftRun} and {@link StarRun}
+     * allocate).
+     */
+    public static Shape shape(LlamaConfig c, TrainConfig cfg) {
+        int answer = cfg.rollout().maxNewTokens() + (cfg.usesGuidance() ? cfg.guidance().teacher().maxNewTokens() : 0);
+        int seq = Math.min(c.maxPositions(), roundUp(cfg.data().maxPromptTokens() + answer, 16));
+        int evalSeq = cfg.data().maxPromptTokens() + cfg.eval().maxNewTokens();
+        int perStep = cfg.training().questionsPerStep() * cfg.rollout().n();
+        boolean reference = cfg.objective().beta() > 0;
+        return switch (cfg.mode()) {
+            // TrainingRun: the checkpoint as read (the reference engine's source) and the policy's copy
+            case THINKTUNE, GRPO -> new Shape(2, cfg.training().microBatchSize(), seq, true, reference ? 2 : 1,
+                    perStep, Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq)),
+                    true);
+            // SftRun trains the checkpoint's arrays themselves; one engine evaluates (64 questions at a time)
+            case SFT -> new Shape(1, cfg.training().microBatchSize(), seq, true, 1, 64, evalSeq, true);
+            // StarRun: the original, the engine's copy of it and each iteration's student
+            case STAR -> new Shape(3, cfg.training().microBatchSize(), seq, true, 1,
+                    Math.max(64, cfg.star().samples() * 8), seq, true);
+        };
+    }
+
+    /**
+     * Refuses a training run that cannot fit this process before its weights are read, naming the fields of the
+     * config that change what it needs.
+     */
+    public static void check(LlamaConfig c, TrainConfig cfg, Budget budget) {
+        Shape s = shape(c, cfg);
+        String title = "full fine-tuning of this model (" + String.format(Locale.ROOT, "%,d", c.parameterCount())
+                + " parameters, mode " + cfg.mode().id() + ")";
+        List<Alternative> alts = new ArrayList<>();
+        if (s.microBatch() > 1) {
+            alts.add(new Alternative("training.micro_batch_size: 1 (now " + s.microBatch() + ")",
+                    training(title, c, s.withMicroBatch(1))));
+        }
+        if (s.engines() > 1) {
+            Shape noRef = s.withMicroBatch(1).withAnswers(1, s.cacheSequences());
+            alts.add(new Alternative("objective.beta: 0 (no reference model for the KL term) and "
+                    + "training.micro_batch_size: 1", training(title, c, noRef)));
+        }
+        int fewer = Math.max(1, s.cacheSequences() / 4);
+        if (fewer < s.cacheSequences()) {
+            Shape small = s.withMicroBatch(1).withAnswers(s.engines(), fewer);
+            alts.add(new Alternative("a quarter of the answers per step (training.questions_per_step x rollout.n = "
+                    + fewer + ") and training.micro_batch_size: 1", training(title, c, small)));
+        }
+        training(title, c, s).requireFits(budget, alts, String.format(Locale.ROOT,
+                "no setting of these fits: the weights, two sets of gradients (a pass's and the accumulated) and "
+                        + "AdamW's two moments alone need %s; use a smaller "
+                        + "model (training only low-rank adapters, which would need far less, is not available yet)",
+                gb(5 * c.parameterCount() * FLOAT)));
+    }
+}

@@ -1,0 +1,133 @@
+package dev.thinktune.train;
+
+import dev.thinktune.bench.BenchSize;
+import dev.thinktune.model.LlamaConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The memory plan's arithmetic against hand-computed values, and the refusal it gives. */
+class MemoryPlanTest {
+    private static final long GB = 1_000_000_000L;
+
+    // vocab 100, hidden 8, ffn 16, 2 layers, 2 heads of 4 / 1 kv head, separate head
+    private static final LlamaConfig SMALL = LlamaConfig.of(100, 8, 16, 2, 2, 1, 64, false, 0, 1);
+
+    @Test
+    void everyLineIsTheHandComputedSize() {
+        // embedding 800 + 2 layers x (norms 16 + q 64 + k 32 + v 32 + o 64 + gate, up, down 3 x 128)
+        // + norm 8 + head 800
+        assertEquals(2_792, SMALL.parameterCount());
+        // per layer 18 x 8 + 13 x (2 + 2 x 1) x 4 + 11 x 16 + 7 x 2 heads x 32 = 976;
+        // x 2 layers + 10 x 100 = 2,952 floats
+        assertEquals(11_808, MemoryPlan.activationBytesPerToken(SMALL, 32));
+        assertEquals(64, MemoryPlan.kvBytesPerToken(SMALL), "2 layers x 2 x 1 kv head x 4 x 4 bytes");
+        MemoryPlan p = MemoryPlan.training("t", SMALL, new MemoryPlan.Shape(2, 4, 32, true, 2, 8, 40, true));
+        List<Long> expected = List.of(
+                22_336L,       // 2 copies x 2,792 x 4
+                11_168L,       // a pass's gradients
+                11_168L,       // accumulated gradients
+                22_336L,       // m and v
+                3_200L,        // scratch: the largest tensor, 100 x 8
+                1_511_424L,    // 4 sequences x 32 tokens x 11,808
+                1_511_424L,    // the array cache's arrays of other lengths: the activations again (under 1.5 GiB)
+                314_572_800L,  // runtime, 300 MiB
+                22_336L,       // two decoders' float32 copies
+                24_576L,       // 8 sequences x 48 tokens (40 rounded up to 16) x 64
+                262_144L);     // the reference decoder's 4,096 scoring tokens x 64
+        assertEquals(expected, p.lines().stream().map(MemoryPlan.Line::bytes).toList());
+        assertEquals(317_974_912L, p.total());
+        assertEquals(309_056L, p.heap());
+    }
+
+    @Test
+    void weightsGradientsAndMomentsOfLlama32OneBillion() {
+        LlamaConfig c = BenchSize.LLAMA_3_2_1B.config();
+        assertEquals(1_235_814_400L, c.parameterCount());
+        MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 1, 256, false, 0, 0, 0, false));
+        // weights, gradients, m, v: 4 x 4 bytes x 1.236e9 = 19.77 GB
+        long fourCopies = p.lines().stream().filter(l -> !l.what().contains("scratch") && !l.what().contains("activ")
+                && !l.what().equals("runtime")).mapToLong(MemoryPlan.Line::bytes).sum();
+        assertEquals(19_773_030_400L, fourCopies);
+        assertEquals(4L * 128_256 * 2048, p.lines().get(3).bytes(), "scratch: the tied embedding");
+    }
+
+    @Test
+    void fullFineTuningOfOneBillionIsRefusedWithTheArithmeticAndTheFieldsToChange() {
+        TrainConfig cfg = ConfigLoader.load(List.of("training.micro_batch_size=2", "objective.beta=0.04"));
+        MemoryPlan.Budget budget = new MemoryPlan.Budget(24 * GB, 22 * GB, 11 * GB);
+        MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
+                () -> MemoryPlan.check(BenchSize.LLAMA_3_2_1B.config(), cfg, budget));
+        String m = e.getMessage();
+        MemoryPlan plan = MemoryPlan.training("x", BenchSize.LLAMA_3_2_1B.config(),
+                MemoryPlan.shape(BenchSize.LLAMA_3_2_1B.config(), cfg));
+        assertTrue(m.startsWith("full fine-tuning of this model (1,235,814,400 parameters, mode thinktune) needs "
+                + MemoryPlan.gb(plan.total()) + ", the machine has 24.00 GB (this process may use 22.00 GB"), m);
+        assertTrue(m.contains("9.89 GB  off-heap student weights, float32: 1,235,814,400 parameters x 4 bytes x 2"), m);
+        assertTrue(m.contains("AdamW moments m and v: 1,235,814,400 parameters x 4 bytes x 2"), m);
+        assertTrue(m.contains("heap     rollout decoder weights, float32"), m);
+        assertTrue(m.contains("with training.micro_batch_size: 1 (now 2): "), m);
+        assertTrue(m.contains("with objective.beta: 0"), m);
+        assertTrue(m.contains("does not fit either"), m);
+        assertTrue(m.contains("alone need 24.72 GB"), "5 x 4 bytes x 1.236e9: " + m);
+        assertTrue(m.contains("low-rank adapters"), m);
+    }
+
+    @Test
+    void aRunThatFitsPassesAndTheMicroBatchIsOfferedWhenItAloneMakesTheDifference() {
+        TrainConfig cfg = ConfigLoader.load(List.of("training.micro_batch_size=8", "objective.beta=0"));
+        LlamaConfig c = BenchSize.SMALL.config();
+        MemoryPlan whole = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg));
+        MemoryPlan one = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg).withMicroBatch(1));
+        MemoryPlan.check(c, cfg, new MemoryPlan.Budget(24 * GB, 22 * GB, 11 * GB));
+        long between = (whole.total() + one.total()) / 2;
+        MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
+                () -> MemoryPlan.check(c, cfg, new MemoryPlan.Budget(24 * GB, between, 11 * GB)));
+        assertTrue(e.getMessage().contains("with training.micro_batch_size: 1 (now 8): " + MemoryPlan.gb(one.total())
+                + ", fits"), e.getMessage());
+        assertFalse(e.getMessage().contains("no setting of these fits"), e.getMessage());
+        // the heap has its own limit: the decoder's copy must fit the Java heap's maximum
+        assertFalse(whole.fits(new MemoryPlan.Budget(24 * GB, 22 * GB, whole.heap() - 1)));
+    }
+
+    @Test
+    void machineMemoryIsMemTotalOrALowerCgroupLimit(@TempDir Path dir) throws Exception {
+        Path meminfo = Files.writeString(dir.resolve("meminfo"), "MemTotal:       24683748 kB\nMemFree: 1 kB\n");
+        Path v2 = Files.writeString(dir.resolve("memory.max"), "max\n");
+        Path v1 = Files.writeString(dir.resolve("limit"), "9223372036854771712\n");
+        assertEquals(24_683_748L * 1024, MachineMemory.bytes(meminfo, List.of(v2, v1, dir.resolve("absent"))));
+        Path limited = Files.writeString(dir.resolve("limited"), "8589934592\n");
+        assertEquals(8_589_934_592L, MachineMemory.bytes(meminfo, List.of(v2, limited)));
+        assertEquals(0, MachineMemory.bytes(dir.resolve("absent"), List.of()));
+        assertTrue(MachineMemory.bytes() > GB);
+    }
+
+    @Test
+    void trainRefusesBeforeReadingTheWeights(@TempDir Path dir) throws Exception {
+        // a Llama-3.2-3B config beside an empty weights file: a refusal that came after reading would fail on it
+        Path model = Files.createDirectories(dir.resolve("llama-3.2-3b"));
+        Files.writeString(model.resolve("config.json"), BenchSize.LLAMA_3_2_3B.config().toJsonString());
+        Files.write(model.resolve("model.safetensors"), new byte[0]);
+        Path data = Files.writeString(dir.resolve("train.jsonl"),
+                "{\"question\": \"What is 2 + 3?\", \"answer\": \"2 + 3 = 5\\n#### 5\"}\n");
+        TrainConfig cfg = ConfigLoader.load(List.of("mode=grpo", "guidance.k=0", "model.path=" + model,
+                "model.tokenizer=models/arith-tiny", "data.train=" + data, "data.test=",
+                "output_dir=" + dir.resolve("out"),
+                "training.micro_batch_size=4"));
+        MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
+                () -> RunSetup.load(cfg, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+        assertTrue(e.getMessage().startsWith(
+                        "full fine-tuning of this model (3,212,749,824 parameters, mode grpo) needs "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("with training.micro_batch_size: 1 (now 4)"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+    }
+}
