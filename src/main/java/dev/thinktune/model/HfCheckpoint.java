@@ -95,6 +95,7 @@ public final class HfCheckpoint {
                 }
             }
         }
+        FiniteWeights.require(dir, out);
         return new ModelWeights(config, out);
     }
 
