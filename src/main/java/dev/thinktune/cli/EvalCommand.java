@@ -126,10 +126,7 @@ public final class EvalCommand implements Callable<Integer> {
                 chosen.add(Strategy.named(s, forcing));
             }
         }
-        if (!HfCheckpoint.isCheckpoint(model)) {
-            throw new IllegalArgumentException(model + " is not a Hugging Face model directory (config.json +"
-                    + " model.safetensors)");
-        }
+        ModelDirectories.require(model);
         List<Benchmark> sets = new ArrayList<>();
         for (String b : benchmarks) {
             Benchmark set = Benchmark.Spec.parse(b).read(limit, dataSeed, log);

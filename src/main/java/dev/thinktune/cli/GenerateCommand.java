@@ -89,6 +89,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ModelDirectories.require(model);
         if (chat && input.text == null) {
             throw new IllegalArgumentException("--chat needs a text --prompt");
         }

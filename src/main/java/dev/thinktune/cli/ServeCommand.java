@@ -75,9 +75,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!HfCheckpoint.isCheckpoint(model)) {
-            throw new IllegalArgumentException(model + " is not a model directory (config.json and safetensors)");
-        }
+        ModelDirectories.require(model);
         if (apiKeyEnv != null && apiKeyFile != null) {
             throw new IllegalArgumentException("give --api-key-env or --api-key-file, not both");
         }
