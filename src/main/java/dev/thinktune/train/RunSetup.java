@@ -105,8 +105,8 @@ final class RunSetup {
         m.put("accuracy", r.accuracy());
         m.put("length_mean", r.meanTokens());
         m.put("questions", (double) test.size());
-        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens)%n", when, r.accuracy(),
-                test.size(), r.meanTokens());
+        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens; %s)%n", when,
+                r.accuracy(), test.size(), r.meanTokens(), AccuracyEvaluator.PROMPT);
         AtomicFiles.writeString(evaluationFile(when), json(m));
         return m;
     }
