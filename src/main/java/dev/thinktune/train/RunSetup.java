@@ -55,9 +55,9 @@ final class RunSetup {
                 cfg.model().chatTemplate(), cfg.data().instruction(), cfg.model().systemPrompt());
         this.initial = HfCheckpoint.load(modelDir);
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
-        this.train = promptable(PretrainRun.read(cfg.data().format(), Path.of(cfg.data().train()), log));
+        this.train = promptable(PretrainRun.read(cfg.data(), Path.of(cfg.data().train()), log));
         List<Example> held = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
-                : PretrainRun.read(cfg.data().format(), Path.of(cfg.data().test()), log);
+                : PretrainRun.read(cfg.data(), Path.of(cfg.data().test()), log);
         this.test = held.subList(0, Math.min(held.size(), cfg.eval().questions()));
     }
 
