@@ -7,11 +7,8 @@ import dev.thinktune.testing.Fixtures;
 import dev.thinktune.tokenizer.Llama3ChatTemplate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,25 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** generate wraps a text prompt in the chat template by default when the model directory was trained with one. */
 class GenerateChatDefaultTest {
 
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler(new ErrorHandler());
-        int code = cli.execute(args);
-        return new String[]{String.valueOf(code), out.toString(), err.toString()};
-    }
-
     private static String[] generate(String model, String... extra) {
         String[] base = {"generate", "--model", model, "--prompt", "Tom has 3 apples and buys 4 more. How many "
                 + "apples does he have?", "--temperature", "0", "--max-new-tokens", "48", "--threads", "1"};
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
-        String[] r = run(all);
-        assertEquals("0", r[0], r[2]);
-        return r;
+        CliRun r = CliRun.of(all);
+        assertEquals(0, r.code(), r.err());
+        return new String[]{String.valueOf(r.code()), r.out(), r.err()};
     }
 
     @Test

@@ -7,11 +7,8 @@ import dev.thinktune.model.ModelWeights;
 import dev.thinktune.testing.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,17 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What a user who mistypes or brings a damaged model reads: what they wrote, and what would be valid. */
 class UserMessagesTest {
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler(new ErrorHandler());
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -43,17 +31,17 @@ class UserMessagesTest {
         Files.writeString(dir.resolve("arith-tiny").resolve("model.safetensors"), "");
         Path typo = dir.resolve("arith_tiny");
         for (String command : new String[]{"generate", "score", "serve"}) {
-            Result r = command.equals("generate") ? run(command, "--model", typo.toString(), "--prompt", "hi")
+            CliRun r = command.equals("generate") ? run(command, "--model", typo.toString(), "--prompt", "hi")
                     : command.equals("score") ? run(command, "--model", typo.toString(), "--ids", "1,2")
                     : run(command, "--model", typo.toString());
-            assertEquals(1, r.code, command);
-            assertTrue(r.err.contains("model directory " + typo + " not found; did you mean "
-                    + dir.resolve("arith-tiny") + "?"), command + ": " + r.err);
-            assertFalse(r.err.contains("Exception"), r.err);
+            assertEquals(1, r.code(), command);
+            assertTrue(r.err().contains("model directory " + typo + " not found; did you mean "
+                    + dir.resolve("arith-tiny") + "?"), command + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
         }
-        Result notModel = run("generate", "--model", dir.toString(), "--prompt", "hi");
-        assertTrue(notModel.err.contains("is not a Hugging Face model directory: it needs config.json"),
-                notModel.err);
+        CliRun notModel = run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertTrue(notModel.err().contains("is not a Hugging Face model directory: it needs config.json"),
+                notModel.err());
     }
 
     @Test
@@ -61,27 +49,27 @@ class UserMessagesTest {
         ModelWeights w = TestModels.tinyLlama3Widened(1024);
         w.get("model.layers.0.self_attn.q_proj.weight").putScalar(new long[]{1, 2}, Float.NaN);
         HfCheckpoint.save(dir, w);
-        Result r = run("score", "--model", dir.toString(), "--ids", "1,2,3");
-        assertEquals(1, r.code, r.out);
-        assertTrue(r.err.contains("'model.layers.0.self_attn.q_proj.weight' has 1 non-finite value"), r.err);
-        assertFalse(r.out.contains("NaN"), r.out);
+        CliRun r = run("score", "--model", dir.toString(), "--ids", "1,2,3");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("'model.layers.0.self_attn.q_proj.weight' has 1 non-finite value"), r.err());
+        assertFalse(r.out().contains("NaN"), r.out());
     }
 
     @Test
     void trainHelpNamesTheDefaultConfigAndAMissingConfigIsNotFound(@TempDir Path dir) throws IOException {
-        Result help = run("train", "--help");
-        assertEquals(0, help.code);
-        assertTrue(help.out.replaceAll("\\s+", "").contains("default:configs/quickstart.yamlwhenpresent"), help.out);
-        assertFalse(help.out.contains("null"), help.out);
+        CliRun help = run("train", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().replaceAll("\\s+", "").contains("default:configs/quickstart.yamlwhenpresent"), help.out());
+        assertFalse(help.out().contains("null"), help.out());
         Files.writeString(dir.resolve("quickstart.yaml"), "seed: 1\n");
-        Result missing = run("train", "--config", dir.resolve("quickstrat.yaml").toString());
-        assertEquals(1, missing.code);
-        assertTrue(missing.err.contains("quickstrat.yaml not found; did you mean "
-                + dir.resolve("quickstart.yaml") + "?"), missing.err);
-        Result set = run("train", "--config", dir.resolve("quickstart.yaml").toString(), "--set",
+        CliRun missing = run("train", "--config", dir.resolve("quickstrat.yaml").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("quickstrat.yaml not found; did you mean "
+                + dir.resolve("quickstart.yaml") + "?"), missing.err());
+        CliRun set = run("train", "--config", dir.resolve("quickstart.yaml").toString(), "--set",
                 "guidance.gamma=two");
-        assertTrue(set.err.contains("--set guidance.gamma=two: guidance.gamma = two is invalid: must be a whole "
-                + "number"), set.err);
+        assertTrue(set.err().contains("--set guidance.gamma=two: guidance.gamma = two is invalid: must be a whole "
+                + "number"), set.err());
     }
 
     @Test
