@@ -45,6 +45,22 @@ class UserMessagesTest {
     }
 
     @Test
+    void serveTakesItsApiKeyFromTheEnvironmentOrAFileNeverTheCommandLine(@TempDir Path dir) {
+        String model = Path.of("models", "arith-tiny").toString();
+        CliRun unset = run("serve", "--model", model, "--api-key-env", "THINKTUNE_TEST_KEY_THAT_IS_NOT_SET");
+        assertEquals(1, unset.code());
+        assertTrue(unset.err().contains("environment variable THINKTUNE_TEST_KEY_THAT_IS_NOT_SET is not set"),
+                unset.err());
+        CliRun missing = run("serve", "--model", model, "--api-key-file", dir.resolve("key").toString());
+        assertTrue(missing.err().contains("API key file " + dir.resolve("key") + " not found"), missing.err());
+        CliRun both = run("serve", "--model", model, "--api-key-env", "X", "--api-key-file", "k");
+        assertTrue(both.err().contains("not both"), both.err());
+        String help = run("serve", "--help").out();
+        assertTrue(help.contains("--api-key-env") && help.contains("--api-key-file"), help);
+        assertFalse(help.contains("--api-key=") || help.contains("--api-key "), help);
+    }
+
+    @Test
     void scoreRefusesACheckpointWithANanWeightNamingTheTensor(@TempDir Path dir) {
         ModelWeights w = TestModels.tinyLlama3Widened(1024);
         w.get("model.layers.0.self_attn.q_proj.weight").putScalar(new long[]{1, 2}, Float.NaN);
