@@ -52,8 +52,9 @@ public final class EvalCommand implements Callable<Integer> {
     List<String> benchmarks = new ArrayList<>();
 
     @Option(names = "--strategy", split = ",", paramLabel = "NAME",
-            description = "zero-shot-cot, self-verify, self-correct, budget-forcing; repeatable or comma-separated"
-                    + " (default: zero-shot-cot).")
+            description = "zero-shot-cot, self-verify, self-correct, budget-forcing (the paper's baselines), or"
+                    + " training-prompt (the question exactly as train asks it, as train's held-out evaluation"
+                    + " does); repeatable or comma-separated (default: zero-shot-cot).")
     List<String> strategies = new ArrayList<>();
 
     @Option(names = "--seeds", description = "Sampling seeds per benchmark and strategy (default: ${DEFAULT-VALUE}).")
@@ -128,10 +129,7 @@ public final class EvalCommand implements Callable<Integer> {
                 chosen.add(Strategy.named(s, forcing));
             }
         }
-        if (!HfCheckpoint.isCheckpoint(model)) {
-            throw new IllegalArgumentException(model + " is not a Hugging Face model directory (config.json +"
-                    + " model.safetensors)");
-        }
+        ModelDirectories.require(model);
         List<Benchmark> sets = new ArrayList<>();
         for (String b : benchmarks) {
             Benchmark set = Benchmark.Spec.parse(b).read(limit, dataSeed, log);
@@ -196,6 +194,9 @@ public final class EvalCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, "temperature %s, top-p %s%s", temperature, topP,
                 topK > 0 ? ", top-k " + topK : ""), maxNewTokens));
         n.add("seeds: " + seedValues);
+        for (Strategy s : chosen) {
+            n.add("prompt of " + s.name() + ": " + s.prompt());
+        }
         if (chosen.stream().anyMatch(s -> s instanceof BudgetForcing)) {
             n.add(String.format(Locale.ROOT, "budget forcing: %d thinking tokens, at most %d forced continuations,"
                     + " forced answer of at most %d tokens", budget, maxWaits, answerTokens));

@@ -26,8 +26,9 @@ import java.util.stream.Collectors;
 
 /**
  * {@code thinktune generate}: samples continuations of a prompt with the rollout engine and streams them. Text
- * prompts use the model directory's tokenizer (and, with {@code --chat}, its chat template); {@code --prompt-ids}
- * takes token ids and prints ids, with no tokenizer needed.
+ * prompts use the model directory's tokenizer, wrapped as a user turn of the chat template when the directory was
+ * trained with one ({@link ChatDefault}) or with {@code --chat} ({@code --no-chat}: the raw prompt);
+ * {@code --prompt-ids} takes token ids and prints ids, with no tokenizer needed.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continue a prompt with the model (key/value-cache decoder) and stream the text.",
@@ -50,8 +51,11 @@ public final class GenerateCommand implements Callable<Integer> {
         int[] ids;
     }
 
-    @Option(names = "--chat", description = "Wrap the prompt as a user turn of the tokenizer's chat template.")
-    boolean chat;
+    @Option(names = "--chat", negatable = true,
+            description = {"Wrap the prompt as a user turn of the chat template (--no-chat: send it raw).",
+                    "Default: on when the model directory was trained with a chat template (train_config.yaml,"
+                            + " pretrain.yaml, or a Llama 3 chat_template in tokenizer_config.json)."})
+    Boolean chat;
 
     @Option(names = "--n", description = "Samples to draw (default: ${DEFAULT-VALUE}).")
     int n = 1;
@@ -88,8 +92,19 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (chat && input.text == null) {
+        ModelDirectories.require(model);
+        if (Boolean.TRUE.equals(chat) && input.text == null) {
             throw new IllegalArgumentException("--chat needs a text --prompt");
+        }
+        String template = null; // the chat template to wrap the prompt in, or null for the raw prompt
+        if (input.text != null) {
+            java.util.Optional<ChatDefault> trained = ChatDefault.of(model);
+            if (chat == null && trained.isPresent()) {
+                template = trained.get().template();
+                err.println("[chat template: " + trained.get().reason() + "; --no-chat sends the prompt raw]");
+            } else if (Boolean.TRUE.equals(chat)) {
+                template = trained.map(ChatDefault::template).orElse("auto");
+            }
         }
         Tokenizer tokenizer = input.text != null || !stopStrings.isEmpty() ? tokenizer(model) : null;
         if (!HfCheckpoint.isCheckpoint(model)) {
@@ -100,10 +115,10 @@ public final class GenerateCommand implements Callable<Integer> {
         int[] prompt;
         if (input.ids != null) {
             prompt = input.ids;
-        } else if (chat) {
-            ChatTemplate template = ChatTemplate.forTokenizer(tokenizer);
-            prompt = template.encode(List.of(ChatMessage.user(input.text)), true);
-            stopIds.addAll(template.stopIds());
+        } else if (template != null) {
+            ChatTemplate chatTemplate = ChatTemplate.named(template, tokenizer);
+            prompt = chatTemplate.encode(List.of(ChatMessage.user(input.text)), true);
+            stopIds.addAll(chatTemplate.stopIds());
         } else {
             prompt = tokenizer.encode(input.text, true);
         }

@@ -40,6 +40,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ModelDirectories.require(model);
         int[] ids = input.ids != null ? input.ids : TokenizerSupport.encode(model, input.text, true);
         StudentModel m = StudentModel.load(model);
         int vocab = m.config().vocabSize();

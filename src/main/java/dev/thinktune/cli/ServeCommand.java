@@ -2,6 +2,7 @@ package dev.thinktune.cli;
 
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.rollout.RolloutEngine;
+import dev.thinktune.serve.ApiKey;
 import dev.thinktune.serve.OpenAiServer;
 import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
@@ -33,13 +34,30 @@ public final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
-            description = "address to bind (default ${DEFAULT-VALUE}: this machine only; there is no authentication)")
+            description = "address to bind (default ${DEFAULT-VALUE}: this machine only)")
     String host;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "require 'Authorization: Bearer KEY' with the key held in environment variable VAR "
+                    + "(the key itself is never given on the command line)")
+    String apiKeyEnv;
+
+    @Option(names = "--api-key-file", paramLabel = "FILE",
+            description = "require 'Authorization: Bearer KEY' with the key held in FILE (only the key; keep it "
+                    + "readable by you alone)")
+    Path apiKeyFile;
+
+    @Option(names = "--request-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "seconds a client has to send a request's headers and body; slower connections are "
+                    + "closed (default ${DEFAULT-VALUE})")
+    double requestTimeout;
 
     @Option(names = "--name", description = "model name the API reports (default: the directory's name)")
     String name;
 
-    @Option(names = "--threads", defaultValue = "4", description = "request handler threads (default ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "16",
+            description = "threads for fully received requests; generation itself runs one request at a time "
+                    + "(default ${DEFAULT-VALUE})")
     int threads;
 
     @Option(names = "--decoder-threads", defaultValue = "0",
@@ -56,15 +74,23 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!HfCheckpoint.isCheckpoint(model)) {
-            throw new IllegalArgumentException(model + " is not a model directory (config.json and safetensors)");
+        ModelDirectories.require(model);
+        if (apiKeyEnv != null && apiKeyFile != null) {
+            throw new IllegalArgumentException("give --api-key-env or --api-key-file, not both");
         }
+        if (!(requestTimeout > 0 && requestTimeout <= 3600)) {
+            throw new IllegalArgumentException("--request-timeout " + requestTimeout + " is invalid: must be in "
+                    + "(0, 3600] seconds");
+        }
+        ApiKey apiKey = apiKeyEnv != null ? ApiKey.fromEnvironment(apiKeyEnv, System.getenv())
+                : apiKeyFile != null ? ApiKey.fromFile(apiKeyFile) : null;
         String served = name != null && !name.isBlank() ? name : model.toAbsolutePath().normalize().getFileName().toString();
         Tokenizer tokenizer = Tokenizers.load(model);
         RolloutEngine engine = RolloutEngine.create(model,
                 RolloutEngine.Options.defaults().withThreads(decoderThreads).withTokenizer(tokenizer));
         OpenAiServer.Options options = OpenAiServer.Options.defaults().withHost(host).withPort(port)
-                .withThreads(threads).withDefaultMaxTokens(maxTokens);
+                .withThreads(threads).withDefaultMaxTokens(maxTokens)
+                .withRequestTimeoutMillis(Math.round(requestTimeout * 1000)).withApiKey(apiKey);
         OpenAiServer server = new OpenAiServer(engine, tokenizer, ChatTemplate.forTokenizer(tokenizer), served,
                 options);
         try {
@@ -75,9 +101,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (!isLoopback(host)) {
             spec.commandLine().getErr().println("thinktune serve: warning: listening on " + host
-                    + ", reachable from other machines, without authentication");
+                    + ", reachable from other machines, over plain HTTP"
+                    + (apiKey == null ? " and without an API key (see --api-key-env, --api-key-file)" : ""));
         }
-        out.println("thinktune serve: " + served + " at " + server.baseUrl() + " (Ctrl-C to stop)");
+        out.println("thinktune serve: " + served + " at " + server.baseUrl()
+                + (apiKey == null ? "" : " (API key from " + apiKey.source() + ")") + " (Ctrl-C to stop)");
         out.flush();
         Thread hook = new Thread(server::close, "serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
 public final class TrainCommand implements Callable<Integer> {
     static final Path QUICKSTART = Path.of("configs", "quickstart.yaml");
 
-    @Option(names = "--config", description = "YAML or JSON config (default: ${DEFAULT-VALUE} when present)")
+    @Option(names = "--config", description = "YAML or JSON config (default: configs/quickstart.yaml when present)")
     Path config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",

@@ -3,21 +3,25 @@ package dev.thinktune.eval;
 import dev.thinktune.data.Example;
 import dev.thinktune.reward.Verification;
 import dev.thinktune.reward.Verifier;
-import dev.thinktune.rollout.Completion;
-import dev.thinktune.rollout.GenerationRequest;
+import dev.thinktune.rollout.FinishReason;
 import dev.thinktune.rollout.Generator;
 import dev.thinktune.rollout.PromptEncoder;
 import dev.thinktune.rollout.SamplingParams;
-import dev.thinktune.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Answers questions with a generator and verifies the final answers: the accuracy of a model on a split,
- * batched through the generator.
+ * The accuracy of a model on a split, as {@code train} measures it on its held-out questions: the
+ * {@link TrainingPrompt} strategy (the question exactly as rollouts ask it), batched through the generator, each
+ * final answer verified. {@code eval --strategy training-prompt --seed S --seeds 1} with the same sampling gives
+ * the same answers.
  */
 public final class AccuracyEvaluator {
+    /** How the held-out questions are asked, for reports. */
+    public static final String PROMPT = "prompt: " + TrainingPrompt.NAME + " (the question as train asks it; "
+            + "the same as eval --strategy " + TrainingPrompt.NAME + ")";
+
     private final Generator generator;
     private final PromptEncoder prompts;
     private final Verifier verifier;
@@ -39,26 +43,18 @@ public final class AccuracyEvaluator {
     public record Result(double accuracy, double meanTokens, List<Answer> answers) {
     }
 
-    /** {@code samples} answers per question with {@code params} (its seed offset per question). */
+    /**
+     * {@code samples} answers per question with {@code params}: answer {@code s} is {@link TrainingPrompt} run with
+     * seed {@code params.seed() + s}.
+     */
     public Result evaluate(List<Example> examples, SamplingParams params, int samples) {
-        Tokenizer tok = prompts.tokenizer();
         List<Answer> answers = new ArrayList<>();
-        for (int start = 0; start < examples.size(); start += batchSize) {
-            List<Example> chunk = examples.subList(start, Math.min(examples.size(), start + batchSize));
-            List<GenerationRequest> reqs = new ArrayList<>();
-            List<PromptEncoder.Prompt> ps = new ArrayList<>();
-            for (int i = 0; i < chunk.size(); i++) {
-                PromptEncoder.Prompt p = prompts.encode(chunk.get(i));
-                ps.add(p);
-                reqs.add(new GenerationRequest(p.ids(), samples, params.withSeed(params.seed() + 7919L * (start + i))));
-            }
-            List<List<Completion>> out = generator.generate(reqs);
-            for (int i = 0; i < chunk.size(); i++) {
-                for (Completion c : out.get(i)) {
-                    String text = tok.decode(c.tokenIds(), true);
-                    answers.add(new Answer(chunk.get(i), ps.get(i).text(), text, c.length(), c.endedWithEos(),
-                            verifier.verify(chunk.get(i), text)));
-                }
+        for (int s = 0; s < samples; s++) {
+            EvalContext ctx = new EvalContext(generator, prompts, params.withSeed(params.seed() + s), batchSize, 0);
+            for (Transcript t : new TrainingPrompt().answer(examples, ctx)) {
+                Transcript.Turn turn = t.turns().get(0);
+                answers.add(new Answer(t.example(), turn.prompt(), t.answerText(), turn.tokens(),
+                        turn.finish() == FinishReason.EOS, verifier.verify(t.example(), t.answerText())));
             }
         }
         double acc = answers.stream().filter(a -> a.verification().correct()).count() / (double) Math.max(1, answers.size());

@@ -72,6 +72,11 @@ public record BudgetForcing(int budget, int maxWaits, String waitText, String an
         return NAME;
     }
 
+    @Override
+    public String prompt() {
+        return "zero-shot CoT thinking within a token budget, \"Wait\" at an early stop, then a forced answer";
+    }
+
     /** One question's thinking so far. */
     private static final class Thinking {
         final int[] prompt;

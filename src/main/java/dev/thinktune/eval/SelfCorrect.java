@@ -25,6 +25,11 @@ public record SelfCorrect() implements Strategy {
     }
 
     @Override
+    public String prompt() {
+        return "zero-shot CoT, then a second turn asking to find problems and improve the answer";
+    }
+
+    @Override
     public List<Transcript> answer(List<Example> questions, EvalContext ctx) {
         return Dialogue.twoTurns(questions, ctx, e -> followUp(ctx, e), (e, first, second) -> second);
     }

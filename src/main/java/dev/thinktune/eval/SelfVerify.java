@@ -28,6 +28,11 @@ public record SelfVerify() implements Strategy {
     }
 
     @Override
+    public String prompt() {
+        return "zero-shot CoT, then a second turn asking to verify and revise the answer";
+    }
+
+    @Override
     public List<Transcript> answer(List<Example> questions, EvalContext ctx) {
         return Dialogue.twoTurns(questions, ctx, e -> followUp(ctx, e),
                 (e, first, revised) -> AnswerExtractor.STRICT.extract(revised, e).isPresent() ? revised : first);

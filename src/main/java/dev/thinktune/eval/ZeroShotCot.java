@@ -25,6 +25,11 @@ public record ZeroShotCot() implements Strategy {
     }
 
     @Override
+    public String prompt() {
+        return "the question, \"" + TRIGGER + "\" and the format instruction";
+    }
+
+    @Override
     public List<Transcript> answer(List<Example> questions, EvalContext ctx) {
         List<Transcript.Turn> first = Dialogue.first(questions, ctx);
         List<Transcript> out = new ArrayList<>();

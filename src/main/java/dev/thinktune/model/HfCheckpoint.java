@@ -60,6 +60,7 @@ public final class HfCheckpoint {
                 tensors.readFloats(name, floatView(arr));
                 out.put(name, arr);
             }
+            FiniteWeights.require(dir, out);
             return new ModelWeights(tensors.config(), out);
         }
     }

@@ -65,6 +65,18 @@ public record LlamaConfig(
         }
     }
 
+    /** The divisor of {@code n} nearest to {@code near}, for a suggestion. */
+    private static int nearestDivisor(int n, int near) {
+        for (int d = 0; ; d++) {
+            if (near - d > 0 && n % (near - d) == 0) {
+                return near - d;
+            }
+            if (n % (near + d) == 0) {
+                return near + d;
+            }
+        }
+    }
+
     private static void positive(String field, int v) {
         if (v <= 0) {
             throw new CheckpointException("config.json: " + field + " must be > 0, got " + v);
@@ -141,7 +153,13 @@ public record LlamaConfig(
         int heads = required(c, "num_attention_heads");
         int kv = c.has("num_key_value_heads") && !c.get("num_key_value_heads").isNull()
                 ? c.get("num_key_value_heads").asInt() : heads;
-        int headDim = c.has("head_dim") && !c.get("head_dim").isNull() ? c.get("head_dim").asInt() : hidden / heads;
+        boolean explicitHeadDim = c.has("head_dim") && !c.get("head_dim").isNull();
+        if (!explicitHeadDim && heads > 0 && hidden % heads != 0) {
+            throw new CheckpointException("config.json: hidden_size " + hidden + " is not divisible by "
+                    + "num_attention_heads " + heads + "; use a head count that divides it (e.g. "
+                    + nearestDivisor(hidden, heads) + "), or give head_dim");
+        }
+        int headDim = explicitHeadDim ? c.get("head_dim").asInt() : hidden / Math.max(1, heads);
         RopeScaling scaling = null;
         JsonNode rs = c.get("rope_scaling");
         if (rs != null && !rs.isNull()) {

@@ -2,6 +2,7 @@ package dev.thinktune.rollout;
 
 import dev.thinktune.model.CheckpointTensors;
 import dev.thinktune.model.DType;
+import dev.thinktune.model.FiniteWeights;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.SafetensorsFile;
@@ -94,7 +95,14 @@ interface WeightSource {
             public void floats(String tensor, int row, int count, float[] dst, int off) {
                 TensorInfo t = tensors.info(tensor);
                 ByteBuffer b = rows(t, row, count);
-                SafetensorsFile.decode(t.dtype(), b, dst, off, b.remaining() / t.dtype().bytes());
+                int n = b.remaining() / t.dtype().bytes();
+                SafetensorsFile.decode(t.dtype(), b, dst, off, n);
+                FiniteWeights.requireFloats(tensors.dir(), tensor, t.shape(), start(t, row), dst, off, n);
+            }
+
+            /** The flat index of {@code row}'s first value. */
+            private long start(TensorInfo t, int row) {
+                return (long) row * t.shape()[t.shape().length - 1];
             }
 
             @Override
@@ -104,7 +112,9 @@ interface WeightSource {
                     throw new IllegalStateException("'" + tensor + "' is " + t.dtype() + ", not BF16");
                 }
                 ByteBuffer b = rows(t, row, count);
-                b.asShortBuffer().get(dst, off, b.remaining() / 2);
+                int n = b.remaining() / 2;
+                b.asShortBuffer().get(dst, off, n);
+                FiniteWeights.requireBf16(tensors.dir(), tensor, t.shape(), start(t, row), dst, off, n);
             }
         };
     }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.thinktune.rollout.Completion;
 import dev.thinktune.rollout.FinishReason;
 import dev.thinktune.rollout.GenerationRequest;
@@ -15,27 +13,21 @@ import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An OpenAI-compatible HTTP server over a thinktune model, on the JDK's HTTP server:
+ * An OpenAI-compatible HTTP server over a thinktune model ({@link HttpFront}, on netty):
  * <ul>
  *   <li>{@code GET /v1/models} (and {@code /v1/models/<name>}): the one model served;</li>
  *   <li>{@code POST /v1/chat/completions}: {@code messages} rendered with the model's chat template;</li>
@@ -45,12 +37,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * (or {@code max_completion_tokens}), {@code stop} (up to 4 strings, cut from the returned text), {@code seed},
  * {@code n} and {@code stream}; they answer with {@code usage} token counts, and with {@code "stream": true} as
  * server-sent events ({@code data: {...}} chunks, then {@code data: [DONE]}; {@code stream_options.include_usage}
- * adds a usage chunk). The {@code model} field is not checked. Malformed requests get 400 with an OpenAI-style
+ * adds a usage chunk). A {@code model} other than the served one gets 404 {@code model_not_found}, as from
+ * OpenAI; a request without one is answered by the served model. Malformed requests get 400 with an OpenAI-style
  * error object that names the field; unknown paths 404; a known path with another method 405.
  *
- * <p>It binds to {@code 127.0.0.1} unless told otherwise, since it has no authentication. Requests are handled
- * by a bounded pool ({@link Options#threads}, with a bounded queue); generation runs one call at a time through
- * the generator.
+ * <p>It binds to {@code 127.0.0.1} unless told otherwise. With an {@link Options#apiKey} every request must carry
+ * {@code Authorization: Bearer KEY} (else 401 {@code invalid_api_key}); without one anybody who can reach the
+ * port can use it. Slow clients hold no thread ({@link HttpFront}); a complete request is handled by a bounded
+ * pool ({@link Options#threads}, with a bounded queue); generation runs one call at a time through the
+ * generator.
  */
 public final class OpenAiServer implements AutoCloseable {
 
@@ -62,39 +57,62 @@ public final class OpenAiServer implements AutoCloseable {
      * @param maxTokensLimit   the largest {@code max_tokens} accepted
      * @param maxN             the largest {@code n} accepted
      * @param maxBodyBytes     the largest request body accepted
+     * @param requestTimeoutMillis the time a client has to send a request's line, headers and body, from the
+     *                         connection's opening or its previous response; past it the connection is closed
+     * @param apiKey           the key every request must carry as {@code Authorization: Bearer}; null = none
      */
     public record Options(String host, int port, int threads, int defaultMaxTokens, int maxTokensLimit, int maxN,
-                          int maxBodyBytes) {
+                          int maxBodyBytes, long requestTimeoutMillis, ApiKey apiKey) {
         public Options {
             Objects.requireNonNull(host, "host");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
             }
-            if (threads < 1 || defaultMaxTokens < 1 || maxTokensLimit < defaultMaxTokens || maxN < 1
-                    || maxBodyBytes < 1) {
+            if (threads < 1 || threads > 1024) {
+                throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);
+            }
+            if (defaultMaxTokens < 1 || maxTokensLimit < defaultMaxTokens || maxN < 1 || maxBodyBytes < 1
+                    || requestTimeoutMillis < 1) {
                 throw new IllegalArgumentException("invalid server options " + this);
             }
         }
 
-        /** Loopback, any free port, 4 threads, 256 tokens by default and 4096 at most, n up to 16, 4 MiB bodies. */
+        /**
+         * Loopback, any free port, 16 handler threads, 256 tokens by default and 4096 at most, n up to 16, 4 MiB
+         * bodies, 30 s to send a request, no API key.
+         */
         public static Options defaults() {
-            return new Options("127.0.0.1", 0, 4, 256, 4096, 16, 4 << 20);
+            return new Options("127.0.0.1", 0, 16, 256, 4096, 16, 4 << 20, 30_000, null);
         }
 
         public Options withHost(String h) {
-            return new Options(h, port, threads, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes);
+            return new Options(h, port, threads, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes,
+                    requestTimeoutMillis, apiKey);
         }
 
         public Options withPort(int p) {
-            return new Options(host, p, threads, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes);
+            return new Options(host, p, threads, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes,
+                    requestTimeoutMillis, apiKey);
         }
 
         public Options withThreads(int t) {
-            return new Options(host, port, t, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes);
+            return new Options(host, port, t, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes,
+                    requestTimeoutMillis, apiKey);
         }
 
         public Options withDefaultMaxTokens(int m) {
-            return new Options(host, port, threads, m, Math.max(m, maxTokensLimit), maxN, maxBodyBytes);
+            return new Options(host, port, threads, m, Math.max(m, maxTokensLimit), maxN, maxBodyBytes,
+                    requestTimeoutMillis, apiKey);
+        }
+
+        public Options withRequestTimeoutMillis(long ms) {
+            return new Options(host, port, threads, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes, ms,
+                    apiKey);
+        }
+
+        public Options withApiKey(ApiKey key) {
+            return new Options(host, port, threads, defaultMaxTokens, maxTokensLimit, maxN, maxBodyBytes,
+                    requestTimeoutMillis, key);
         }
     }
 
@@ -110,8 +128,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final ReentrantLock generation = new ReentrantLock(true);
     private final long created = Instant.now().getEpochSecond();
-    private HttpServer server;
-    private ThreadPoolExecutor executor;
+    private HttpFront front;
 
     public OpenAiServer(Generator generator, Tokenizer tokenizer, ChatTemplate template, String modelName) {
         this(generator, tokenizer, template, modelName, Options.defaults());
@@ -128,34 +145,20 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Binds and starts serving; returns the bound port. */
     public synchronized int start() {
-        if (server != null) {
+        if (front != null) {
             throw new IllegalStateException("server already started");
         }
-        try {
-            server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 64);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + options.host() + ":" + options.port() + ": "
-                    + e.getMessage(), e);
-        }
-        AtomicInteger n = new AtomicInteger();
-        executor = new ThreadPoolExecutor(options.threads(), options.threads(), 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(256), r -> {
-                    Thread t = new Thread(r, "serve-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
+        front = HttpFront.start(new HttpFront.Limits(options.host(), options.port(), options.threads(), 256,
+                options.requestTimeoutMillis(), options.maxBodyBytes()), this::handle);
         return port();
     }
 
     /** The bound port. */
     public synchronized int port() {
-        if (server == null) {
+        if (front == null) {
             throw new IllegalStateException("server not started");
         }
-        return server.getAddress().getPort();
+        return front.port();
     }
 
     /** The API base URL clients take ({@code http://127.0.0.1:PORT/v1}). */
@@ -171,47 +174,47 @@ public final class OpenAiServer implements AutoCloseable {
     /** Stops serving; requests in progress are interrupted. */
     @Override
     public synchronized void close() {
-        if (server == null) {
+        if (front == null) {
             return;
         }
-        server.stop(0);
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        server = null;
+        front.close();
+        front = null;
     }
 
     // ---- routing ----
 
-    private void handle(HttpExchange ex) {
-        Response out = new Response(ex);
+    private void handle(HttpFront.Exchange request) {
+        Response out = new Response(request);
         try {
-            String path = ex.getRequestURI().getPath();
+            String path = request.path();
             if (path.length() > 1 && path.endsWith("/")) {
                 path = path.substring(0, path.length() - 1);
             }
-            String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+            String method = request.method().toUpperCase(Locale.ROOT);
+            if (options.apiKey() != null && !options.apiKey().accepts(request.header("Authorization"))) {
+                throw new ApiException(401, "invalid_request_error", null, request.header("Authorization") == null
+                        ? "this server needs an API key: send the header 'Authorization: Bearer KEY'"
+                        : "incorrect API key in the Authorization header (expected 'Bearer KEY' with this "
+                        + "server's key)").withCode("invalid_api_key");
+            }
             if (path.equals(MODELS) || path.startsWith(MODELS + "/")) {
                 requireMethod(method, "GET");
                 models(out, path.equals(MODELS) ? null : path.substring(MODELS.length() + 1));
             } else if (path.equals(CHAT) || path.equals(COMPLETIONS)) {
                 requireMethod(method, "POST");
-                complete(out, path.equals(CHAT), readBody(ex));
+                complete(out, path.equals(CHAT), parseBody(request.body()));
             } else {
                 throw new ApiException(404, "invalid_request_error", null, "unknown path " + path
                         + " (this server has " + MODELS + ", " + CHAT + " and " + COMPLETIONS + ")");
             }
         } catch (ApiException e) {
-            out.error(e.status, e.type, e.param, e.getMessage());
+            out.error(e.status, e.type, e.param, e.code, e.getMessage());
         } catch (IllegalArgumentException e) { // refused by the generator: prompt too long, ids out of range
-            out.error(400, "invalid_request_error", null, e.getMessage());
+            out.error(400, "invalid_request_error", null, null, e.getMessage());
         } catch (RuntimeException e) {
-            out.error(500, "server_error", null, "internal error: " + e);
+            out.error(500, "server_error", null, null, "internal error: " + e);
         } finally {
-            ex.close();
+            out.end();
         }
     }
 
@@ -222,17 +225,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private JsonNode readBody(HttpExchange ex) {
-        byte[] body;
-        try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes(options.maxBodyBytes() + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (body.length > options.maxBodyBytes()) {
-            throw new ApiException(413, "invalid_request_error", null, "request body larger than "
-                    + options.maxBodyBytes() + " bytes");
-        }
+    private JsonNode parseBody(byte[] body) {
         try {
             JsonNode node = json.readTree(body);
             if (node == null || !node.isObject()) {
@@ -242,7 +235,7 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw ApiException.invalid(null, "the request body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw ApiException.invalid(null, "the request body cannot be read: " + e.getMessage());
         }
     }
 
@@ -250,8 +243,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void models(Response out, String name) {
         if (name != null && !name.equals(modelName)) {
-            throw new ApiException(404, "invalid_request_error", "model", "no model '" + name + "' here; this "
-                    + "server has '" + modelName + "'");
+            throw modelNotFound(name);
         }
         ObjectNode model = json.createObjectNode()
                 .put("id", modelName).put("object", "model").put("created", created).put("owned_by", "thinktune");
@@ -264,7 +256,21 @@ public final class OpenAiServer implements AutoCloseable {
         out.json(200, list);
     }
 
+    private ApiException modelNotFound(String name) {
+        return new ApiException(404, "invalid_request_error", "model", "The model '" + name + "' does not exist; "
+                + "this server has '" + modelName + "'").withCode("model_not_found");
+    }
+
     private void complete(Response out, boolean chat, JsonNode body) {
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull()) {
+            if (!model.isTextual()) {
+                throw ApiException.invalid("model", "model must be a string, the name '" + modelName + "'");
+            }
+            if (!model.asText().isEmpty() && !model.asText().equals(modelName)) {
+                throw modelNotFound(model.asText());
+            }
+        }
         ApiRequest req = ApiRequest.parse(body, chat, tokenizer, template, options);
         Set<Integer> stopIds = template.stopIds();
         if (!chat && tokenizer.eosId().isPresent()) {
@@ -442,29 +448,26 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Writes one exchange's response: a JSON body, an error, or a stream of server-sent events. */
     private final class Response {
-        private final HttpExchange ex;
-        private OutputStream events;
-        private boolean broken;
+        private final HttpFront.Exchange ex;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private boolean events;
+        private boolean done;
 
-        Response(HttpExchange ex) {
+        Response(HttpFront.Exchange ex) {
             this.ex = ex;
         }
 
-        void json(int status, JsonNode body) {
-            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            try {
-                ex.sendResponseHeaders(status, bytes.length);
-                try (OutputStream os = ex.getResponseBody()) {
-                    os.write(bytes);
-                }
-            } catch (IOException e) {
-                broken = true; // the client went away
+        synchronized void json(int status, JsonNode body) {
+            if (done || events) {
+                return;
             }
+            done = true;
+            headers.put("Content-Type", "application/json");
+            ex.respond(status, headers, body.toString().getBytes(StandardCharsets.UTF_8));
         }
 
-        void error(int status, String type, String param, String message) {
-            if (events != null) {
+        synchronized void error(int status, String type, String param, String code, String message) {
+            if (events) {
                 return; // too late for a status: the stream is already open
             }
             ObjectNode root = OpenAiServer.this.json.createObjectNode();
@@ -474,44 +477,53 @@ public final class OpenAiServer implements AutoCloseable {
             } else {
                 err.put("param", param);
             }
-            err.putNull("code");
+            if (code == null) {
+                err.putNull("code");
+            } else {
+                err.put("code", code);
+            }
             if (status == 405) {
-                ex.getResponseHeaders().set("Allow", ex.getRequestURI().getPath().startsWith(MODELS) ? "GET" : "POST");
+                headers.put("Allow", ex.path().startsWith(MODELS) ? "GET" : "POST");
+            }
+            if (status == 401) {
+                headers.put("WWW-Authenticate", "Bearer");
             }
             json(status, root);
         }
 
         /** Opens the event stream; true the first time. */
         synchronized boolean startEvents() {
-            if (events != null || broken) {
+            if (events || done) {
                 return false;
             }
-            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-            ex.getResponseHeaders().set("Cache-Control", "no-cache");
-            try {
-                ex.sendResponseHeaders(200, 0);
-                events = ex.getResponseBody();
-                return true;
-            } catch (IOException e) {
-                broken = true;
-                return false;
-            }
+            events = true;
+            headers.put("Content-Type", "text/event-stream");
+            headers.put("Cache-Control", "no-cache");
+            ex.startStream(200, headers);
+            return true;
         }
 
         synchronized boolean eventsStarted() {
-            return events != null;
+            return events;
         }
 
         synchronized void event(String data) {
-            if (events == null || broken) {
+            if (events && !done) {
+                ex.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+
+        /** Ends the stream, or answers 500 if nothing was written (a bug). */
+        synchronized void end() {
+            if (done) {
                 return;
             }
-            try {
-                events.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-                events.flush();
-            } catch (IOException e) {
-                broken = true; // the client went away; generation finishes unobserved
+            if (!events) {
+                error(500, "server_error", null, null, "internal error: no response written");
+                return;
             }
+            done = true;
+            ex.endStream();
         }
     }
 }

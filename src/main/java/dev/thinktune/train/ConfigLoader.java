@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -15,7 +16,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
+import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -23,7 +27,9 @@ import java.util.stream.Collectors;
 
 /**
  * Reads a {@link TrainConfig} from YAML or JSON: the file's values over the defaults, then command-line
- * overrides ({@code section.field=value}), then validation. Errors name the file, the field and what is allowed.
+ * overrides ({@code section.field=value}), then validation. Errors name where the value came from (the file, or
+ * the {@code --set} override), the field, the value and what is allowed, with a "did you mean" for a near-miss
+ * field name. Integer fields take whole numbers only ({@code training.steps: 1.5} is refused, not truncated).
  */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
@@ -37,7 +43,8 @@ public final class ConfigLoader {
     private static ObjectMapper configure(ObjectMapper m) {
         return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     }
 
     /** The defaults with overrides applied. */
@@ -52,7 +59,8 @@ public final class ConfigLoader {
 
     /** Defaults of any config record with overrides applied. */
     public static <T> T load(Class<T> type, T defaults, List<String> overrides) {
-        return bind(type, withOverrides(YAML.valueToTree(defaults), overrides), "defaults");
+        Map<String, String> applied = new LinkedHashMap<>();
+        return bind(type, withOverrides(YAML.valueToTree(defaults), overrides, applied), "defaults", applied);
     }
 
     /** A config file over the defaults of any config record, with overrides applied. */
@@ -60,8 +68,10 @@ public final class ConfigLoader {
         String text;
         try {
             text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " not found" + DidYouMean.hintForPath(file));
         } catch (IOException e) {
-            throw new ConfigException("cannot read config " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot read config file " + file + ": " + e);
         }
         JsonNode user;
         try {
@@ -77,7 +87,8 @@ public final class ConfigLoader {
             }
             merge(merged, user);
         }
-        return bind(type, withOverrides(merged, overrides), file.toString());
+        Map<String, String> applied = new LinkedHashMap<>();
+        return bind(type, withOverrides(merged, overrides, applied), file.toString(), applied);
     }
 
     /** Parses a config text (YAML) over the defaults, for configs saved with checkpoints. */
@@ -88,7 +99,7 @@ public final class ConfigLoader {
             if (user != null && user.isObject()) {
                 merge(merged, user);
             }
-            return bind(TrainConfig.class, merged, source);
+            return bind(TrainConfig.class, merged, source, Map.of());
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
         }
@@ -106,26 +117,76 @@ public final class ConfigLoader {
         return YAML.valueToTree(config);
     }
 
-    private static <T> T bind(Class<T> type, JsonNode tree, String source) {
+    /**
+     * Binds the merged tree; an error is blamed on the {@code --set} override that wrote the field at fault (from
+     * {@code applied}: dotted key to override), else on {@code source}.
+     */
+    private static <T> T bind(Class<T> type, JsonNode tree, String source, Map<String, String> applied) {
         try {
             return YAML.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             TreeSet<String> known = e.getKnownPropertyIds().stream().map(String::valueOf)
                     .map(ConfigLoader::snake).collect(Collectors.toCollection(TreeSet::new));
-            throw new ConfigException(source + ": unknown field '" + path(e) + "'; allowed here: "
-                    + String.join(", ", known));
+            String field = path(e);
+            throw new ConfigException(blame(field, source, applied) + ": unknown field '" + field + "'"
+                    + DidYouMean.hint(String.valueOf(e.getPropertyName()), known) + " (allowed here: "
+                    + String.join(", ", known) + ")");
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            JsonNode value = tree.at("/" + field.replace(".", "/").replace("[", "/").replace("]", ""));
+            throw new ConfigException(blame(field, source, applied) + ": " + field + " = "
+                    + (value.isMissingNode() ? "?" : value.isTextual() ? value.asText() : value.toString())
+                    + " is invalid: must be " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
             if (root instanceof IllegalArgumentException iae && root != e) {
-                throw new ConfigException(source + ": " + iae.getMessage());
+                String field = root instanceof ConfigException ce && ce.field() != null ? ce.field() : path(e);
+                throw new ConfigException(blame(field, source, applied) + ": " + iae.getMessage());
             }
-            throw new ConfigException(source + ": field '" + path(e) + "': " + e.getOriginalMessage());
+            throw new ConfigException(blame(path(e), source, applied) + ": field '" + path(e) + "': "
+                    + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": " + e.getOriginalMessage());
         }
+    }
+
+    private static String blame(String field, String source, Map<String, String> applied) {
+        for (Map.Entry<String, String> o : applied.entrySet()) {
+            String key = o.getKey();
+            if (key.equals(field) || field.startsWith(key + ".") || key.startsWith(field + ".")) {
+                return "--set " + o.getValue();
+            }
+        }
+        return source;
+    }
+
+    /** What a value of {@code type} looks like, for an error message. */
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "a whole number (no decimal point)";
+        }
+        if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
+            return "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a text value";
+        }
+        if (Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (type.isRecord()) {
+            return "a section: a mapping of its fields";
+        }
+        return "a value of type " + type.getSimpleName();
     }
 
     private static String path(JsonMappingException e) {
@@ -152,6 +213,11 @@ public final class ConfigLoader {
 
     /** Applies {@code a.b.c=value} overrides; the value is read as YAML (numbers, booleans, lists). */
     static ObjectNode withOverrides(ObjectNode tree, List<String> overrides) {
+        return withOverrides(tree, overrides, new LinkedHashMap<>());
+    }
+
+    /** As {@link #withOverrides(ObjectNode, List)}, recording each applied key with its override in {@code applied}. */
+    private static ObjectNode withOverrides(ObjectNode tree, List<String> overrides, Map<String, String> applied) {
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
@@ -171,16 +237,44 @@ public final class ConfigLoader {
             for (int i = 0; i < keys.length - 1; i++) {
                 JsonNode child = node.get(keys[i]);
                 if (child == null || !child.isObject()) {
-                    throw new ConfigException("override '" + o + "': no section '" + keys[i] + "'");
+                    String where = String.join(".", List.of(keys).subList(0, i + 1));
+                    throw new ConfigException("--set " + o + ": " + (child == null
+                            ? "no section '" + where + "'" + DidYouMean.hint(keys[i], sections(node))
+                            + " (sections here: " + String.join(", ", sections(node)) + ")"
+                            : "'" + where + "' is a value, not a section; set it as " + where + "=VALUE"));
                 }
                 node = (ObjectNode) child;
             }
-            if (!node.has(keys[keys.length - 1])) {
-                throw new ConfigException("override '" + o + "': unknown field '" + keys[keys.length - 1] + "'");
+            String last = keys[keys.length - 1];
+            String prefix = keys.length > 1 ? String.join(".", List.of(keys).subList(0, keys.length - 1)) + "." : "";
+            if (!node.has(last)) {
+                TreeSet<String> fields = new TreeSet<>();
+                node.fieldNames().forEachRemaining(fields::add);
+                throw new ConfigException("--set " + o + ": unknown field '" + prefix + last + "'"
+                        + DidYouMean.hint(last, fields) + " (allowed here: " + String.join(", ", fields) + ")");
             }
-            node.set(keys[keys.length - 1], value);
+            JsonNode existing = node.get(last);
+            if (existing.isObject() && !value.isObject()) {
+                TreeSet<String> fields = new TreeSet<>();
+                existing.fieldNames().forEachRemaining(fields::add);
+                throw new ConfigException("--set " + o + ": '" + prefix + last + "' is a section, not a value; set "
+                        + "one of its fields as " + prefix + last + ".FIELD=VALUE (its fields: "
+                        + String.join(", ", fields) + ")");
+            }
+            node.set(last, value);
+            applied.put(prefix + last, o);
         }
         return tree;
+    }
+
+    private static List<String> sections(ObjectNode node) {
+        List<String> out = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(f -> {
+            if (f.getValue().isObject()) {
+                out.add(f.getKey());
+            }
+        });
+        return out;
     }
 
     /** Writes the config as YAML into a file (atomically). */

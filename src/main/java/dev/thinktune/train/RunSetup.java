@@ -59,9 +59,9 @@ final class RunSetup {
         MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.Budget.ofThisProcess());
         this.initial = HfCheckpoint.load(modelDir);
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
-        this.train = promptable(PretrainRun.read(cfg.data().format(), Path.of(cfg.data().train()), log));
+        this.train = promptable(PretrainRun.read(cfg.data(), Path.of(cfg.data().train()), log));
         List<Example> held = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
-                : PretrainRun.read(cfg.data().format(), Path.of(cfg.data().test()), log);
+                : PretrainRun.read(cfg.data(), Path.of(cfg.data().test()), log);
         this.test = held.subList(0, Math.min(held.size(), cfg.eval().questions()));
     }
 
@@ -109,8 +109,8 @@ final class RunSetup {
         m.put("accuracy", r.accuracy());
         m.put("length_mean", r.meanTokens());
         m.put("questions", (double) test.size());
-        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens)%n", when, r.accuracy(),
-                test.size(), r.meanTokens());
+        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens; %s)%n", when,
+                r.accuracy(), test.size(), r.meanTokens(), AccuracyEvaluator.PROMPT);
         AtomicFiles.writeString(evaluationFile(when), json(m));
         return m;
     }

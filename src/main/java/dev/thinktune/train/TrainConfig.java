@@ -103,10 +103,13 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
      * @param test            held-out file for the before/after report; empty = none
      * @param instruction     replaces the task instruction after each question; empty = the format's default
      * @param maxPromptTokens questions whose prompt is longer are skipped (counted)
+     * @param strict          refuse a file with any malformed row, naming the first; false = skip such rows with a
+     *                        warning that counts them and shows the first
      */
-    public record DataSection(String format, String train, String test, String instruction, int maxPromptTokens) {
+    public record DataSection(String format, String train, String test, String instruction, int maxPromptTokens,
+                              boolean strict) {
         public static final DataSection DEFAULTS = new DataSection("gsm8k", "data/arith/train.jsonl",
-                "data/arith/test.jsonl", "", 256);
+                "data/arith/test.jsonl", "", 256, false);
 
         public DataSection {
             require(format != null && !format.isBlank(), "data.format", format, "a dataset format name");

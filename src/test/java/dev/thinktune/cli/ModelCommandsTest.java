@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thinktune.model.SafetensorsFile;
 import dev.thinktune.testing.Fixtures;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,13 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelCommandsTest {
 
     private static String[] run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler(new ErrorHandler());
-        int code = cli.execute(args);
-        return new String[]{String.valueOf(code), out.toString(), err.toString()};
+        CliRun r = CliRun.of(args);
+        return new String[]{String.valueOf(r.code()), r.out(), r.err()};
     }
 
     @Test

@@ -114,6 +114,25 @@ class StrategyTest {
     }
 
     @Test
+    void theTrainingPromptSendsExactlyWhatRolloutsSendWithoutTheTrigger() {
+        ScriptedGenerator g = scripted(p -> "So the answer is \\boxed{3}.");
+        PromptEncoder withSystem = new PromptEncoder(tok, ChatTemplate.forTokenizer(tok), PromptFormatter.defaults(),
+                "Be exact.");
+        EvalContext ctx = new EvalContext(g, withSystem, context(g, 8).params(), 8, 0);
+        List<Transcript> out = new TrainingPrompt().answer(List.of(Q0, Q1, Q2), ctx);
+        for (int i = 0; i < 3; i++) {
+            Example q = List.of(Q0, Q1, Q2).get(i);
+            assertArrayEquals(withSystem.encode(q).ids(), g.requests().get(i).promptIds(), "the rollout prompt");
+            assertFalse(promptText(g.requests().get(i)).contains(ZeroShotCot.TRIGGER));
+            assertEquals(ctx.seed(i, 0), g.requests().get(i).params().seed());
+        }
+        assertTrue(promptText(g.requests().get(0)).contains("Be exact."));
+        assertEquals(promptText(g.requests().get(0)), out.get(0).turns().get(0).prompt());
+        assertTrue(Verifier.lenient().verify(Q1, out.get(1).answerText()).correct());
+        assertFalse(Verifier.lenient().verify(Q0, out.get(0).answerText()).correct());
+    }
+
+    @Test
     void questionsGoInBatchesAndTheirSeedsDoNotDependOnTheBatch() {
         ScriptedGenerator wide = scripted(p -> "x");
         ScriptedGenerator narrow = scripted(p -> "x");
@@ -268,7 +287,8 @@ class StrategyTest {
     @Test
     void strategiesByName() {
         BudgetForcing bf = BudgetForcing.defaults().withBudget(99);
-        assertEquals(List.of("zero-shot-cot", "self-verify", "self-correct", "budget-forcing"), Strategy.names());
+        assertEquals(List.of("zero-shot-cot", "self-verify", "self-correct", "budget-forcing", "training-prompt"),
+                Strategy.names());
         for (String n : Strategy.names()) {
             assertEquals(n, Strategy.named(n, bf).name());
         }

@@ -127,6 +127,22 @@ class OpenAiServerTest {
     }
 
     @Test
+    void anUnknownModelNameGets404ModelNotFoundAsFromOpenAi() {
+        int before = scripted.requests().size();
+        Reply r = post("/v1/chat/completions", CHAT.replace("\"scripted\"", "\"gpt-4o\"") + "}");
+        assertError(r, 404, "model");
+        assertEquals("model_not_found", r.json().path("error").path("code").asText());
+        assertTrue(r.json().path("error").path("message").asText().contains("gpt-4o"), r.body);
+        Reply listed = call(server, "GET", "/v1/models/gpt-4o", null);
+        assertError(listed, 404, "model");
+        assertEquals("model_not_found", listed.json().path("error").path("code").asText());
+        assertError(post("/v1/completions", "{\"model\": 7, \"prompt\": \"x\"}"), 400, "model");
+        assertEquals(before, scripted.requests().size(), "nothing was generated for a refused model");
+        assertEquals(200, post("/v1/completions", "{\"model\": \"scripted\", \"prompt\": \"x\"}").status);
+        assertEquals(200, post("/v1/completions", "{\"prompt\": \"x\"}").status, "no model: the served one");
+    }
+
+    @Test
     void aChatCompletionRendersTheChatTemplateAndPassesTheSamplingParameters() {
         Reply r = post("/v1/chat/completions", CHAT + ", \"temperature\": 0.7, \"top_p\": 0.9, \"max_tokens\": 50, "
                 + "\"seed\": 42}");

@@ -51,7 +51,7 @@ class ConfigLoaderTest {
         assertMessage(List.of("guidance.gamma=9"), "guidance.gamma", "at most rollout.n");
         assertMessage(List.of("training.mini_batch_size=5"), "training.mini_batch_size", "divisor");
         assertMessage(List.of("objective.adv_max=-5"), "objective.adv_max", "greater than adv_min");
-        assertMessage(List.of("rollout.bogus=1"), "unknown field 'bogus'", "");
+        assertMessage(List.of("rollout.bogus=1"), "unknown field 'rollout.bogus'", "");
         assertMessage(List.of("guidance.teacher.type=oracle"), "guidance.teacher.type", "reference, local or openai");
     }
 

@@ -1,0 +1,51 @@
+package dev.thinktune.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.TrainerCheckpoints;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Whether a model directory was trained on chat-formatted prompts, so that {@code generate} wraps a text prompt
+ * in the chat template by default: a thinktune training checkpoint ({@code train_config.yaml}, with its
+ * {@code model.chat_template}), a model thinktune pretrained ({@code pretrain.yaml}: pretraining always renders
+ * the question as a user turn), or a Hugging Face directory whose {@code tokenizer_config.json} carries a Llama 3
+ * {@code chat_template}.
+ *
+ * @param template the chat template name for {@code ChatTemplate.named} (auto, llama3 or plain)
+ * @param reason   what in the directory says so, for the user
+ */
+record ChatDefault(String template, String reason) {
+
+    static Optional<ChatDefault> of(Path dir) {
+        Path train = dir.resolve(TrainerCheckpoints.CONFIG);
+        if (Files.isRegularFile(train)) {
+            try {
+                String t = ConfigLoader.parse(Files.readString(train), train.toString()).model().chatTemplate();
+                return Optional.of(new ChatDefault(t, train.getFileName() + ": trained with chat template " + t));
+            } catch (IOException | RuntimeException unreadable) {
+                // fall through to the other signs
+            }
+        }
+        if (Files.isRegularFile(dir.resolve("pretrain.yaml"))) {
+            return Optional.of(new ChatDefault("auto", "pretrain.yaml: pretrained on chat-formatted questions"));
+        }
+        Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+        if (Files.isRegularFile(tokenizerConfig)) {
+            try {
+                JsonNode template = new ObjectMapper().readTree(tokenizerConfig.toFile()).path("chat_template");
+                if (template.isTextual() && template.asText().contains("<|start_header_id|>")) {
+                    return Optional.of(new ChatDefault("llama3", "tokenizer_config.json has a Llama 3 chat_template"));
+                }
+            } catch (IOException unreadable) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+}
