@@ -69,7 +69,7 @@ public final class ModelBench {
         int b = size.batch(), t = size.seqLen();
         return MemoryPlan.training(String.format(Locale.ROOT, "a training step of %s (%d x %d tokens, micro-batch %d)",
                         size.label(), b, t, micro), size.config(),
-                new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0, false));
+                new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0, 0, false));
     }
 
     private static void requireFits(BenchSize size, int micro, MemoryPlan.Budget budget) {

@@ -75,7 +75,7 @@ public final class TrainBench {
         return MemoryPlan.training(String.format(Locale.ROOT, "a ThinkTuning step of %s (%d questions x %d answers "
                                 + "of %d tokens, teacher %d more, micro-batch %d)", size.label(), s.questions(), s.n(),
                         s.newTokens(), s.teacherTokens(), s.microBatch()), size.config(),
-                new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, s.questions() * s.n(),
+                new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, 0, s.questions() * s.n(),
                         promptTokens + s.newTokens(), true));
     }
 

@@ -1,8 +1,13 @@
 package dev.thinktune.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SessionArrayCache;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -173,21 +178,34 @@ public final class MemoryPlan {
      * @param sequenceTokens    tokens per training sequence (the longest a micro-batch pads to)
      * @param accumulates       gradients are summed over micro-batches into arrays of their own
      * @param engines           rollout decoders, each with a float32 copy of the weights on the Java heap
+     * @param referenceBytes    bytes per parameter of a reference decoder read from the checkpoint in its stored
+     *                          dtype (2 for bfloat16, 4 otherwise; 0 = none)
      * @param cacheSequences    sequences the policy engine generates at once (its key/value cache)
      * @param cacheTokens       tokens per generated sequence (prompt and continuation)
      * @param varyingLengths    micro-batches come in many lengths, so SameDiff's array cache also holds arrays of
      *                          lengths other than the current one (up to its cap)
      */
     public record Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
-                        int cacheSequences, int cacheTokens, boolean varyingLengths) {
+                        int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths) {
         public Shape withMicroBatch(int m) {
-            return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, cacheSequences, cacheTokens,
-                    varyingLengths);
+            return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, referenceBytes, cacheSequences,
+                    cacheTokens, varyingLengths);
         }
 
         public Shape withAnswers(int engines, int sequences) {
-            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, sequences, cacheTokens,
-                    varyingLengths);
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes, sequences,
+                    cacheTokens, varyingLengths);
+        }
+
+        /** The same without a reference model (objective.beta 0). */
+        public Shape withoutReference() {
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, Math.min(engines, 1), 0,
+                    cacheSequences, cacheTokens, varyingLengths);
+        }
+
+        /** Whether a reference decoder scores the sequences (a second float32 engine, or one read as stored). */
+        public boolean hasReference() {
+            return engines > 1 || referenceBytes > 0;
         }
     }
 
@@ -223,11 +241,16 @@ public final class MemoryPlan {
                     + " engines (policy, reference)" : ""), s.engines() * p * FLOAT, Where.HEAP));
             long kv = kvBytesPerToken(c);
             long cacheTokens = (long) s.cacheSequences() * roundUp(s.cacheTokens(), 16);
+            if (s.referenceBytes() > 0) {
+                l.add(new Line("reference decoder weights, as stored (" + (s.referenceBytes() == 2 ? "bfloat16"
+                        : "float32") + ")", String.format(Locale.ROOT, "%,d parameters x %d bytes", p,
+                        s.referenceBytes()), p * s.referenceBytes(), Where.HEAP));
+            }
             l.add(new Line("rollout key/value cache", String.format(Locale.ROOT,
                     "%d sequences x %d tokens x %,d bytes a token (%d layers x 2 x %d kv heads x %d x 4)",
                     s.cacheSequences(), roundUp(s.cacheTokens(), 16), kv, c.numLayers(), c.numKvHeads(), c.headDim()),
                     cacheTokens * kv, Where.HEAP));
-            if (s.engines() > 1) {
+            if (s.hasReference()) {
                 l.add(new Line("reference decoder's scoring cache", String.format(Locale.ROOT,
                         "%d tokens x %,d bytes a token", SCORING_TOKENS, kv), SCORING_TOKENS * kv, Where.HEAP));
             }
@@ -244,22 +267,44 @@ public final class MemoryPlan {
      * allocate).
      */
     public static Shape shape(LlamaConfig c, TrainConfig cfg) {
+        return shape(c, cfg, 4);
+    }
+
+    /**
+     * As {@link #shape(LlamaConfig, TrainConfig)} for a checkpoint stored with {@code storedBytes} bytes per
+     * parameter ({@code torch_dtype} in its config.json: 2 for bfloat16), which the reference decoder keeps.
+     */
+    public static Shape shape(LlamaConfig c, TrainConfig cfg, int storedBytes) {
         int answer = cfg.rollout().maxNewTokens() + (cfg.usesGuidance() ? cfg.guidance().teacher().maxNewTokens() : 0);
         int seq = Math.min(c.maxPositions(), roundUp(cfg.data().maxPromptTokens() + answer, 16));
         int evalSeq = cfg.data().maxPromptTokens() + cfg.eval().maxNewTokens();
         int perStep = cfg.training().questionsPerStep() * cfg.rollout().n();
         boolean reference = cfg.objective().beta() > 0;
         return switch (cfg.mode()) {
-            // TrainingRun: the checkpoint as read (the reference engine's source) and the policy's copy
-            case THINKTUNE, GRPO -> new Shape(2, cfg.training().microBatchSize(), seq, true, reference ? 2 : 1,
-                    perStep, Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq)),
+            // TrainingRun trains the checkpoint's arrays in place; the policy's decoder is float32, the reference's
+            // is read from the checkpoint as stored
+            case THINKTUNE, GRPO -> new Shape(1, cfg.training().microBatchSize(), seq, true, 1,
+                    reference ? storedBytes : 0, perStep, Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq)),
                     true);
             // SftRun trains the checkpoint's arrays themselves; one engine evaluates (64 questions at a time)
-            case SFT -> new Shape(1, cfg.training().microBatchSize(), seq, true, 1, 64, evalSeq, true);
+            case SFT -> new Shape(1, cfg.training().microBatchSize(), seq, true, 1, 0, 64, evalSeq, true);
             // StarRun: the original, the engine's copy of it and each iteration's student
-            case STAR -> new Shape(3, cfg.training().microBatchSize(), seq, true, 1,
+            case STAR -> new Shape(3, cfg.training().microBatchSize(), seq, true, 1, 0,
                     Math.max(64, cfg.star().samples() * 8), seq, true);
         };
+    }
+
+    /**
+     * Bytes per parameter of the checkpoint in {@code modelDir} as its config.json states ({@code torch_dtype}):
+     * 2 for bfloat16, else 4 (float32, and half, which the decoder widens), without reading a weight.
+     */
+    public static int storedBytes(Path modelDir) {
+        try {
+            JsonNode dtype = new ObjectMapper().readTree(modelDir.resolve("config.json").toFile()).path("torch_dtype");
+            return "bfloat16".equals(dtype.asText()) ? 2 : 4;
+        } catch (IOException e) {
+            return 4;
+        }
     }
 
     /**
@@ -267,7 +312,12 @@ public final class MemoryPlan {
      * config that change what it needs.
      */
     public static void check(LlamaConfig c, TrainConfig cfg, Budget budget) {
-        Shape s = shape(c, cfg);
+        check(c, cfg, 4, budget);
+    }
+
+    /** As {@link #check(LlamaConfig, TrainConfig, Budget)} for a checkpoint stored with {@code storedBytes} a value. */
+    public static void check(LlamaConfig c, TrainConfig cfg, int storedBytes, Budget budget) {
+        Shape s = shape(c, cfg, storedBytes);
         String title = "full fine-tuning of this model (" + String.format(Locale.ROOT, "%,d", c.parameterCount())
                 + " parameters, mode " + cfg.mode().id() + ")";
         List<Alternative> alts = new ArrayList<>();
@@ -275,8 +325,8 @@ public final class MemoryPlan {
             alts.add(new Alternative("training.micro_batch_size: 1 (now " + s.microBatch() + ")",
                     training(title, c, s.withMicroBatch(1))));
         }
-        if (s.engines() > 1) {
-            Shape noRef = s.withMicroBatch(1).withAnswers(1, s.cacheSequences());
+        if (s.hasReference()) {
+            Shape noRef = s.withMicroBatch(1).withoutReference();
             alts.add(new Alternative("objective.beta: 0 (no reference model for the KL term) and "
                     + "training.micro_batch_size: 1", training(title, c, noRef)));
         }

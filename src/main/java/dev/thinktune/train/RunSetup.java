@@ -56,7 +56,8 @@ final class RunSetup {
         this.assets = ModelAssets.load(cfg.model().tokenizer().isEmpty() ? modelDir : Path.of(cfg.model().tokenizer()),
                 cfg.model().chatTemplate(), cfg.data().instruction(), cfg.model().systemPrompt());
         // refused here, before a weight is read, when the run cannot fit this machine
-        MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.Budget.ofThisProcess());
+        MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.storedBytes(modelDir),
+                MemoryPlan.Budget.ofThisProcess());
         this.initial = HfCheckpoint.load(modelDir);
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
         this.train = promptable(PretrainRun.read(cfg.data(), Path.of(cfg.data().train()), log));

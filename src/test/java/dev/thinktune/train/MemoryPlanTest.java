@@ -30,7 +30,7 @@ class MemoryPlanTest {
         // x 2 layers + 10 x 100 = 2,952 floats
         assertEquals(11_808, MemoryPlan.activationBytesPerToken(SMALL, 32));
         assertEquals(64, MemoryPlan.kvBytesPerToken(SMALL), "2 layers x 2 x 1 kv head x 4 x 4 bytes");
-        MemoryPlan p = MemoryPlan.training("t", SMALL, new MemoryPlan.Shape(2, 4, 32, true, 2, 8, 40, true));
+        MemoryPlan p = MemoryPlan.training("t", SMALL, new MemoryPlan.Shape(2, 4, 32, true, 2, 0, 8, 40, true));
         List<Long> expected = List.of(
                 22_336L,       // 2 copies x 2,792 x 4
                 11_168L,       // a pass's gradients
@@ -52,7 +52,7 @@ class MemoryPlanTest {
     void weightsGradientsAndMomentsOfLlama32OneBillion() {
         LlamaConfig c = BenchSize.LLAMA_3_2_1B.config();
         assertEquals(1_235_814_400L, c.parameterCount());
-        MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 1, 256, false, 0, 0, 0, false));
+        MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 1, 256, false, 0, 0, 0, 0, false));
         // weights, gradients, m, v: 4 x 4 bytes x 1.236e9 = 19.77 GB
         long fourCopies = p.lines().stream().filter(l -> !l.what().contains("scratch") && !l.what().contains("activ")
                 && !l.what().equals("runtime")).mapToLong(MemoryPlan.Line::bytes).sum();
@@ -71,7 +71,9 @@ class MemoryPlanTest {
                 MemoryPlan.shape(BenchSize.LLAMA_3_2_1B.config(), cfg));
         assertTrue(m.startsWith("full fine-tuning of this model (1,235,814,400 parameters, mode thinktune) needs "
                 + MemoryPlan.gb(plan.total()) + ", the machine has 24.00 GB (this process may use 22.00 GB"), m);
-        assertTrue(m.contains("9.89 GB  off-heap student weights, float32: 1,235,814,400 parameters x 4 bytes x 2"), m);
+        // the policy trains the loaded weights in place: one float32 copy
+        assertTrue(m.contains("4.94 GB  off-heap student weights, float32: 1,235,814,400 parameters x 4 bytes\n"), m);
+        assertTrue(m.contains("heap     reference decoder weights, as stored (float32): 1,235,814,400 parameters x 4 bytes"), m);
         assertTrue(m.contains("AdamW moments m and v: 1,235,814,400 parameters x 4 bytes x 2"), m);
         assertTrue(m.contains("heap     rollout decoder weights, float32"), m);
         assertTrue(m.contains("with training.micro_batch_size: 1 (now 2): "), m);
@@ -79,6 +81,24 @@ class MemoryPlanTest {
         assertTrue(m.contains("does not fit either"), m);
         assertTrue(m.contains("alone need 24.72 GB"), "5 x 4 bytes x 1.236e9: " + m);
         assertTrue(m.contains("low-rank adapters"), m);
+    }
+
+    @Test
+    void aBfloat16CheckpointsReferenceDecoderIsPlannedAtTwoBytesAParameter(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("config.json"), "{\"torch_dtype\": \"bfloat16\"}");
+        assertEquals(2, MemoryPlan.storedBytes(dir));
+        Files.writeString(dir.resolve("config.json"), "{\"torch_dtype\": \"float16\"}");
+        assertEquals(4, MemoryPlan.storedBytes(dir), "half is widened to float32 by the decoder");
+        assertEquals(4, MemoryPlan.storedBytes(dir.resolve("absent")));
+        TrainConfig cfg = ConfigLoader.load(List.of("objective.beta=0.04"));
+        LlamaConfig c = BenchSize.SMOLLM2_135M_V128K.config();
+        MemoryPlan bf16 = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg, 2));
+        MemoryPlan f32 = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg, 4));
+        assertEquals(2 * c.parameterCount(), f32.total() - bf16.total());
+        assertEquals(2 * c.parameterCount(), f32.heap() - bf16.heap());
+        MemoryPlan none = MemoryPlan.training("x", c, MemoryPlan.shape(c, ConfigLoader.load(List.of("objective.beta=0")), 2));
+        assertEquals(2 * c.parameterCount() + 4096L * MemoryPlan.kvBytesPerToken(c), bf16.total() - none.total(),
+                "no reference: neither its weights nor its scoring cache");
     }
 
     @Test
