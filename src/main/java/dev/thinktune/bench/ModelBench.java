@@ -75,7 +75,10 @@ public final class ModelBench {
     private static void requireFits(BenchSize size, int micro, MemoryPlan.Budget budget) {
         List<MemoryPlan.Alternative> alts = micro > 1
                 ? List.of(new MemoryPlan.Alternative("--micro-batch 1", plan(size, 1))) : List.of();
-        plan(size, micro).requireFits(budget, alts, "a smaller size fits (--sizes " + BenchSize.labels() + ")");
+        String fitting = java.util.Arrays.stream(BenchSize.values()).filter(s -> plan(s, 1).fits(budget))
+                .map(BenchSize::label).collect(java.util.stream.Collectors.joining(", "));
+        plan(size, micro).requireFits(budget, alts, fitting.isEmpty() ? "no benchmark size fits this machine"
+                : "sizes whose step fits with --micro-batch 1: --sizes " + fitting);
     }
 
     public List<BenchResult> run(BenchSize size, Consumer<BenchResult> out) {

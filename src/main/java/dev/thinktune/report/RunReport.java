@@ -1,5 +1,7 @@
 package dev.thinktune.report;
 
+import dev.thinktune.eval.AccuracyEvaluator;
+
 import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.train.MetricsLog;
 import dev.thinktune.train.TrainConfig;
@@ -150,7 +152,8 @@ public final class RunReport {
         rows.put("KL weight (beta)", c -> fmt(c.objective().beta()));
         rows.put("seed", c -> Long.toString(c.seed()));
         rows.put("held-out evaluation", c -> c.eval().questions() + " questions of `" + c.data().test() + "`, "
-                + (c.eval().temperature() == 0 ? "greedy" : "temperature " + fmt(c.eval().temperature())));
+                + (c.eval().temperature() == 0 ? "greedy" : "temperature " + fmt(c.eval().temperature()))
+                + "; " + AccuracyEvaluator.PROMPT);
         rows.forEach((name, value) -> {
             md.append("| ").append(name).append(" |");
             runs.forEach(r -> md.append(' ').append(value.apply(r.config())).append(" |"));

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -148,6 +149,7 @@ class ModelBenchTest {
         assertTrue(m.contains("student weights, float32: 3,212,749,824 parameters x 4 bytes"), m);
         String one = MemoryPlan.gb(ModelBench.plan(BenchSize.LLAMA_3_2_3B, 1).total());
         assertTrue(m.contains("with --micro-batch 1: " + one), m);
-        assertTrue(m.contains("a smaller size fits (--sizes tiny, small, smollm2-135m"), m);
+        assertTrue(m.contains("sizes whose step fits with --micro-batch 1: --sizes tiny, small, tiny-v128k"), m);
+        assertFalse(m.substring(m.indexOf("--sizes")).contains("llama-3.2-3b"), m);
     }
 }

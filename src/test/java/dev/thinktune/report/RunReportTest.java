@@ -68,6 +68,7 @@ class RunReportTest {
                 "| learning rate | 0.00005 |", "| KL weight (beta) | 0.001 |")) {
             assertTrue(md.contains(row), row + " in\n" + md);
         }
+        assertTrue(md.contains("greedy; prompt: training-prompt (the question as train asks it"), md);
         // 3 of the 64 responses of the 2 guided steps; the teacher was asked for 4 and 1 failed
         assertTrue(md.contains("achieved guided fraction **0.047** (3 of 64 responses on its 2 guided steps; gamma 1"
                 + " of n 8 asks for up to 0.125). The teacher was asked for 4; 1 failed (1 errors or timeouts, 0 replies"
