@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SessionArrayCache;
+import dev.thinktune.model.ops.TokenLogprobs;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -149,15 +150,20 @@ public final class MemoryPlan {
      * SameDiff holds them at the peak of a training step: per layer 18 hidden-sized values (residual stream, two
      * RMSNorms with their [N, D] factors, attention and MLP outputs, and their gradients), 13 per query/key/value
      * width (projections, rotary terms, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and 7 per
-     * attention score ({@code heads x seqLen}: scores, masked scores, probabilities, gradients); then 10
-     * vocabulary-sized values (the one-hot token and target arrays, logits, log-softmax, the picked product, and
-     * their gradients) for the graph's one-hot embedding and loss. The counts were fitted to the peaks
-     * {@code bench model} measured (tiny and small, whole batch and micro-batch 2: within 8%, see the README).
+     * attention score ({@code heads x seqLen}: scores, masked scores, probabilities, gradients). The counts were
+     * fitted to the peaks {@code bench model} measured (tiny and small, whole batch and micro-batch 2: within 8%,
+     * see the README). Nothing per token is vocabulary-sized: the head's log-probabilities hold one block of
+     * logits at a time ({@link #logitBlockBytes}).
      */
     public static long activationBytesPerToken(LlamaConfig c, int seqLen) {
         long qkv = (long) (c.numHeads() + 2L * c.numKvHeads()) * c.headDim();
         long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + 7L * c.numHeads() * seqLen;
-        return FLOAT * (c.numLayers() * perLayer + 10L * c.vocabSize());
+        return FLOAT * c.numLayers() * perLayer;
+    }
+
+    /** The block of logits the token log-probabilities of {@code tokens} positions hold at a time. */
+    public static long logitBlockBytes(LlamaConfig c, long tokens) {
+        return Math.min(tokens * c.vocabSize() * FLOAT, TokenLogprobs.CHUNK_BYTES);
     }
 
     /** Key and value cache bytes per token ({@code layers x 2 x kv heads x head dim}, float32). */
@@ -230,6 +236,16 @@ public final class MemoryPlan {
         l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
                 "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
                 activations, Where.OFF_HEAP));
+        long tokens = (long) s.microBatch() * s.sequenceTokens();
+        l.add(new Line("a block of the head's logits", String.format(Locale.ROOT,
+                "at most %s, %,d of %,d tokens x %,d vocabulary x 4 bytes", gb(TokenLogprobs.CHUNK_BYTES),
+                logitBlockBytes(c, tokens) / FLOAT / c.vocabSize(), tokens, c.vocabSize()),
+                logitBlockBytes(c, tokens), Where.OFF_HEAP));
+        if (c.tieWordEmbeddings()) {
+            l.add(new Line("the tied embedding's two gradient parts", String.format(Locale.ROOT,
+                    "lookup and head, each %,d x %,d x 4 bytes, before their sum", c.vocabSize(), c.hiddenSize()),
+                    2L * c.vocabSize() * c.hiddenSize() * FLOAT, Where.OFF_HEAP));
+        }
         if (s.varyingLengths()) {
             l.add(new Line("SameDiff's array cache, arrays of other sequence lengths", String.format(Locale.ROOT,
                     "the activations again, at most the cache's cap of %s", gb(SessionArrayCache.MAX_CACHE_BYTES)),

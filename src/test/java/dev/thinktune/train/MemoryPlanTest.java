@@ -26,9 +26,8 @@ class MemoryPlanTest {
         // embedding 800 + 2 layers x (norms 16 + q 64 + k 32 + v 32 + o 64 + gate, up, down 3 x 128)
         // + norm 8 + head 800
         assertEquals(2_792, SMALL.parameterCount());
-        // per layer 18 x 8 + 13 x (2 + 2 x 1) x 4 + 11 x 16 + 7 x 2 heads x 32 = 976;
-        // x 2 layers + 10 x 100 = 2,952 floats
-        assertEquals(11_808, MemoryPlan.activationBytesPerToken(SMALL, 32));
+        // per layer 18 x 8 + 13 x (2 + 2 x 1) x 4 + 11 x 16 + 7 x 2 heads x 32 = 976; x 2 layers = 1,952 floats
+        assertEquals(7_808, MemoryPlan.activationBytesPerToken(SMALL, 32));
         assertEquals(64, MemoryPlan.kvBytesPerToken(SMALL), "2 layers x 2 x 1 kv head x 4 x 4 bytes");
         MemoryPlan p = MemoryPlan.training("t", SMALL, new MemoryPlan.Shape(2, 4, 32, true, 2, 0, 8, 40, true));
         List<Long> expected = List.of(
@@ -37,15 +36,27 @@ class MemoryPlanTest {
                 11_168L,       // accumulated gradients
                 22_336L,       // m and v
                 3_200L,        // scratch: the largest tensor, 100 x 8
-                1_511_424L,    // 4 sequences x 32 tokens x 11,808
-                1_511_424L,    // the array cache's arrays of other lengths: the activations again (under 1.5 GiB)
+                999_424L,      // 4 sequences x 32 tokens x 7,808
+                51_200L,       // one block of logits: all 128 tokens x 100 x 4 (under 64 MiB)
+                999_424L,      // the array cache's arrays of other lengths: the activations again (under 1.5 GiB)
                 314_572_800L,  // runtime, 300 MiB
                 22_336L,       // two decoders' float32 copies
                 24_576L,       // 8 sequences x 48 tokens (40 rounded up to 16) x 64
                 262_144L);     // the reference decoder's 4,096 scoring tokens x 64
         assertEquals(expected, p.lines().stream().map(MemoryPlan.Line::bytes).toList());
-        assertEquals(317_974_912L, p.total());
+        assertEquals(317_002_112L, p.total());
         assertEquals(309_056L, p.heap());
+    }
+
+    @Test
+    void atLlama3sVocabularyTheLogitsAreOneBlockAndATiedEmbeddingAddsItsTwoGradientParts() {
+        LlamaConfig c = BenchSize.SMOLLM2_135M_V128K.config();
+        MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 2, 512, true, 0, 0, 0, 0, false));
+        // 1,024 tokens x 128,256 x 4 = 525 MB of logits, held 64 MiB at a time
+        assertEquals(64L << 20, p.lines().stream().filter(l -> l.what().startsWith("a block")).findFirst()
+                .orElseThrow().bytes());
+        assertEquals(2L * 128_256 * 576 * 4, p.lines().stream().filter(l -> l.what().startsWith("the tied"))
+                .findFirst().orElseThrow().bytes());
     }
 
     @Test
@@ -54,8 +65,9 @@ class MemoryPlanTest {
         assertEquals(1_235_814_400L, c.parameterCount());
         MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 1, 256, false, 0, 0, 0, 0, false));
         // weights, gradients, m, v: 4 x 4 bytes x 1.236e9 = 19.77 GB
-        long fourCopies = p.lines().stream().filter(l -> !l.what().contains("scratch") && !l.what().contains("activ")
-                && !l.what().equals("runtime")).mapToLong(MemoryPlan.Line::bytes).sum();
+        long fourCopies = p.lines().stream().filter(l -> l.what().startsWith("student weights")
+                || l.what().startsWith("gradients") || l.what().startsWith("AdamW moments"))
+                .mapToLong(MemoryPlan.Line::bytes).sum();
         assertEquals(19_773_030_400L, fourCopies);
         assertEquals(4L * 128_256 * 2048, p.lines().get(3).bytes(), "scratch: the tied embedding");
     }
