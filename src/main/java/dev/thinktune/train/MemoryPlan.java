@@ -280,15 +280,8 @@ public final class MemoryPlan {
 
     /**
      * The shape of a training run from its config (what {@link TrainingRun}, {@link SftRun} and {@link StarRun}
-     * allocate).
-     */
-    public static Shape shape(LlamaConfig c, TrainConfig cfg) {
-        return shape(c, cfg, 4);
-    }
-
-    /**
-     * As {@link #shape(LlamaConfig, TrainConfig)} for a checkpoint stored with {@code storedBytes} bytes per
-     * parameter ({@code torch_dtype} in its config.json: 2 for bfloat16), which the reference decoder keeps.
+     * allocate), for a checkpoint stored with {@code storedBytes} bytes per parameter ({@link #storedBytes}: 2 for
+     * bfloat16), which the reference decoder keeps.
      */
     public static Shape shape(LlamaConfig c, TrainConfig cfg, int storedBytes) {
         int answer = cfg.rollout().maxNewTokens() + (cfg.usesGuidance() ? cfg.guidance().teacher().maxNewTokens() : 0);
@@ -325,13 +318,8 @@ public final class MemoryPlan {
 
     /**
      * Refuses a training run that cannot fit this process before its weights are read, naming the fields of the
-     * config that change what it needs.
+     * config that change what it needs ({@code storedBytes} as for {@link #shape}).
      */
-    public static void check(LlamaConfig c, TrainConfig cfg, Budget budget) {
-        check(c, cfg, 4, budget);
-    }
-
-    /** As {@link #check(LlamaConfig, TrainConfig, Budget)} for a checkpoint stored with {@code storedBytes} a value. */
     public static void check(LlamaConfig c, TrainConfig cfg, int storedBytes, Budget budget) {
         Shape s = shape(c, cfg, storedBytes);
         String title = "full fine-tuning of this model (" + String.format(Locale.ROOT, "%,d", c.parameterCount())

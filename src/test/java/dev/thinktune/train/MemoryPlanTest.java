@@ -17,6 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The memory plan's arithmetic against hand-computed values, and the refusal it gives. */
 class MemoryPlanTest {
     private static final long GB = 1_000_000_000L;
+    /** Bytes a parameter of a float32 checkpoint. */
+    private static final int F32 = 4;
 
     // vocab 100, hidden 8, ffn 16, 2 layers, 2 heads of 4 / 1 kv head, separate head
     private static final LlamaConfig SMALL = LlamaConfig.of(100, 8, 16, 2, 2, 1, 64, false, 0, 1);
@@ -77,10 +79,10 @@ class MemoryPlanTest {
         TrainConfig cfg = ConfigLoader.load(List.of("training.micro_batch_size=2", "objective.beta=0.04"));
         MemoryPlan.Budget budget = new MemoryPlan.Budget(24 * GB, 22 * GB, 11 * GB);
         MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
-                () -> MemoryPlan.check(BenchSize.LLAMA_3_2_1B.config(), cfg, budget));
+                () -> MemoryPlan.check(BenchSize.LLAMA_3_2_1B.config(), cfg, F32, budget));
         String m = e.getMessage();
         MemoryPlan plan = MemoryPlan.training("x", BenchSize.LLAMA_3_2_1B.config(),
-                MemoryPlan.shape(BenchSize.LLAMA_3_2_1B.config(), cfg));
+                MemoryPlan.shape(BenchSize.LLAMA_3_2_1B.config(), cfg, F32));
         assertTrue(m.startsWith("full fine-tuning of this model (1,235,814,400 parameters, mode thinktune) needs "
                 + MemoryPlan.gb(plan.total()) + ", the machine has 24.00 GB (this process may use 22.00 GB"), m);
         // the policy trains the loaded weights in place: one float32 copy
@@ -117,12 +119,12 @@ class MemoryPlanTest {
     void aRunThatFitsPassesAndTheMicroBatchIsOfferedWhenItAloneMakesTheDifference() {
         TrainConfig cfg = ConfigLoader.load(List.of("training.micro_batch_size=8", "objective.beta=0"));
         LlamaConfig c = BenchSize.SMALL.config();
-        MemoryPlan whole = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg));
-        MemoryPlan one = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg).withMicroBatch(1));
-        MemoryPlan.check(c, cfg, new MemoryPlan.Budget(24 * GB, 22 * GB, 11 * GB));
+        MemoryPlan whole = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg, F32));
+        MemoryPlan one = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg, F32).withMicroBatch(1));
+        MemoryPlan.check(c, cfg, F32, new MemoryPlan.Budget(24 * GB, 22 * GB, 11 * GB));
         long between = (whole.total() + one.total()) / 2;
         MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
-                () -> MemoryPlan.check(c, cfg, new MemoryPlan.Budget(24 * GB, between, 11 * GB)));
+                () -> MemoryPlan.check(c, cfg, F32, new MemoryPlan.Budget(24 * GB, between, 11 * GB)));
         assertTrue(e.getMessage().contains("with training.micro_batch_size: 1 (now 8): " + MemoryPlan.gb(one.total())
                 + ", fits"), e.getMessage());
         assertFalse(e.getMessage().contains("no setting of these fits"), e.getMessage());
