@@ -53,7 +53,7 @@ public final class SftRun {
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("no training sequence fits the model's context");
         }
-        StudentModel policy = StudentModel.of(setup.initial);
+        StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
         Path metricsFile = setup.out.resolve("metrics.csv");
         try (RolloutEngine engine = RolloutEngine.create(policy.weights());
              MetricsLog metrics = new MetricsLog(metricsFile)) {
@@ -74,7 +74,7 @@ public final class SftRun {
             });
             engine.refreshWeights();
             Map<String, Double> after = setup.evaluate(engine, "after");
-            Path finalModel = setup.saveFinal(policy.weights());
+            Path finalModel = setup.saveFinal(policy.weights(), policy.adapters());
             return new Outcome(setup.out, before, after, metricsFile, finalModel, samples.size(), ft.updates());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,7 +1,8 @@
 package dev.thinktune.train;
 
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.PeftAdapter;
 import dev.thinktune.model.HfCheckpoint;
-import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.rollout.RolloutEngine;
@@ -119,7 +120,7 @@ public final class TrainingRun {
         ModelAssets assets = setup.assets;
         // the policy trains the loaded weights in place; the frozen initial student (the KL reference, a local
         // teacher) is read again from model.path in its stored dtype, so no float32 copy of it is kept
-        StudentModel policy = StudentModel.of(setup.initial);
+        StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
         Set<Integer> stopIds = setup.stopIds;
 
         TrainerCheckpoints checkpoints = new TrainerCheckpoints(out, assets.tokenizerFiles(), cfg.training().keepCheckpoints());
@@ -190,7 +191,7 @@ public final class TrainingRun {
                         r = trainer.step(step, state);
                     } catch (TrainingStoppedException e) {
                         if (e.stepUndone() && state.step() > savedStep) {
-                            saved = checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                            saved = checkpoints.save(policy, trainer.updater().optimizer(), state, cfg);
                             log.printf("%ncheckpoint of step %d: %s%n", state.step(), saved);
                         }
                         throw e;
@@ -207,7 +208,7 @@ public final class TrainingRun {
                     boolean last = step == cfg.training().steps();
                     boolean due = cfg.training().checkpointEvery() > 0 && step % cfg.training().checkpointEvery() == 0;
                     if (last || due || stop.requested()) {
-                        saved = checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                        saved = checkpoints.save(policy, trainer.updater().optimizer(), state, cfg);
                         savedStep = step;
                     }
                 }
@@ -216,7 +217,7 @@ public final class TrainingRun {
                 return stopped(out, state, before, metricsFile, saved);
             }
             Map<String, Double> after = setup.evaluate(engine, "after");
-            Path finalModel = setup.saveFinal(policy.weights());
+            Path finalModel = setup.saveFinal(policy.weights(), policy.adapters());
             return new Outcome(out, state, before, after, metricsFile, finalModel, false, saved);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -278,8 +279,12 @@ public final class TrainingRun {
     }
 
     private TrainerState restore(Path checkpoint, StudentModel policy, ThinkTuningTrainer trainer) {
-        ModelWeights saved = HfCheckpoint.load(checkpoint);
-        policy.weights().assign(saved);
+        if (policy.adapters() != null) {
+            LoraAdapters saved = PeftAdapter.read(checkpoint, policy.config());
+            policy.adapters().tensors().forEach((name, a) -> a.assign(saved.tensors().get(name)));
+        } else {
+            policy.weights().assign(HfCheckpoint.load(checkpoint));
+        }
         trainer.updater().optimizer().load(checkpoint.resolve(TrainerCheckpoints.OPTIMIZER));
         TrainerState s = TrainerState.read(checkpoint.resolve(TrainerCheckpoints.STATE));
         if (s.seed() != cfg.seed()) {

@@ -55,6 +55,10 @@ public final class EmbeddingLookup extends JavaOp {
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
+        if (arg(0).isConstant()) {
+            // a frozen embedding (a model trained through adapters): no [V, D] gradient
+            return List.of(sameDiff.zerosLike(arg(0)), sameDiff.zerosLike(arg(1)));
+        }
         SDVariable dTable = new Grad(sameDiff, arg(0), arg(1), grads.get(0)).outputVariable();
         return List.of(dTable, sameDiff.zerosLike(arg(1)));
     }

@@ -87,6 +87,12 @@ public final class TokenLogprobs extends JavaOp {
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
+        if (arg(1).isConstant()) {
+            // a frozen head (a model trained through adapters): no [V, D] gradient is computed or held
+            SDVariable dh = new HiddenGrad(sameDiff, arg(0), arg(1), arg(2), grads.get(0), (int) blockRows(this))
+                    .outputVariable();
+            return List.of(dh, sameDiff.zerosLike(arg(1)), sameDiff.zerosLike(arg(2)));
+        }
         SDVariable[] g = new Grad(sameDiff, arg(0), arg(1), arg(2), grads.get(0), (int) blockRows(this))
                 .outputVariables();
         return List.of(g[0], g[1], sameDiff.zerosLike(arg(2)));
@@ -121,25 +127,70 @@ public final class TokenLogprobs extends JavaOp {
 
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
-            INDArray h = in.get(0), w = in.get(1);
-            int[] targets = ids(in.get(2), w.size(0), "token log-probabilities gradient");
-            float[] g = dense(in.get(3)).data().asFloat();
-            INDArray dh = out.get(0), dw = out.get(1);
-            dw.assign(0);
-            new Blocks(h, w, targets, blockRows(this)).forEach((start, probs, lse, picked) -> {
-                int c = lse.length;
-                // probs holds softmax; dlogits = g * (onehot(t) - softmax)
-                INDArray gc = Nd4j.createFromArray(java.util.Arrays.copyOfRange(g, start, start + c)).reshape(c, 1);
-                probs.muliColumnVector(gc.negi());
-                for (int r = 0; r < c; r++) {
-                    probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
-                }
-                INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                Nd4j.gemm(probs, w, dhc, false, false, 1.0, 0.0);           // dh = dlogits W       [c, D]
-                Nd4j.gemm(probs, hc, dw, true, false, 1.0, 1.0);            // dW += dlogits^T h    [V, D]
-            }, true);
+            backward(in, out.get(0), out.get(1), blockRows(this));
         }
+    }
+
+    /** dh [N, D] of {@code sum_n g[n] logp[n]} alone, for a frozen head. */
+    public static final class HiddenGrad extends JavaOp {
+        public static final String OP_NAME = "thinktune_token_logprobs_hidden_bp";
+
+        HiddenGrad(SameDiff sd, SDVariable hidden, SDVariable head, SDVariable targets, SDVariable grad,
+                   int blockRows) {
+            super(sd, hidden, head, targets, grad);
+            addIArgument(blockRows);
+        }
+
+        public HiddenGrad() {
+        }
+
+        @Override
+        public String opName() {
+            return OP_NAME;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 1;
+        }
+
+        @Override
+        protected List<long[]> outputShapes(List<INDArray> in) {
+            return List.of(in.get(0).shape());
+        }
+
+        @Override
+        protected void compute(List<INDArray> in, List<INDArray> out) {
+            backward(in, out.get(0), null, blockRows(this));
+        }
+    }
+
+    /**
+     * dh (and dW when {@code dw} is not null) of {@code sum_n g[n] logp[n]} from the op's inputs
+     * (hidden, head, targets, g), a block of logits at a time.
+     */
+    private static void backward(List<INDArray> in, INDArray dh, INDArray dw, long blockRows) {
+        INDArray h = in.get(0), w = in.get(1);
+        int[] targets = ids(in.get(2), w.size(0), "token log-probabilities gradient");
+        float[] g = dense(in.get(3)).data().asFloat();
+        if (dw != null) {
+            dw.assign(0);
+        }
+        new Blocks(h, w, targets, blockRows).forEach((start, probs, lse, picked) -> {
+            int c = lse.length;
+            // probs holds softmax; dlogits = g * (onehot(t) - softmax)
+            INDArray gc = Nd4j.createFromArray(java.util.Arrays.copyOfRange(g, start, start + c)).reshape(c, 1);
+            probs.muliColumnVector(gc.negi());
+            for (int r = 0; r < c; r++) {
+                probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
+            }
+            INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
+            Nd4j.gemm(probs, w, dhc, false, false, 1.0, 0.0);               // dh = dlogits W       [c, D]
+            if (dw != null) {
+                INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
+                Nd4j.gemm(probs, hc, dw, true, false, 1.0, 1.0);            // dW += dlogits^T h    [V, D]
+            }
+        }, true);
     }
 
     /** What is done with each block: its first position, its block [c, V], log-sum-exps and target logits. */
