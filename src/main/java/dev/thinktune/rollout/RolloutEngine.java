@@ -1,5 +1,6 @@
 package dev.thinktune.rollout;
 
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.CheckpointTensors;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
@@ -27,6 +28,11 @@ import java.util.SplittableRandom;
  * decoder. After an optimizer update call {@link #refreshWeights()}: the decoder copies the weights from the
  * {@code INDArray}s' off-heap buffers into its own arrays in one pass. Commands that only sample build the
  * engine with {@link #create(Path, Options)} straight from a checkpoint directory, in the checkpoint's precision.
+ *
+ * <p>With low-rank adapters ({@link #create(ModelWeights, LoraAdapters, Options)},
+ * {@link #create(Path, LoraAdapters, Options)}) the decoder applies them beside the frozen base weights, never
+ * merged into a second copy: {@link #refreshWeights()} then copies only the adapters again, and
+ * {@link #baseScorer()} scores with them switched off (the base model, a LoRA run's reference).
  *
  * <p>One call at a time (methods are synchronized). Close the engine to stop its threads.
  */
@@ -77,6 +83,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /** The trainer's arrays this engine copies from on {@link #refreshWeights()}; null when built from a checkpoint. */
     private final ModelWeights source;
+    /** The adapters applied beside the weights, copied again on {@link #refreshWeights()}; null when none. */
+    private final AdapterWeights adapters;
     private final LlamaConfig cfg;
     private final Options options;
     private final int maxSequenceLength;
@@ -86,7 +94,7 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
     private final Sampler[] samplers;
     private final float[][] lpScratch;
 
-    private RolloutEngine(ModelWeights source, WeightSource weightSource, Options options) {
+    private RolloutEngine(ModelWeights source, WeightSource weightSource, LoraAdapters lora, Options options) {
         this.source = source;
         this.cfg = weightSource.config();
         this.options = options;
@@ -96,8 +104,12 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         this.team = new Team(threads);
         try {
             this.weights = new DecoderWeights(weightSource);
+            this.adapters = lora == null ? null : new AdapterWeights(weights, lora);
             weights.load(weightSource, team);
-            this.decoder = new Decoder(weights, team, options.maxBatchTokens());
+            if (adapters != null) {
+                adapters.load(team);
+            }
+            this.decoder = new Decoder(weights, adapters, team, options.maxBatchTokens());
         } catch (RuntimeException | Error e) {
             team.close();
             throw e;
@@ -119,7 +131,16 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
      * computes, and {@link #refreshWeights()} copies them again after an update.
      */
     public static RolloutEngine create(ModelWeights weights, Options options) {
-        return new RolloutEngine(weights, WeightSource.of(weights), options);
+        return new RolloutEngine(weights, WeightSource.of(weights), null, options);
+    }
+
+    /**
+     * An engine over the frozen float32 {@code base} with {@code adapters} applied beside it (a LoRA run's
+     * policy): {@link #refreshWeights()} copies the adapters again after an update, the base never.
+     */
+    public static RolloutEngine create(ModelWeights base, LoraAdapters adapters, Options options) {
+        return new RolloutEngine(base, WeightSource.of(base), java.util.Objects.requireNonNull(adapters, "adapters"),
+                options);
     }
 
     /**
@@ -133,8 +154,23 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /** As {@link #create(Path, Options)}, the weights read from {@code weightsFile} (a file in it, or the index). */
     public static RolloutEngine create(Path checkpoint, String weightsFile, Options options) {
+        return create(checkpoint, weightsFile, null, options);
+    }
+
+    /**
+     * An engine over the checkpoint in {@code checkpoint}, read in its stored dtype as
+     * {@link #create(Path, Options)}, with {@code adapters} (float32) applied beside its weights: what a LoRA run
+     * on a bfloat16 checkpoint samples with. {@link #refreshWeights()} copies the adapters again.
+     */
+    public static RolloutEngine create(Path checkpoint, LoraAdapters adapters, Options options) {
+        return create(checkpoint, HfCheckpoint.WEIGHTS, java.util.Objects.requireNonNull(adapters, "adapters"),
+                options);
+    }
+
+    /** As {@link #create(Path, LoraAdapters, Options)} from {@code weightsFile}; {@code adapters} may be null. */
+    public static RolloutEngine create(Path checkpoint, String weightsFile, LoraAdapters adapters, Options options) {
         try (CheckpointTensors tensors = CheckpointTensors.open(checkpoint, weightsFile)) {
-            return new RolloutEngine(null, WeightSource.checkpoint(tensors), options);
+            return new RolloutEngine(null, WeightSource.checkpoint(tensors), adapters, options);
         }
     }
 
@@ -155,14 +191,27 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         return team.size();
     }
 
-    /** Bytes of weights one decode step streams (every projection and the head, in their stored precision). */
+    /**
+     * Bytes of weights one decode step streams (every projection and the head, in their stored precision, and
+     * the adapters' float32 A and B).
+     */
     public long weightBytesPerStep() {
-        return weights.streamedBytes();
+        return weights.streamedBytes() + adapterBytes();
     }
 
-    /** Bytes of weights the decoder holds on the Java heap. */
+    /** Bytes of the adapters' packed A and B (0 without adapters). */
+    public long adapterBytes() {
+        return adapters == null ? 0 : adapters.bytes();
+    }
+
+    /** The adapters this engine applies, or null when it has none. */
+    public LoraAdapters adapters() {
+        return adapters == null ? null : adapters.adapters;
+    }
+
+    /** Bytes of weights the decoder holds on the Java heap (the adapters' included). */
     public long weightBytesHeld() {
-        return weights.heldBytes();
+        return weights.heldBytes() + adapterBytes();
     }
 
     /** The decoder, for tests that steer its parallel paths. */
@@ -172,9 +221,14 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /**
      * Copies the current values of the weights this engine was created from into the decoder (after an optimizer
-     * update): one pass over each tensor, read from its off-heap buffer.
+     * update): one pass over each tensor, read from its off-heap buffer. An engine with adapters copies only the
+     * adapters (its base weights are frozen), whether it was built from arrays or from a checkpoint.
      */
     public synchronized void refreshWeights() {
+        if (adapters != null) {
+            adapters.load(team);
+            return;
+        }
         if (source == null) {
             throw new IllegalStateException("this engine was built from a checkpoint directory; only an engine"
                     + " created from ModelWeights can refresh them");
@@ -192,6 +246,27 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
                     + " go into an engine created from ModelWeights");
         }
         weights.load(WeightSource.of(other), team);
+    }
+
+    /**
+     * Scores with the adapters switched off: the base model alone, a LoRA run's KL reference, with no second copy
+     * of its weights. One call at a time with the engine's other methods. An engine without adapters scores as
+     * itself.
+     */
+    public SequenceScorer baseScorer() {
+        if (adapters == null) {
+            return this;
+        }
+        return sequences -> {
+            synchronized (RolloutEngine.this) {
+                decoder.adaptersOn = false;
+                try {
+                    return logprobs(sequences);
+                } finally {
+                    decoder.adaptersOn = true;
+                }
+            }
+        };
     }
 
     /** Frees the key/value cache; the next call allocates what it needs. */
