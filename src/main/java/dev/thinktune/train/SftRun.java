@@ -55,7 +55,9 @@ public final class SftRun {
         }
         StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
         Path metricsFile = setup.out.resolve("metrics.csv");
-        try (RolloutEngine engine = RolloutEngine.create(policy.weights());
+        try (RolloutEngine engine = policy.adapters() != null
+                ? RolloutEngine.create(setup.modelDir, policy.adapters(), RolloutEngine.Options.defaults())
+                : RolloutEngine.create(policy.weights());
              MetricsLog metrics = new MetricsLog(metricsFile)) {
             Files.deleteIfExists(metricsFile);
             Map<String, Double> before = setup.evaluate(engine, "before");

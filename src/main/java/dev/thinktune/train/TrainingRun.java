@@ -6,6 +6,7 @@ import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.rollout.RolloutEngine;
+import dev.thinktune.rollout.SequenceScorer;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.teacher.Teacher;
 
@@ -118,8 +119,9 @@ public final class TrainingRun {
         RunSetup setup = RunSetup.load(cfg, log);
         Path out = setup.out;
         ModelAssets assets = setup.assets;
-        // the policy trains the loaded weights in place; the frozen initial student (the KL reference, a local
-        // teacher) is read again from model.path in its stored dtype, so no float32 copy of it is kept
+        // the policy trains the loaded weights (or its adapters) in place; the frozen initial student (the KL
+        // reference, a local teacher) is read again from model.path in its stored dtype, so no float32 copy of it
+        // is kept
         StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
         Set<Integer> stopIds = setup.stopIds;
 
@@ -134,8 +136,14 @@ public final class TrainingRun {
         RolloutEngine.Options opts = RolloutEngine.Options.defaults().withMaxSequenceLength(maxSeq);
         Teacher teacher = null;
         List<AutoCloseable> closeables = new ArrayList<>();
-        try (RolloutEngine engine = RolloutEngine.create(policy.weights(), opts);
-             RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(setup.modelDir, opts) : null) {
+        boolean lora = policy.adapters() != null;
+        // with adapters the decoder reads the frozen base as stored and is also the reference, adapters off
+        try (RolloutEngine engine = lora ? RolloutEngine.create(setup.modelDir, policy.adapters(), opts)
+                : RolloutEngine.create(policy.weights(), opts);
+             RolloutEngine separateReference = cfg.objective().beta() > 0 && !lora
+                     ? RolloutEngine.create(setup.modelDir, opts) : null) {
+            SequenceScorer reference = cfg.objective().beta() <= 0 ? null
+                    : lora ? engine.baseScorer() : separateReference;
             log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());
             GuideContext ctx = new GuideContext(cfg, assets, setup.modelDir, stopIds);
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
