@@ -49,6 +49,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "2", description = "measured steps after one warm-up (default ${DEFAULT-VALUE})")
     int steps;
 
+    @Option(names = "--lora-r", defaultValue = "0",
+            description = "train low-rank adapters of this rank (alpha 2r, all seven projections) instead of the "
+                    + "weights; the random model is then written as a bfloat16 checkpoint in a temporary directory "
+                    + "and loaded as a run loads it (default ${DEFAULT-VALUE}: full fine-tuning)")
+    int loraR;
+
     @Option(names = "--tokenizer", defaultValue = "models/arith-tiny", description = "tokenizer for the prompts (default ${DEFAULT-VALUE})")
     Path tokenizer;
 
@@ -62,7 +68,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     public Integer call() {
         List<BenchSize> chosen = sizes.stream().map(BenchSize::of).toList(); // an unknown size before any run
         TrainBench.Settings settings = new TrainBench.Settings(questions, n, newTokens, teacherTokens, microBatch,
-                steps, tokenizer);
+                steps, tokenizer, loraR);
         int refused = 0;
         for (BenchSize s : chosen) {
             try {

@@ -372,11 +372,18 @@ public final class MemoryPlan {
         int evalSeq = cfg.data().maxPromptTokens() + cfg.eval().maxNewTokens();
         int perStep = cfg.training().questionsPerStep() * cfg.rollout().n();
         boolean reference = cfg.objective().beta() > 0;
-        if (cfg.model().lora() != null && cfg.mode() != TrainConfig.Mode.STAR) {
+        if (cfg.model().lora() != null) {
             // the graph holds the frozen weights once; the one decoder reads the checkpoint as stored
-            int answers = cfg.mode() == TrainConfig.Mode.SFT ? 64 : perStep;
-            int cacheTokens = cfg.mode() == TrainConfig.Mode.SFT ? evalSeq
-                    : Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq));
+            int answers = switch (cfg.mode()) {
+                case SFT -> 64;
+                case STAR -> Math.max(64, cfg.star().samples() * 8);
+                default -> perStep;
+            };
+            int cacheTokens = switch (cfg.mode()) {
+                case SFT -> evalSeq;
+                case STAR -> seq;
+                default -> Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq));
+            };
             return new Shape(1, cfg.training().microBatchSize(), seq, true, 1, storedBytes, answers, cacheTokens,
                     true, adapterParameters(c, cfg.model().lora()));
         }
@@ -418,7 +425,7 @@ public final class MemoryPlan {
                 : "full fine-tuning of this model") + " (" + String.format(Locale.ROOT, "%,d", c.parameterCount())
                 + " parameters, mode " + cfg.mode().id() + ")";
         List<Alternative> alts = new ArrayList<>();
-        if (s.adapterParams() == 0 && cfg.mode() != TrainConfig.Mode.STAR) {
+        if (s.adapterParams() == 0) {
             long adapters = adapterParameters(c, LoraConfig.DEFAULTS);
             alts.add(new Alternative("low-rank adapters (model.lora: {} - r 16 on all seven projections)",
                     training(title, c, s.withAdapters(adapters).withReferenceBytes(storedBytes))));
@@ -449,6 +456,6 @@ public final class MemoryPlan {
 
     /** Parameters of the adapters {@code lora} puts on {@code c}. */
     static long adapterParameters(LlamaConfig c, LoraConfig lora) {
-        return LoraAdapters.shapes(lora, c).values().stream().mapToLong(x -> x[0] * x[1]).sum();
+        return LoraAdapters.parameterCount(lora, c);
     }
 }
