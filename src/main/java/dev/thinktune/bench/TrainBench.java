@@ -144,7 +144,7 @@ public final class TrainBench {
         Path dir = Files.createTempDirectory("thinktune-bench-train-");
         try {
             RandomCheckpoint.write(size.config(), dir, 5, RandomCheckpoint.HUB_SHARD_BYTES, m -> { });
-            ModelWeights w = HfCheckpoint.load(dir);
+            ModelWeights w = HfCheckpoint.loadFrozen(dir);
             LoraAdapters adapters = LoraAdapters.initialize(lora(s), size.config(), 5);
             RolloutEngine engine = RolloutEngine.create(dir, adapters, RolloutEngine.Options.defaults());
             return new Student(StudentModel.of(w, adapters), engine, null, dir);

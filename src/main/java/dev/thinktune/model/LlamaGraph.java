@@ -135,7 +135,8 @@ public final class LlamaGraph {
         SDVariable logits2d, logitsShape;
         try (NameScope ignored = sd.withNameScope("lm_head")) {
             // the full logits, computed only when asked for (inspection, tests); training never builds them
-            logits2d = named(linear(x, head), "logits");                                        // [N, V]
+            logits2d = named(head.isConstant() ? FrozenLinear.apply(sd, null, x, head) : linear(x, head),
+                    "logits");                                                                  // [N, V]
             logitsShape = shape(batchTime, V);
         }
         sd.reshape(LOGITS, logits2d, logitsShape);                                               // [B, T, V]

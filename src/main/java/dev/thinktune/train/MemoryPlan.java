@@ -173,6 +173,12 @@ public final class MemoryPlan {
         return FLOAT * 2L * c.numLayers() * c.numKvHeads() * c.headDim();
     }
 
+    /** Values of the largest projection matrix of a layer. */
+    static long largestProjection(LlamaConfig c) {
+        return c.parameterShapes().entrySet().stream().filter(e -> e.getKey().startsWith("model.layers."))
+                .mapToLong(e -> e.getValue().length == 1 ? 0 : e.getValue()[0] * e.getValue()[1]).max().orElse(0);
+    }
+
     static long largestTensor(LlamaConfig c) {
         return c.parameterShapes().values().stream().mapToLong(s -> s.length == 1 ? s[0] : s[0] * s[1]).max()
                 .orElse(0);
@@ -246,25 +252,32 @@ public final class MemoryPlan {
     }
 
     /**
-     * Training low-rank adapters: the frozen float32 weights (constants of the graph: no gradient is computed for
-     * them), the adapters' gradients and moments, the activations as for full fine-tuning, and one decoder reading
+     * Training low-rank adapters: the frozen weights as the checkpoint stores them (constants of the graph: no
+     * gradient is computed for them; bfloat16 matrices are widened one at a time where they are multiplied), the adapters' gradients and moments, the activations as for full fine-tuning, and one decoder reading
      * the checkpoint as stored, which with its adapters off is also the KL reference.
      */
     private static MemoryPlan adapterTraining(String title, LlamaConfig c, Shape s) {
         long p = c.parameterCount(), a = s.adapterParams();
         String params = String.format(Locale.ROOT, "%,d adapter parameters x 4 bytes", a);
         List<Line> l = new ArrayList<>();
-        l.add(new Line("student weights, float32, frozen", String.format(Locale.ROOT, "%,d parameters x 4 bytes", p),
-                p * FLOAT, Where.OFF_HEAP));
+        int stored = Math.max(2, s.referenceBytes());
+        l.add(new Line("student weights, frozen, as stored (" + (stored == 2 ? "bfloat16" : "float32") + ")",
+                String.format(Locale.ROOT, "%,d parameters x %d bytes", p, stored), p * stored, Where.OFF_HEAP));
+        if (stored == 2) {
+            long block = Math.max(largestProjection(c), Math.min(c.vocabSize(), TokenLogprobs.HEAD_ROWS)
+                    * (long) c.hiddenSize());
+            l.add(new Line("a frozen matrix widened to float32 for its product", String.format(Locale.ROOT,
+                    "the largest projection or %,d rows of the head, %,d values x 4 bytes", TokenLogprobs.HEAD_ROWS,
+                    block), block * FLOAT, Where.OFF_HEAP));
+        }
         l.add(new Line("adapters, their gradients (a pass's and the accumulated) and AdamW's m, v and scratch",
                 params + " x 6", 6 * a * FLOAT, Where.OFF_HEAP));
         activationLines(l, c, s);
         l.add(new Line("runtime", "the JVM, ND4J and OpenBLAS", RUNTIME_BYTES, Where.OFF_HEAP));
         if (s.engines() > 0) {
-            int bytes = Math.max(2, s.referenceBytes());
-            l.add(new Line("rollout decoder weights, as stored (" + (bytes == 2 ? "bfloat16" : "float32")
+            l.add(new Line("rollout decoder weights, as stored (" + (stored == 2 ? "bfloat16" : "float32")
                     + "), also the reference with its adapters off", String.format(Locale.ROOT,
-                    "%,d parameters x %d bytes", p, bytes), p * bytes, Where.HEAP));
+                    "%,d parameters x %d bytes", p, stored), p * stored, Where.HEAP));
             l.add(cacheLine(c, s));
         }
         return new MemoryPlan(title, l);
@@ -449,9 +462,10 @@ public final class MemoryPlan {
         }
         training(title, c, s).requireFits(budget, alts, String.format(Locale.ROOT,
                 "no setting of these fits: the %s alone need %s; use a smaller model",
-                s.adapterParams() > 0 ? "frozen float32 weights" : "weights, two sets of gradients (a pass's and the "
+                s.adapterParams() > 0 ? "frozen weights" : "weights, two sets of gradients (a pass's and the "
                         + "accumulated) and AdamW's two moments",
-                gb((s.adapterParams() > 0 ? 1 : 5) * c.parameterCount() * FLOAT)));
+                gb(s.adapterParams() > 0 ? c.parameterCount() * Math.max(2, storedBytes)
+                        : 5 * c.parameterCount() * FLOAT)));
     }
 
     /** Parameters of the adapters {@code lora} puts on {@code c}. */

@@ -61,7 +61,8 @@ final class RunSetup {
         // refused here, before a weight is read, when the run cannot fit this machine
         MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.storedBytes(modelDir),
                 MemoryPlan.Budget.ofThisProcess());
-        this.initial = HfCheckpoint.load(modelDir);
+        // a model trained through adapters stays frozen: its bfloat16 matrices are kept as they are stored
+        this.initial = cfg.model().lora() != null ? HfCheckpoint.loadFrozen(modelDir) : HfCheckpoint.load(modelDir);
         this.adapters = cfg.model().lora() == null ? null
                 : LoraAdapters.initialize(cfg.model().lora(), initial.config(), Seeds.of(cfg.seed(), 0, Seeds.ADAPTERS));
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());

@@ -2,19 +2,25 @@ package dev.thinktune.train;
 
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.lora.LoraConfig;
+import dev.thinktune.model.DType;
 import dev.thinktune.model.GradientRunner;
+import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.SafetensorsFile;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import dev.thinktune.testing.Fixtures;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,6 +141,51 @@ class LoraGraphTest {
                         times(gw, adapters.a(module).transpose(), s));
                 assertTrue(errA < 1e-3 && errB < 1e-3, module + ": relative errors " + errA + ", " + errB);
             }
+        }
+    }
+
+    /**
+     * Frozen bfloat16 matrices kept as stored give what the same checkpoint widened to float32 at load gives:
+     * exactly the same log-probabilities, and the adapters' gradients to float rounding, on both fixtures and on a model whose vocabulary
+     * spans several blocks of the head's widening.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama3", "tiny-llama2", "vocabulary-9000"})
+    void frozenBfloat16WeightsGiveExactlyTheirFloat32Widening(String name, @TempDir Path tmp) {
+        Path dir;
+        String file;
+        if (name.startsWith("vocabulary")) {
+            dir = tmp.resolve("model");
+            HfCheckpoint.save(dir, ModelWeights.initialize(LlamaConfig.of(9000, 16, 32, 1, 2, 1, 64, false, 0, 1),
+                    0.5, 4), DType.BF16, Map.of());
+            file = HfCheckpoint.WEIGHTS;
+        } else {
+            dir = Fixtures.model(name);
+            file = "model-bf16.safetensors";
+        }
+        ModelWeights frozen = HfCheckpoint.loadFrozen(dir, file);
+        ModelWeights widened = HfCheckpoint.load(dir, file);
+        assertEquals(DataType.BFLOAT16, frozen.get("model.layers.0.mlp.up_proj.weight").dataType());
+        LoraAdapters adapters = random(ALL, widened, 9);
+        StudentModel a = StudentModel.of(frozen, adapters);
+        StudentModel b = StudentModel.of(widened, adapters);
+        int v = widened.config().vocabSize();
+        Random rng = new Random(2);
+        List<int[]> rows = List.of(rng.ints(12, 0, v).toArray(), rng.ints(9, 0, v).toArray());
+        TokenBatch batch = TokenBatch.rightPadded(rows, 0);
+        assertArrayEquals(b.tokenLogprobs(batch).data().asFloat(), a.tokenLogprobs(batch).data().asFloat());
+        SDVariable lossA = a.graph().sum("loss", a.tokenLogprobsVariable());
+        SDVariable lossB = b.graph().sum("loss", b.tokenLogprobsVariable());
+        a.graph().setLossVariables(lossA);
+        b.graph().setLossVariables(lossB);
+        Map<String, INDArray> ga = new GradientRunner(a.graph(), new ArrayList<>(a.trainable().keySet()), List.of())
+                .run(batch.placeholders()).gradients();
+        Map<String, INDArray> gb = new GradientRunner(b.graph(), new ArrayList<>(b.trainable().keySet()), List.of())
+                .run(batch.placeholders()).gradients();
+        for (String k : gb.keySet()) {
+            // the head's gradient sums over blocks of the vocabulary in turn: the same terms in another order
+            double err = Fixtures.relativeError(ga.get(k).data().asFloat(), gb.get(k).data().asFloat());
+            assertTrue(err < 1e-5, k + ": relative error " + err);
         }
     }
 

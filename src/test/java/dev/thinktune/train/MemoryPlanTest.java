@@ -111,7 +111,8 @@ class MemoryPlanTest {
         MemoryPlan.Shape s = MemoryPlan.shape(c, cfg, 2);
         assertEquals(16 * perLayer, s.adapterParams());
         MemoryPlan p = MemoryPlan.training("t", c, s);
-        assertEquals(4L * 1_235_814_400L, line(p, "student weights, float32, frozen").bytes());
+        assertEquals(2L * 1_235_814_400L, line(p, "student weights, frozen, as stored (bfloat16)").bytes());
+        assertEquals(4L * 8192 * 2048, line(p, "a frozen matrix widened").bytes(), "8192 rows of the head");
         assertEquals(6L * 4 * 16 * perLayer, line(p, "adapters, their gradients").bytes());
         assertEquals(2L * 1_235_814_400L, line(p, "rollout decoder weights, as stored (bfloat16)").bytes(),
                 "one decoder, bf16, also the reference");

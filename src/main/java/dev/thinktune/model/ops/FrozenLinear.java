@@ -46,7 +46,8 @@ public final class FrozenLinear extends JavaOp {
 
     @Override
     protected void compute(List<INDArray> in, List<INDArray> out) {
-        Nd4j.gemm(dense(in.get(0)), in.get(1), out.get(0), false, true, 1.0, 0.0);
+        INDArray x = dense(in.get(0));
+        Widened.with(in.get(1), w -> Nd4j.gemm(x, w, out.get(0), false, true, 1.0, 0.0));
     }
 
     @Override
@@ -84,7 +85,8 @@ public final class FrozenLinear extends JavaOp {
 
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
-            Nd4j.gemm(dense(in.get(1)), in.get(0), out.get(0), false, false, 1.0, 0.0);
+            INDArray dy = dense(in.get(1));
+            Widened.with(in.get(0), w -> Nd4j.gemm(dy, w, out.get(0), false, false, 1.0, 0.0));
         }
     }
 }

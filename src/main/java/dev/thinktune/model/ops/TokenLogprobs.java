@@ -185,12 +185,49 @@ public final class TokenLogprobs extends JavaOp {
                 probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
             }
             INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-            Nd4j.gemm(probs, w, dhc, false, false, 1.0, 0.0);               // dh = dlogits W       [c, D]
+            hiddenGrad(probs, w, dhc);                                      // dh = dlogits W       [c, D]
             if (dw != null) {
                 INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
                 Nd4j.gemm(probs, hc, dw, true, false, 1.0, 1.0);            // dW += dlogits^T h    [V, D]
             }
         }, true);
+    }
+
+    /** Rows of a frozen bfloat16 head widened at a time (64 MiB of float32 at Llama 3's width). */
+    public static final int HEAD_ROWS = 8192;
+
+    /** {@code logits [c, V] = h W^T}; a bfloat16 head is widened {@link #HEAD_ROWS} rows at a time. */
+    private static void logits(INDArray hc, INDArray w, INDArray logits) {
+        if (w.dataType() == DataType.FLOAT) {
+            Nd4j.gemm(hc, w, logits, false, true, 1.0, 0.0);
+            return;
+        }
+        long v = w.size(0);
+        for (long v0 = 0; v0 < v; v0 += HEAD_ROWS) {
+            long v1 = Math.min(v, v0 + HEAD_ROWS);
+            try (INDArray part = Nd4j.createUninitialized(DataType.FLOAT, hc.size(0), v1 - v0)) {
+                Widened.with(w.get(NDArrayIndex.interval(v0, v1), NDArrayIndex.all()),
+                        rows -> Nd4j.gemm(hc, rows, part, false, true, 1.0, 0.0));
+                logits.get(NDArrayIndex.all(), NDArrayIndex.interval(v0, v1)).assign(part);
+            }
+        }
+    }
+
+    /** {@code dh [c, D] = dlogits W}; a bfloat16 head is widened {@link #HEAD_ROWS} rows at a time. */
+    private static void hiddenGrad(INDArray dlogits, INDArray w, INDArray dh) {
+        if (w.dataType() == DataType.FLOAT) {
+            Nd4j.gemm(dlogits, w, dh, false, false, 1.0, 0.0);
+            return;
+        }
+        long v = w.size(0);
+        for (long v0 = 0; v0 < v; v0 += HEAD_ROWS) {
+            long v1 = Math.min(v, v0 + HEAD_ROWS);
+            double beta = v0 == 0 ? 0.0 : 1.0;
+            try (INDArray part = dlogits.get(NDArrayIndex.all(), NDArrayIndex.interval(v0, v1)).dup('c')) {
+                Widened.with(w.get(NDArrayIndex.interval(v0, v1), NDArrayIndex.all()),
+                        rows -> Nd4j.gemm(part, rows, dh, false, false, 1.0, beta));
+            }
+        }
     }
 
     /** What is done with each block: its first position, its block [c, V], log-sum-exps and target logits. */
@@ -227,7 +264,7 @@ public final class TokenLogprobs extends JavaOp {
                     int c = Math.min(rows, n - start);
                     INDArray logits = c == rows ? buffer : buffer.get(NDArrayIndex.interval(0, c), NDArrayIndex.all());
                     INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                    Nd4j.gemm(hc, w, logits, false, true, 1.0, 0.0);               // [c, V]
+                    logits(hc, w, logits);                                          // [c, V]
                     float[] picked = new float[c];
                     for (int r = 0; r < c; r++) {
                         picked[r] = logits.getFloat(r, targets[start + r]);
