@@ -14,7 +14,8 @@
 #   graph-layer.png   model.layers.1 opened to its ops (checked)
 #   graph-loss.png    the loss block opened to its terms (checked)
 #   graph-q_proj.png  every op, zoomed to model.layers.0.self_attn.q_proj.weight, shown in the sidebar
-#   charts.png        (with --log) the Plots tab of FILE: scalar charts per metric, parameter histograms
+#   charts.png        (with --log) the Plots tab of FILE: the ThinkTuning metrics first, guided steps shaded
+#                     (checked by scripts/ui-charts-check.cjs), then the other metrics and parameter histograms
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -96,6 +97,7 @@ stop_server
 if [ -n "$LOG" ]; then
   start_server --log "$LOG"
   NAME="$(curl -sf "http://127.0.0.1:$PORT/thinktune/logs" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["name"])')"
-  shot "$OUT/charts.png" "http://127.0.0.1:$PORT/thinktune/samediff/$NAME?page=plots"
+  node "$ROOT/scripts/ui-charts-check.cjs" "http://127.0.0.1:$PORT/thinktune/samediff/$NAME?page=plots" \
+    "$OUT/charts.png"
   stop_server
 fi

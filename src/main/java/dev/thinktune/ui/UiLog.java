@@ -38,9 +38,10 @@ import java.util.Map;
  * @param scalars    scalar series by event name, in file order
  * @param histograms histograms by event name, in file order
  * @param bytes      the length of the complete records read (a log being appended to may end in a partial one)
+ * @param names      the event names in the order the log registered them (the order the Plots tab charts them)
  */
 public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, List<HistogramEvent>> histograms,
-                    long bytes) {
+                    long bytes, List<String> names) {
 
     public record Graph(List<String> inputs, List<String> outputs, List<Variable> variables, List<Op> ops) {
         public List<String> variableNames() {
@@ -99,6 +100,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
         Map<String, List<Scalar>> scalars = new LinkedHashMap<>();
         Map<String, List<HistogramEvent>> histograms = new LinkedHashMap<>();
         Map<Integer, String> names = new HashMap<>();
+        List<String> order = new ArrayList<>();
         boolean events = false;
         int at = 0;
         while (at < end) {
@@ -121,6 +123,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
                 case UIEventType.ADD_NAME -> {
                     UIAddName n = UIAddName.getRootAsUIAddName(content);
                     names.put(n.nameIdx(), n.name());
+                    order.add(n.name());
                 }
                 case UIEventType.SCALAR -> {
                     double v = Nd4j.createFromFlatArray(FlatArray.getRootAsFlatArray(content)).getDouble(0);
@@ -138,7 +141,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
                 }
             }
         }
-        return new UiLog(graph, scalars, histograms, end);
+        return new UiLog(graph, scalars, histograms, end, List.copyOf(order));
     }
 
     private static String name(Map<Integer, String> names, UIEvent e) {

@@ -153,6 +153,7 @@
         var fr = new FileReader();
         fr.onload = function () {
             readEvents(new Uint8Array(fr.result));
+            orderByName();
             if (selectedPage === "plots") {
                 var y = window.scrollY;
                 renderLineCharts();
@@ -167,6 +168,72 @@
             }
         };
         fr.readAsArrayBuffer(new Blob([file]));
+    };
+
+    // Charts in the order the log named their series (a training log names the ThinkTuning metrics first).
+    function orderByName() {
+        var order = Array.from(sdEventNamesMap.entries()).sort(function (a, b) {
+            return a[0] - b[0];
+        }).map(function (e) {
+            return e[1];
+        });
+        var x = new Map(), y = new Map();
+        order.forEach(function (n) {
+            if (sdPlotsLineChartX.has(n)) {
+                x.set(n, sdPlotsLineChartX.get(n));
+                y.set(n, sdPlotsLineChartY.get(n));
+            }
+        });
+        sdPlotsLineChartX.forEach(function (v, n) {
+            if (!x.has(n)) {
+                x.set(n, v);
+                y.set(n, sdPlotsLineChartY.get(n));
+            }
+        });
+        sdPlotsLineChartX = x;
+        sdPlotsLineChartY = y;
+    }
+
+    // Guided steps (the series guided_step is 1 on them), shaded on every chart.
+    function guidedMarkings() {
+        var steps = sdPlotsLineChartX.get("guided_step");
+        var flags = sdPlotsLineChartY.get("guided_step");
+        var out = [];
+        if (!steps) {
+            return out;
+        }
+        for (var i = 0; i < steps.length; i++) {
+            if (Number(flags[i]) > 0) {
+                var s = steps[i].iteration();
+                out.push({xaxis: {from: s - 0.5, to: s + 0.5}, color: "rgba(255, 170, 40, 0.22)"});
+            }
+        }
+        return out;
+    }
+
+    // The page's chart, with points on short runs, a flat series given a visible range, and the guided steps shaded.
+    window.renderLineChart = function (element, label, x, y) {
+        var points = [];
+        for (var i = 0; i < x.length; i++) {
+            points.push([x[i], y[i]]);
+        }
+        element.unbind();
+        var yMax = Math.max.apply(Math, y);
+        var yMin = Math.min.apply(Math, y);
+        if (yMin > 0) {
+            yMin = 0.0;
+        }
+        if (yMax <= yMin) {
+            yMax = yMin + 1;
+        }
+        var marks = guidedMarkings();
+        $.plot(element, [{data: points, label: label + (marks.length > 0 ? "  (shaded: guided steps)" : "")}], {
+            series: {lines: {show: true, lineWidth: 2}, points: {show: x.length <= 50, radius: 2}},
+            grid: {hoverable: true, clickable: true, tickColor: "#dddddd", borderWidth: 0, markings: marks},
+            yaxis: {min: yMin, max: yMax},
+            colors: ["#FA5833"],
+            selection: {mode: "x"}
+        });
     };
 
     function latestHistogramStep() {
