@@ -9,9 +9,7 @@
 // URL: the charts page (.../thinktune/samediff/NAME?page=plots). Needs Debian's chromium and playwright-core:
 // (cd /tmp/pw && npm i playwright-core) and PLAYWRIGHT_CORE=/tmp/pw/node_modules/playwright-core.
 'use strict';
-const fs = require('fs');
-const path = require('path');
-const {chromium} = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const {checkPage} = require('./ui-page.cjs');
 
 // TrainingUiLog.THINKTUNING_METRICS, then the guided-step series
 const LEADING = ['reward/mean', 'accuracy', 'kl', 'clip_ratio', 'aas/weight_mean', 'aas/masked_tokens',
@@ -24,20 +22,12 @@ if (!url || !shot) {
     process.exit(2);
 }
 
-async function main() {
-    const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic']});
-    try {
-        const page = await browser.newPage({viewport: {width: 1400, height: 2200}});
-        const errors = [];
-        page.on('pageerror', e => errors.push(String(e)));
-        await page.goto(url);
-        await page.waitForFunction(() => document.querySelectorAll('#samediffcontent [id^=sdLineChart_] .legendLabel').length > 0,
-            null, {timeout: 60000});
-        await page.waitForTimeout(500);
-        fs.mkdirSync(path.dirname(path.resolve(shot)), {recursive: true});
-        await page.screenshot({path: shot});
-        const legends = await page.$$eval('#samediffcontent [id^=sdLineChart_] .legendLabel', els => els.map(e => e.textContent));
+const LEGENDS = '#samediffcontent [id^=sdLineChart_] .legendLabel';
+
+checkPage('ui-charts-check', url, shot, {width: 1400, height: 2200},
+    () => document.querySelectorAll('#samediffcontent [id^=sdLineChart_] .legendLabel').length > 0,
+    async (page) => {
+        const legends = await page.$$eval(LEGENDS, els => els.map(e => e.textContent));
         const names = legends.map(l => l.replace(SHADED, '').trim());
         const expected = LEADING.filter(n => names.includes(n));
         const problems = [];
@@ -49,27 +39,14 @@ async function main() {
                 problems.push(`no chart named '${n}'`);
             }
         }
-        const guided = await page.evaluate(() => {
-            const y = sdPlotsLineChartY.get('guided_step') || [];
-            return y.filter(v => Number(v) > 0).length;
-        });
+        const guided = await page.evaluate(() =>
+            (sdPlotsLineChartY.get('guided_step') || []).filter(v => Number(v) > 0).length);
         if (guided > 0 && !legends.every(l => l.includes(SHADED))) {
             problems.push(`${guided} guided steps, but not every chart says they are shaded`);
         }
-        if (errors.length) {
-            problems.push('page errors: ' + errors.join('; '));
-        }
-        console.log(`${shot}: ${legends.length} charts, first ${JSON.stringify(names.slice(0, expected.length))}; `
-            + `${guided} guided steps shaded`);
-        if (problems.length) {
-            throw new Error(problems.join('\n  '));
-        }
-    } finally {
-        await browser.close();
-    }
-}
-
-main().catch(e => {
-    console.error('ui-charts-check: FAILED: ' + e.message);
-    process.exit(1);
-});
+        return {
+            summary: `${legends.length} charts, first ${JSON.stringify(names.slice(0, expected.length))}; `
+                + `${guided} guided steps shaded`,
+            problems,
+        };
+    });

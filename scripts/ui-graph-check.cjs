@@ -12,9 +12,7 @@
 // Needs Debian's chromium and playwright-core: (cd /tmp/pw && npm i playwright-core) and
 // PLAYWRIGHT_CORE=/tmp/pw/node_modules/playwright-core.
 'use strict';
-const fs = require('fs');
-const path = require('path');
-const {chromium} = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const {checkPage} = require('./ui-page.cjs');
 
 const MIN_PX = 10;
 const args = process.argv.slice(2);
@@ -36,19 +34,9 @@ if (!url || !shot) {
     process.exit(2);
 }
 
-async function main() {
-    const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic']});
-    try {
-        const page = await browser.newPage({viewport: {width: 1400, height: 900}});
-        const errors = [];
-        page.on('pageerror', e => errors.push(String(e)));
-        await page.goto(url);
-        await page.waitForFunction(() => window.thinktuneGraphReady === true, null, {timeout: 60000});
-        await page.waitForTimeout(500);
-        fs.mkdirSync(path.dirname(path.resolve(shot)), {recursive: true});
-        await page.screenshot({path: shot});
-        const state = await page.evaluate((minPx) => {
+checkPage('ui-graph-check', url, shot, {width: 1400, height: 900}, () => window.thinktuneGraphReady === true,
+    async (page) => {
+        const state = await page.evaluate(() => {
             const w = cy.width(), h = cy.height(), zoom = cy.zoom();
             const nodes = cy.nodes().map(n => {
                 const bb = n.renderedBoundingBox({includeLabels: true});
@@ -63,7 +51,7 @@ async function main() {
             const sidebar = Array.from(document.querySelectorAll('#thinktune-block-list a.thinktune-block'))
                 .map(a => a.textContent);
             return {zoom, nodes, edges, sidebar, ops: sdGraphOpsList.length};
-        }, MIN_PX);
+        });
         const problems = [];
         const visible = state.nodes.filter(n => n.inView && n.px >= MIN_PX);
         if (visible.length < Math.min(minNodes, state.nodes.length)) {
@@ -83,20 +71,9 @@ async function main() {
                 problems.push(`the sidebar does not list block '${b}' (it lists ${JSON.stringify(state.sidebar)})`);
             }
         }
-        if (errors.length) {
-            problems.push('page errors: ' + errors.join('; '));
-        }
-        console.log(`${shot}: ${state.ops} ops drawn, zoom ${state.zoom.toFixed(2)}, ${visible.length} nodes in view`
-            + ` with labels >= ${MIN_PX} px, e.g. ${JSON.stringify(visible.slice(0, 3).map(n => n.label))}`);
-        if (problems.length) {
-            throw new Error(problems.join('\n  '));
-        }
-    } finally {
-        await browser.close();
-    }
-}
-
-main().catch(e => {
-    console.error('ui-graph-check: FAILED: ' + e.message);
-    process.exit(1);
-});
+        return {
+            summary: `${state.ops} ops drawn, zoom ${state.zoom.toFixed(2)}, ${visible.length} nodes in view with `
+                + `labels >= ${MIN_PX} px, e.g. ${JSON.stringify(visible.slice(0, 3).map(n => n.label))}`,
+            problems,
+        };
+    });

@@ -38,9 +38,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * (or {@code max_completion_tokens}), {@code stop} (up to 4 strings, cut from the returned text), {@code seed},
  * {@code n} and {@code stream}; they answer with {@code usage} token counts, and with {@code "stream": true} as
  * server-sent events ({@code data: {...}} chunks, then {@code data: [DONE]}; {@code stream_options.include_usage}
- * adds a usage chunk). A {@code model} other than the served one gets 404 {@code model_not_found}, as from
- * OpenAI; a request without one is answered by the served model. Malformed requests get 400 with an OpenAI-style
- * error object that names the field; unknown paths 404; a known path with another method 405.
+ * adds a usage chunk). Chat {@code logprobs}/{@code top_logprobs} and completions {@code logprobs} return the
+ * sampler's temperature-1 log-probabilities in OpenAI's shapes ({@link LogprobsJson}), streamed chunks carrying
+ * their own tokens; {@code tools}, {@code functions}, non-text {@code response_format} and {@code echo} are
+ * refused with 400 naming the field. A {@code model} other than the served one gets 404
+ * {@code model_not_found}, as from OpenAI; a request without one is answered by the served model. Malformed
+ * requests get 400 with an OpenAI-style error object that names the field; unknown paths 404; a known path with
+ * another method 405.
  *
  * <p>It binds to {@code 127.0.0.1} unless told otherwise. With an {@link Options#apiKey} every request must carry
  * {@code Authorization: Bearer KEY} (else 401 {@code invalid_api_key}); without one anybody who can reach the

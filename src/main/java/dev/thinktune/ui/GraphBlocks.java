@@ -1,6 +1,7 @@
 package dev.thinktune.ui;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import org.nd4j.graph.DType;
 import org.nd4j.graph.UIGraphStructure;
 import org.nd4j.graph.UIInfoType;
 import org.nd4j.graph.UIOp;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,8 +68,7 @@ public final class GraphBlocks {
 
     /** The blocks of the graph in {@code log}, in graph order (empty when the log has no graph). */
     public static List<Block> blocks(byte[] log) {
-        Optional<Graph> g = graphRecord(log).map(GraphBlocks::read);
-        return g.isEmpty() ? List.of() : blocks(g.get());
+        return graphRecord(log).map(r -> blocks(read(log, r))).orElse(List.of());
     }
 
     /** {@code log} with its graph drawn as blocks ({@link #blocks}); a log without a graph is returned as it is. */
@@ -281,7 +282,11 @@ public final class GraphBlocks {
 
     // ---- reading and writing the graph record ----
 
-    private static Optional<ByteBuffer> graphRecord(byte[] log) {
+    /** Where a log's graph record is: its offset, header length and content length. */
+    private record Record(int at, int header, int content) {
+    }
+
+    private static Optional<Record> graphRecord(byte[] log) {
         ByteBuffer bb = ByteBuffer.wrap(log);
         int end = UiLog.completeLength(log);
         int at = 0;
@@ -291,7 +296,7 @@ public final class GraphBlocks {
             byte type = UIStaticInfoRecord.getRootAsUIStaticInfoRecord(ByteBuffer.wrap(log, at + 8, h).slice())
                     .infoType();
             if (type == UIInfoType.GRAPH_STRUCTURE) {
-                return Optional.of(ByteBuffer.wrap(log, at + 8 + h, c).slice());
+                return Optional.of(new Record(at, h, c));
             }
             if (type == UIInfoType.START_EVENTS) {
                 break;
@@ -301,72 +306,45 @@ public final class GraphBlocks {
         return Optional.empty();
     }
 
-    private static byte[] rewrite(byte[] log, java.util.function.UnaryOperator<Graph> view) {
-        ByteBuffer bb = ByteBuffer.wrap(log);
-        int end = UiLog.completeLength(log);
-        int at = 0;
-        while (at < end) {
-            int h = bb.getInt(at);
-            int c = bb.getInt(at + 4);
-            byte type = UIStaticInfoRecord.getRootAsUIStaticInfoRecord(ByteBuffer.wrap(log, at + 8, h).slice())
-                    .infoType();
-            if (type == UIInfoType.GRAPH_STRUCTURE) {
-                Graph g = read(UIGraphStructure.getRootAsUIGraphStructure(ByteBuffer.wrap(log, at + 8 + h, c)
-                        .slice()));
-                byte[] content = write(view.apply(g));
-                ByteArrayOutputStream out = new ByteArrayOutputStream(log.length);
-                out.write(log, 0, at);
-                out.writeBytes(ByteBuffer.allocate(8).putInt(h).putInt(content.length).array());
-                out.write(log, at + 8, h);
-                out.writeBytes(content);
-                out.write(log, at + 8 + h + c, end - (at + 8 + h + c));
-                return out.toByteArray();
-            }
-            if (type == UIInfoType.START_EVENTS) {
-                break;
-            }
-            at += 8 + h + c;
-        }
-        return log;
-    }
-
-    private static Graph read(ByteBuffer content) {
-        return read(UIGraphStructure.getRootAsUIGraphStructure(content));
-    }
-
-    private static Graph read(UIGraphStructure s) {
-        List<String> inputs = new ArrayList<>();
-        for (int i = 0; i < s.inputsLength(); i++) {
-            inputs.add(s.inputs(i));
-        }
+    private static Graph read(byte[] log, Record r) {
+        UiLog.Graph g = UiLog.graph(UIGraphStructure.getRootAsUIGraphStructure(
+                ByteBuffer.wrap(log, r.at() + 8 + r.header(), r.content()).slice()));
         Map<String, Var> vars = new LinkedHashMap<>();
-        for (int i = 0; i < s.variablesLength(); i++) {
-            UIVariable v = s.variables(i);
-            long[] shape = new long[v.shapeLength()];
-            for (int j = 0; j < shape.length; j++) {
-                shape[j] = v.shape(j);
-            }
-            List<String> users = new ArrayList<>();
-            for (int j = 0; j < v.inputsForOpLength(); j++) {
-                users.add(v.inputsForOp(j));
-            }
-            String outputOf = v.outputOfOp() == null || v.outputOfOp().isEmpty() ? null : v.outputOfOp();
-            vars.put(v.name(), new Var(v.name(), v.type(), v.datatype(), shape, outputOf, users, v.uiLabelExtra()));
+        for (UiLog.Variable v : g.variables()) {
+            vars.put(v.name(), new Var(v.name(), code(VarType.names, v.type()), code(DType.names, v.dtype()),
+                    v.shape(), v.outputOf(), v.inputsFor(), null));
         }
-        List<Op> ops = new ArrayList<>();
-        for (int i = 0; i < s.opsLength(); i++) {
-            UIOp o = s.ops(i);
-            List<String> in = new ArrayList<>();
-            for (int j = 0; j < o.inputsLength(); j++) {
-                in.add(o.inputs(j));
+        List<Op> ops = g.ops().stream().map(o -> new Op(o.name(), o.opName(), o.inputs(), o.outputs(), null))
+                .toList();
+        return new Graph(g.inputs(), vars, ops);
+    }
+
+    /** The flatbuffer code of an enum value by its name. */
+    private static byte code(String[] names, String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name)) {
+                return (byte) i;
             }
-            List<String> out = new ArrayList<>();
-            for (int j = 0; j < o.outputsLength(); j++) {
-                out.add(o.outputs(j));
-            }
-            ops.add(new Op(o.name(), o.opName(), in, out, o.uiLabelExtra()));
         }
-        return new Graph(inputs, vars, ops);
+        throw new IllegalArgumentException("unknown value " + name);
+    }
+
+    private static byte[] rewrite(byte[] log, UnaryOperator<Graph> view) {
+        Optional<Record> found = graphRecord(log);
+        if (found.isEmpty()) {
+            return log;
+        }
+        Record r = found.get();
+        int end = UiLog.completeLength(log);
+        byte[] content = write(view.apply(read(log, r)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(log.length);
+        out.write(log, 0, r.at());
+        out.writeBytes(ByteBuffer.allocate(8).putInt(r.header()).putInt(content.length).array());
+        out.write(log, r.at() + 8, r.header());
+        out.writeBytes(content);
+        int after = r.at() + 8 + r.header() + r.content();
+        out.write(log, after, end - after);
+        return out.toByteArray();
     }
 
     /** Encodes a graph record as ND4J's LogFileWriter does (fields the page reads; outputs left empty). */

@@ -53,8 +53,12 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
         }
     }
 
-    /** A variable: {@code type} is VARIABLE, CONSTANT, PLACEHOLDER or ARRAY (an op output). */
-    public record Variable(String name, String type, String dtype, long[] shape, String outputOf) {
+    /**
+     * A variable: {@code type} is VARIABLE, CONSTANT, PLACEHOLDER or ARRAY (an op output); {@code inputsFor} names
+     * the ops that read it.
+     */
+    public record Variable(String name, String type, String dtype, long[] shape, String outputOf,
+                           List<String> inputsFor) {
     }
 
     public record Op(String name, String opName, List<String> inputs, List<String> outputs) {
@@ -161,7 +165,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
         return new HistogramEvent(e.iteration(), e.timestamp(), range.getDouble(0), range.getDouble(1), y);
     }
 
-    private static Graph graph(UIGraphStructure g) {
+    static Graph graph(UIGraphStructure g) {
         List<String> inputs = new ArrayList<>();
         for (int i = 0; i < g.inputsLength(); i++) {
             inputs.add(g.inputs(i));
@@ -177,7 +181,13 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
             for (int j = 0; j < shape.length; j++) {
                 shape[j] = v.shape(j);
             }
-            vars.add(new Variable(v.name(), VarType.name(v.type()), DType.name(v.datatype()), shape, v.outputOfOp()));
+            List<String> users = new ArrayList<>();
+            for (int j = 0; j < v.inputsForOpLength(); j++) {
+                users.add(v.inputsForOp(j));
+            }
+            String outputOf = v.outputOfOp() == null || v.outputOfOp().isEmpty() ? null : v.outputOfOp();
+            vars.add(new Variable(v.name(), VarType.name(v.type()), DType.name(v.datatype()), shape, outputOf,
+                    List.copyOf(users)));
         }
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < g.opsLength(); i++) {

@@ -100,19 +100,16 @@ class TopLogprobsTest {
         }
     }
 
+    /** log of the softmax at temperature 1 ({@link RolloutTesting#softmax}, in double precision). */
     private static double[] logSoftmax(float[] row) {
-        double mx = Double.NEGATIVE_INFINITY;
-        for (float x : row) {
-            mx = Math.max(mx, x);
-        }
-        double z = 0;
-        for (float x : row) {
-            z += Math.exp(x - mx);
-        }
-        double[] out = new double[row.length];
+        double[] x = new double[row.length];
         for (int i = 0; i < row.length; i++) {
-            out[i] = row[i] - mx - Math.log(z);
+            x[i] = row[i];
         }
-        return out;
+        double[] p = RolloutTesting.softmax(x, 1.0);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.log(p[i]);
+        }
+        return p;
     }
 }

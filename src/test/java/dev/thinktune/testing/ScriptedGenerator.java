@@ -14,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * A generator that writes scripted token ids instead of sampling: each continuation is the script's ids for its
- * request (each with log-prob 0), cut after the first stop id (finish EOS) or at max_new_tokens (finish LENGTH). Tokens reach the
- * listener one by one, as a real generator's do. It records the requests it was given.
+ * request (each with log-prob 0), cut after the first stop id (finish EOS) or at max_new_tokens (finish LENGTH).
+ * Tokens reach the listener one by one, as a real generator's do. It records the requests it was given.
  */
 public final class ScriptedGenerator implements Generator {
     private final Function<GenerationRequest, int[]> script;

@@ -336,9 +336,9 @@ class UiServerTest {
                     + NAME + "?block=model.layers.99"));
             assertEquals(404, r.statusCode());
             String body = new String(r.body());
-            assertTrue(body.contains("model.layers.99") && body.contains("model.layers.0") && body.contains("loss"), body);
-            assertEquals(400, UiTesting.get(url("/thinktune/logs/" + NAME
-                    + "?view=tree")).statusCode());
+            assertTrue(body.contains("model.layers.99") && body.contains("model.layers.0") && body.contains("loss"),
+                    body);
+            assertEquals(400, UiTesting.get(url("/thinktune/logs/" + NAME + "?view=tree")).statusCode());
             byte[] bytes = Files.readAllBytes(logFile);
             assertThrows(IllegalArgumentException.class, () -> GraphBlocks.opened(bytes, "nothing"));
         }
@@ -346,7 +346,8 @@ class UiServerTest {
         @Test
         void thePageOpensOnTheBlocks() {
             String script = UiTesting.text(url("/thinktune/samediff-thinktune.js"));
-            assertTrue(script.contains("\"blocks\"") && script.contains("?view=blocks"), "the page asks for the blocks");
+            assertTrue(script.contains("\"blocks\"") && script.contains("?view=blocks"),
+                    "the page asks for the blocks");
         }
     }
 }
