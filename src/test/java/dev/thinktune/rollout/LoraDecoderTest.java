@@ -134,6 +134,7 @@ class LoraDecoderTest {
         }
     }
 
+    /** baseScorer and baseGenerator: the engine's own weights with the adapters off, bit for bit the base model. */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama3", "tiny-llama2"})
     void baseScorerScoresTheModelWithoutAdapters(String name) {
@@ -146,6 +147,13 @@ class LoraDecoderTest {
             assertSameBits(plain.logprobs(rows), lora.baseScorer().logprobs(rows));
             assertSameBits(adapted, lora.logprobs(rows)); // switched on again afterwards
             assertTrue(relativeError(adapted, plain.logprobs(rows)) > 1e-3);
+            List<GenerationRequest> reqs = List.of(new GenerationRequest(new int[]{1, 17, 33, 101}, 3,
+                    SamplingParams.sampling(8, Set.of(), 5)));
+            List<Completion> want = plain.generate(reqs).get(0), got = lora.baseGenerator().generate(reqs).get(0);
+            for (int s = 0; s < want.size(); s++) {
+                assertArrayEquals(want.get(s).tokenIds(), got.get(s).tokenIds());
+                assertArrayEquals(want.get(s).logprobs(), got.get(s).logprobs(), 0f);
+            }
         }
     }
 

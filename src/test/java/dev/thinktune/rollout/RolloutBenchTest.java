@@ -39,4 +39,26 @@ class RolloutBenchTest {
         }
         assertEquals(List.of("cache", "nocache"), modes);
     }
+
+    /** With --lora-r the engine rows come twice, adapters off and on, the second with their bytes and overhead. */
+    @Test
+    void loraRankAddsTheAdaptedRowBesideTheBaseRow() throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new BenchRolloutCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(new StringWriter()));
+        int code = cli.execute("--json", "--sizes", "tiny", "--batches", "2", "--new-tokens", "3", "--repeats", "1",
+                "--nocache-budget", "0", "--no-torch", "--lora-r", "4");
+        assertEquals(0, code);
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : out.toString().strip().split("\n")) {
+            rows.add(new ObjectMapper().readTree(line));
+        }
+        assertEquals(List.of("cache", "cache+lora4", "nocache"), rows.stream().map(r -> r.get("mode").asText()).toList());
+        assertEquals(0, rows.get(0).get("lora_r").asInt());
+        assertEquals(4, rows.get(1).get("lora_r").asInt());
+        assertTrue(rows.get(1).get("adapter_bytes").asLong() > 0);
+        assertTrue(rows.get(1).has("overhead"));
+        assertEquals(6, rows.get(1).get("new_tokens").asInt());
+    }
 }
