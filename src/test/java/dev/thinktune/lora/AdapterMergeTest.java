@@ -46,17 +46,6 @@ class AdapterMergeTest {
         return dir;
     }
 
-    private static double relativeError(List<float[]> a, List<float[]> b) {
-        double num = 0, den = 0;
-        for (int r = 0; r < a.size(); r++) {
-            for (int i = 0; i < a.get(r).length; i++) {
-                num = Math.max(num, Math.abs(a.get(r)[i] - b.get(r)[i]));
-                den = Math.max(den, Math.abs(b.get(r)[i]));
-            }
-        }
-        return num / den;
-    }
-
     private static float[] values(Path dir, String tensor) {
         try (CheckpointTensors t = CheckpointTensors.open(dir)) {
             float[] v = new float[Math.toIntExact(t.info(tensor).numel())];
@@ -95,7 +84,7 @@ class AdapterMergeTest {
 
         try (RolloutEngine merged = RolloutEngine.create(out, oneThread());
              RolloutEngine lora = RolloutEngine.create(base, adapters, oneThread())) {
-            double err = relativeError(merged.logprobs(SEQUENCES), lora.logprobs(SEQUENCES));
+            double err = Fixtures.relativeError(merged.logprobs(SEQUENCES), lora.logprobs(SEQUENCES));
             assertTrue(err < 1e-5, "max |diff| / max |adapters| = " + err);
         }
         try (Stream<Path> left = Files.list(tmp)) {
