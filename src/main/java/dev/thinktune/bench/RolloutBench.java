@@ -303,7 +303,7 @@ public final class RolloutBench {
                 extra.put("weight_bytes_per_step", bytes);
                 extra.put("decode_tokens_per_s", decodeRate);
                 extra.put("median_decode_tokens_per_s", steps / median(r.decode));
-                loraExtras(extra, lora, engine, runs, s, true);
+                loraExtras(extra, lora, engine, runs, s);
                 rows.add(new Measured(row.withExtra(extra), bytes, decodeRate, cpuRate, batch));
             }
             return rows;
@@ -320,18 +320,21 @@ public final class RolloutBench {
         return lora ? base + "+lora" + s.loraRank() : base;
     }
 
-    /** Extras of a row of a run with adapters: their rank and bytes, and on the adapted row the overhead. */
+    /**
+     * Extras of a row of a run with adapters: their rank and bytes, and on the adapted row its median decode time
+     * over the base row's, minus one, by the clock ({@code decode_overhead}) and by the process's CPU time
+     * ({@code cpu_decode_overhead}: steadier on a machine that other processes load).
+     */
     private static void loraExtras(Map<String, Object> extra, boolean lora, RolloutEngine engine, List<Runs> runs,
-                                   Settings s, boolean decode) {
+                                   Settings s) {
         if (s.loraRank() == 0) {
             return;
         }
         extra.put("lora_r", lora ? s.loraRank() : 0);
         if (lora) {
             extra.put("adapter_bytes", engine.adapterBytes());
-            double[] base = decode ? runs.get(0).decode : runs.get(0).times;
-            double[] adapted = decode ? runs.get(1).decode : runs.get(1).times;
-            extra.put(decode ? "decode_overhead" : "overhead", median(adapted) / median(base) - 1);
+            extra.put("decode_overhead", median(runs.get(1).decode) / median(runs.get(0).decode) - 1);
+            extra.put("cpu_decode_overhead", median(runs.get(1).decodeCpu) / median(runs.get(0).decodeCpu) - 1);
         }
     }
 
@@ -436,7 +439,7 @@ public final class RolloutBench {
             for (int way = 0; way < runs.size(); way++) {
                 Runs r = runs.get(way);
                 Map<String, Object> extra = new TreeMap<>();
-                loraExtras(extra, way == 1, engine, runs, s, false);
+                loraExtras(extra, way == 1, engine, runs, s);
                 rows.add(result(size, batch, mode("cache", way == 1, s), r.times[0], median(r.times), r.tokens,
                         s.effectiveThreads(), null).withExtra(extra));
             }

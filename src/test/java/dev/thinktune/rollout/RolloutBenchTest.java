@@ -57,7 +57,7 @@ class RolloutBenchTest {
         assertEquals(0, rows.get(0).get("lora_r").asInt());
         assertEquals(4, rows.get(1).get("lora_r").asInt());
         assertTrue(rows.get(1).get("adapter_bytes").asLong() > 0);
-        assertTrue(rows.get(1).has("overhead"));
+        assertTrue(rows.get(1).has("decode_overhead") && rows.get(1).has("cpu_decode_overhead"));
         assertEquals(6, rows.get(1).get("new_tokens").asInt());
     }
 }
