@@ -88,6 +88,11 @@ public final class LoraAdapters {
         return out;
     }
 
+    /** Parameters of the adapters {@code config} puts on a model of config {@code model}. */
+    public static long parameterCount(LoraConfig config, LlamaConfig model) {
+        return shapes(config, model).values().stream().mapToLong(s -> s[0] * s[1]).sum();
+    }
+
     /** Full module names of the targeted projections ({@code model.layers.0.self_attn.q_proj}), in order. */
     public static List<String> modules(LoraConfig config, LlamaConfig model) {
         List<String> out = new java.util.ArrayList<>();
@@ -142,6 +147,13 @@ public final class LoraAdapters {
             throw new IllegalArgumentException("no adapter tensor '" + name + "'");
         }
         return a;
+    }
+
+    /** A copy with every B zero: adapters that leave the model as it is. */
+    public LoraAdapters zeroed() {
+        LinkedHashMap<String, INDArray> t = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> t.put(k, k.endsWith(B) ? Nd4j.zeros(DataType.FLOAT, v.shape()) : v.dup()));
+        return new LoraAdapters(config, model, t);
     }
 
     /** A deep copy. */

@@ -126,6 +126,12 @@ public final class PeftAdapter {
         refuse(file, n, "modules_to_save", v -> !v.isNull() && !(v.isArray() && v.isEmpty()), "extra trained modules");
         refuse(file, n, "layers_to_transform", v -> !v.isNull(), "adapters on some layers only");
         refuse(file, n, "rank_pattern", v -> v.isObject() && !v.isEmpty(), "per-module ranks");
+        refuse(file, n, "lora_bias", v -> v.asBoolean(false), "a bias on lora_B");
+        refuse(file, n, "layer_replication", v -> !v.isNull(), "replicated layers");
+        refuse(file, n, "trainable_token_indices", v -> !v.isNull(), "trained token embeddings");
+        refuse(file, n, "target_parameters", v -> !v.isNull() && !(v.isArray() && v.isEmpty()), "adapters on parameters");
+        refuse(file, n, "use_qalora", v -> v.asBoolean(false), "QA-LoRA");
+        refuse(file, n, "exclude_modules", v -> !v.isNull() && !(v.isArray() && v.isEmpty()), "excluded modules");
         refuse(file, n, "alpha_pattern", v -> v.isObject() && !v.isEmpty(), "per-module alphas");
         String bias = n.path("bias").asText("none");
         if (!bias.equals("none")) {
@@ -137,7 +143,7 @@ public final class PeftAdapter {
         JsonNode targets = n.path("target_modules");
         List<String> modules = new ArrayList<>();
         if (targets.isTextual()) {
-            modules.add(targets.asText());
+            modules.addAll(matching(file, targets.asText()));
         } else if (targets.isArray()) {
             targets.forEach(t -> modules.add(t.asText()));
         } else {
@@ -157,6 +163,39 @@ public final class PeftAdapter {
         } catch (LoraConfigException e) {
             throw new CheckpointException(file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The projections a PEFT {@code target_modules} regular expression selects: PEFT matches it against each
+     * module's full name ({@code model.layers.0.self_attn.q_proj}); it must select a projection in every layer
+     * or in none.
+     */
+    private static List<String> matching(Path file, String regex) {
+        java.util.regex.Pattern p;
+        try {
+            p = java.util.regex.Pattern.compile(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new CheckpointException(file + ": target_modules '" + regex + "' is not a regular expression: "
+                    + e.getDescription());
+        }
+        List<String> out = new ArrayList<>();
+        for (String m : LoraConfig.MODULES) {
+            boolean first = p.matcher(LoraAdapters.module(0, m)).matches();
+            for (int layer = 1; layer < 512; layer++) {
+                if (p.matcher(LoraAdapters.module(layer, m)).matches() != first) {
+                    throw new CheckpointException(file + ": target_modules '" + regex + "' selects " + m
+                            + " in some layers only, which is not supported");
+                }
+            }
+            if (first) {
+                out.add(m);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new CheckpointException(file + ": target_modules '" + regex + "' selects no projection of a "
+                    + "Llama layer (" + String.join(", ", LoraConfig.MODULES) + ")");
+        }
+        return out;
     }
 
     private interface Check {

@@ -1,6 +1,8 @@
 package dev.thinktune.model;
 
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.ops.EmbeddingLookup;
+import dev.thinktune.model.ops.FrozenLinear;
 import dev.thinktune.model.ops.JavaOps;
 import dev.thinktune.model.ops.TokenLogprobs;
 import org.nd4j.autodiff.samediff.NameScope;
@@ -42,14 +44,17 @@ public final class LlamaGraph {
 
     private final SameDiff sd;
     private final LlamaConfig cfg;
+    /** The adapters on the projections, or null (full fine-tuning). */
+    private final LoraAdapters adapters;
     private final SDVariable batchTime; // [B, T]
     private final SDVariable batch;     // [B]
     private final SDVariable time;      // [T]
     private final java.util.Map<String, SDVariable> constants = new java.util.HashMap<>();
 
-    private LlamaGraph(SameDiff sd, LlamaConfig cfg, SDVariable ids) {
+    private LlamaGraph(SameDiff sd, LlamaConfig cfg, LoraAdapters adapters, SDVariable ids) {
         this.sd = sd;
         this.cfg = cfg;
+        this.adapters = adapters;
         try (NameScope ignored = sd.withNameScope("inputs")) {
             this.batchTime = named(sd.shape(ids).castTo(DataType.LONG), "batch_time");
             this.batch = named(sd.stridedSlice(batchTime, new long[]{0}, new long[]{1}, new long[]{1}), "batch");
@@ -62,14 +67,33 @@ public final class LlamaGraph {
      * as they are, not copied) and returns the output variable {@value #TOKEN_LOGPROBS}.
      */
     public static SDVariable build(SameDiff sd, ModelWeights weights) {
+        return build(sd, weights, null);
+    }
+
+    /**
+     * As {@link #build(SameDiff, ModelWeights)}, with low-rank adapters on the projections they target when
+     * {@code adapters} is not null: the adapters are then the graph's trainable variables and the weights are
+     * constants (no gradient is computed or held for them). Each adapted projection computes
+     * {@code x W^T + (alpha / r) * (x A^T) B^T}.
+     */
+    public static SDVariable build(SameDiff sd, ModelWeights weights, LoraAdapters adapters) {
         SessionArrayCache.install(); // the session that runs the graph's Java ops
         JavaOps.register();
         LlamaConfig cfg = weights.config();
-        weights.tensors().forEach(sd::var);
+        if (adapters == null) {
+            weights.tensors().forEach(sd::var);
+        } else {
+            if (!adapters.modelConfig().equals(cfg)) {
+                throw new IllegalArgumentException("the adapters were made for another model: "
+                        + adapters.modelConfig());
+            }
+            weights.tensors().forEach(sd::constant);
+            adapters.tensors().forEach(sd::var);
+        }
         SDVariable ids = sd.placeHolder(INPUT_IDS, DataType.INT32, -1, -1);
         SDVariable mask = sd.placeHolder(ATTENTION_MASK, DataType.FLOAT, -1, -1);
         SDVariable pos = sd.placeHolder(POSITION_IDS, DataType.INT32, -1, -1);
-        LlamaGraph g = new LlamaGraph(sd, cfg, ids);
+        LlamaGraph g = new LlamaGraph(sd, cfg, adapters, ids);
         return g.forward(ids, mask, pos);
     }
 
@@ -111,7 +135,8 @@ public final class LlamaGraph {
         SDVariable logits2d, logitsShape;
         try (NameScope ignored = sd.withNameScope("lm_head")) {
             // the full logits, computed only when asked for (inspection, tests); training never builds them
-            logits2d = named(linear(x, head), "logits");                                        // [N, V]
+            logits2d = named(head.isConstant() ? FrozenLinear.apply(sd, null, x, head) : linear(x, head),
+                    "logits");                                                                  // [N, V]
             logitsShape = shape(batchTime, V);
         }
         sd.reshape(LOGITS, logits2d, logitsShape);                                               // [B, T, V]
@@ -206,9 +231,9 @@ public final class LlamaGraph {
 
     private SDVariable attentionIn(SDVariable h, String p, SDVariable[] rope, SDVariable bias) {
         int KV = cfg.numKvHeads(), G = cfg.groupSize(), hd = cfg.headDim();
-        SDVariable q = named(linear(h, w(p + "q_proj.weight")), "q");                       // [N, H*hd]
-        SDVariable k = named(linear(h, w(p + "k_proj.weight")), "k");                       // [N, KV*hd]
-        SDVariable v = named(linear(h, w(p + "v_proj.weight")), "v");                       // [N, KV*hd]
+        SDVariable q = named(projection(h, p + "q_proj"), "q");                             // [N, H*hd]
+        SDVariable k = named(projection(h, p + "k_proj"), "k");                             // [N, KV*hd]
+        SDVariable v = named(projection(h, p + "v_proj"), "v");                             // [N, KV*hd]
         SDVariable qRot = named(rotate(sd.reshape(q, -1, cfg.numHeads(), hd), rope[0], rope[1])
                 .mul(1.0 / Math.sqrt(hd)), "q_rot");                                        // [N, H, hd], scaled
         SDVariable kRot = named(rotate(sd.reshape(k, -1, KV, hd), rope[2], rope[3]), "k_rot"); // [N, KV, hd]
@@ -226,7 +251,7 @@ public final class LlamaGraph {
         SDVariable context = named(sd.mmul(probs4, v4), "context");                           // [B, KV, G*T, hd]
         SDVariable out5 = sd.reshape(context, concat(batch, constant(KV, G), time, constant(hd)));
         SDVariable merged = sd.reshape(sd.permute(out5, 0, 3, 1, 2, 4), -1, (long) cfg.numHeads() * hd); // [N, H*hd]
-        return named(linear(merged, w(p + "o_proj.weight")), "out");
+        return named(projection(merged, p + "o_proj"), "out");
     }
 
     /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
@@ -251,9 +276,31 @@ public final class LlamaGraph {
     private SDVariable mlp(SDVariable h, String module) {
         String p = module + ".";
         try (NameScope ignored = sd.withNameScope(module)) {
-            SDVariable gate = named(sd.nn.swish(linear(h, w(p + "gate_proj.weight"))), "gate");  // [N, F]
-            SDVariable up = named(linear(h, w(p + "up_proj.weight")), "up");                    // [N, F]
-            return named(linear(named(gate.mul(up), "swiglu"), w(p + "down_proj.weight")), "out"); // [N, D]
+            SDVariable gate = named(sd.nn.swish(projection(h, p + "gate_proj")), "gate");      // [N, F]
+            SDVariable up = named(projection(h, p + "up_proj"), "up");                          // [N, F]
+            return named(projection(named(gate.mul(up), "swiglu"), p + "down_proj"), "out");    // [N, D]
+        }
+    }
+
+    /**
+     * The projection {@code module} ({@code model.layers.0.self_attn.q_proj}) of x: {@code x W^T}, plus
+     * {@code (alpha / r) * (x A^T) B^T} when it has an adapter. A frozen weight (a constant) is applied by
+     * {@link FrozenLinear}, whose gradient skips the weight's.
+     */
+    private SDVariable projection(SDVariable x, String module) {
+        SDVariable weight = w(module + ".weight");
+        String leaf = module.substring(module.lastIndexOf('.') + 1);
+        if (!weight.isConstant()) {
+            return linear(x, weight);
+        }
+        SDVariable base = FrozenLinear.apply(sd, scoped(leaf), x, weight);
+        if (adapters == null || !adapters.has(module)) {
+            return base;
+        }
+        try (NameScope ignored = sd.withNameScope(leaf)) {
+            SDVariable down = named(linear(x, w(module + LoraAdapters.A)), "lora_A");          // [N, r]
+            SDVariable up = named(linear(down, w(module + LoraAdapters.B)), "lora_B");          // [N, out]
+            return named(base.add(up.mul(adapters.config().scale())), "adapted");
         }
     }
 

@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * string, the token limit) leaves the batch. Each continuation samples from its own generator seeded by
  * {@link GenerationRequest#sampleSeed}, and a row's arithmetic never depends on the other rows of the batch, so
  * the same seed gives the same tokens whatever else is generated alongside. Every token carries its log-probability
- * under the full softmax at temperature 1 (the old policy's log-prob).
+ * under the full softmax at temperature 1 (the old policy's log-prob), and, when the request asks
+ * ({@link GenerationRequest#topLogprobs}), the most likely tokens of the same row of logits.
  *
  * <p>{@link #logprobs} scores given sequences (the trainer's old-policy and reference log-probs) on the same
  * decoder. After an optimizer update call {@link #refreshWeights()}: the decoder copies the weights from the
@@ -297,6 +298,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         final int promptLength;
         final int[] tokens;
         final float[] logprobs;
+        final int topK;
+        final TopLogprobs[] top;
         final Tokenizer.StreamingDecoder text;
         final StringBuilder decoded;
         int count;
@@ -311,6 +314,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
             this.promptLength = req.promptIds().length;
             this.tokens = new int[params.maxNewTokens()];
             this.logprobs = new float[params.maxNewTokens()];
+            this.topK = req.topLogprobs();
+            this.top = topK > 0 ? new TopLogprobs[params.maxNewTokens()] : null;
             boolean strings = !params.stopStrings().isEmpty();
             this.text = strings ? tokenizer.streamingDecoder() : null;
             this.decoded = strings ? new StringBuilder() : null;
@@ -321,9 +326,12 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         }
 
         /** Appends a sampled token and decides whether the continuation ends here. */
-        void append(int token, float logprob) {
+        void append(int token, float logprob, TopLogprobs alternatives) {
             tokens[count] = token;
             logprobs[count] = logprob;
+            if (top != null) {
+                top[count] = alternatives;
+            }
             count++;
             if (params.stopIds().contains(token)) {
                 finish = FinishReason.EOS;
@@ -346,7 +354,20 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
         Completion completion() {
             return new Completion(Arrays.copyOf(tokens, count), Arrays.copyOf(logprobs, count), finish,
-                    promptLength);
+                    promptLength, top == null ? List.of() : Arrays.asList(Arrays.copyOf(top, count)));
+        }
+
+        /** The alternatives of the token just appended. */
+        TopLogprobs lastTop() {
+            return top == null ? TopLogprobs.NONE : top[count - 1];
+        }
+
+        /** Samples this continuation's next token from a row of logits, into slot {@code at} of the outputs. */
+        void sample(Sampler sampler, float[] scratch, float[] logits, int off, int vocab, int at, int[] token,
+                    float[] logprob, TopLogprobs[] alternatives) {
+            token[at] = sampler.sample(logits, off, params, rng, scratch);
+            logprob[at] = scratch[0];
+            alternatives[at] = topK > 0 ? TopLogprobs.of(logits, off, vocab, topK) : TopLogprobs.NONE;
         }
     }
 
@@ -372,14 +393,15 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         // prefill: every prompt once, into its first continuation's slot; logits at its last token
         List<int[]> prompts = new ArrayList<>(requests.size());
         requests.forEach(q -> prompts.add(q.promptIds()));
-        int[] firstToken = new int[seqs.size()];
-        float[] firstLogprob = new float[seqs.size()];
+        int vocab = cfg.vocabSize();
+        int[] nextToken = new int[seqs.size()];
+        float[] nextLogprob = new float[seqs.size()];
+        TopLogprobs[] nextTop = new TopLogprobs[seqs.size()];
         runSequences(prompts, firstSlot, (seq, pos) -> pos == prompts.get(seq).length - 1,
                 (thread, seq, pos, logits, off) -> {
                     for (int i = firstSlot[seq]; i < firstSlot[seq] + requests.get(seq).n(); i++) {
-                        Seq s = seqs.get(i);
-                        firstToken[i] = samplers[thread].sample(logits, off, s.params, s.rng, lpScratch[thread]);
-                        firstLogprob[i] = lpScratch[thread][0];
+                        seqs.get(i).sample(samplers[thread], lpScratch[thread], logits, off, vocab, i, nextToken,
+                                nextLogprob, nextTop);
                     }
                 });
         for (int r = 0; r < requests.size(); r++) {
@@ -389,8 +411,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         }
         List<Seq> live = new ArrayList<>(seqs.size());
         for (Seq s : seqs) {
-            s.append(firstToken[s.slot], firstLogprob[s.slot]);
-            listener.onToken(s.request, s.sample, s.lastToken());
+            s.append(nextToken[s.slot], nextLogprob[s.slot], nextTop[s.slot]);
+            listener.onToken(s.request, s.sample, s.lastToken(), nextLogprob[s.slot], s.lastTop());
             if (s.finish == null) {
                 live.add(s);
             }
@@ -402,8 +424,6 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         int[] pos = new int[ids.length];
         int[] slot = new int[ids.length];
         int[] sel = new int[ids.length];
-        int[] nextToken = new int[seqs.size()];
-        float[] nextLogprob = new float[seqs.size()];
         for (int i = 0; i < sel.length; i++) {
             sel[i] = i;
         }
@@ -421,14 +441,14 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
                 for (int h0 = 0; h0 < rows; h0 += decoder.headChunk) {
                     decoder.logits(h0, Math.min(decoder.headChunk, rows - h0), (thread, row, logits, off) -> {
                         Seq s = live.get(base + row);
-                        nextToken[s.slot] = samplers[thread].sample(logits, off, s.params, s.rng, lpScratch[thread]);
-                        nextLogprob[s.slot] = lpScratch[thread][0];
+                        s.sample(samplers[thread], lpScratch[thread], logits, off, vocab, s.slot, nextToken,
+                                nextLogprob, nextTop);
                     });
                 }
             }
             for (Seq s : live) {
-                s.append(nextToken[s.slot], nextLogprob[s.slot]);
-                listener.onToken(s.request, s.sample, s.lastToken());
+                s.append(nextToken[s.slot], nextLogprob[s.slot], nextTop[s.slot]);
+                listener.onToken(s.request, s.sample, s.lastToken(), nextLogprob[s.slot], s.lastTop());
             }
             live.removeIf(s -> s.finish != null);
         }
