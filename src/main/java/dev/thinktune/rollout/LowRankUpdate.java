@@ -15,6 +15,8 @@ import java.util.List;
  * u = x · Aᵀ                      A = the modules' A [r, in] stacked: [rank, in], one product for all of them
  * y[:, panel p] += scale · u[:, from_p..to_p) · B_pᵀ
  * </pre>
+ * {@code Aᵀ} is stored in column blocks of one vector ({@code [in][L]} each, the rank rounded up to whole
+ * vectors rather than to {@link PackedMatrix}'s three-vector panels: a rank-16 A then streams no padding).
  * where {@code B_p} holds, for the output rows of panel {@code p} of the base matrix, their rows of their
  * module's {@code B [out, r]}, placed at the module's columns of {@code u}. The panels are the base matrix's, so
  * the thread that computes a base panel adds its update at once (before SwiGLU for gate and up), with no extra
@@ -31,10 +33,12 @@ final class LowRankUpdate {
     final List<String> modules;
     /** Columns of u: the modules' ranks summed. */
     final int rank;
-    /** Row stride of u: {@link #a}'s padded output width. */
+    /** Row stride of u: the rank rounded up to whole vectors. */
     final int ldU;
-    /** The stacked A, {@code [rank, in]}. */
-    final F32Matrix a;
+    /** Inputs of the projection (columns of A). */
+    final int in;
+    /** The stacked A transposed, in blocks of L columns: {@code at[v*in*L + i*L + j] = A[v*L + j][i]}. */
+    private final float[] at;
     private final int[] rankOffset;
     private final float scale;
     /** Per base panel: the columns of u its rows read, and where its B values start in {@link #b}. */
@@ -59,8 +63,9 @@ final class LowRankUpdate {
         for (int m = 0; m < rankOffset.length; m++) {
             rankOffset[m] = m * r;
         }
-        this.a = new F32Matrix(rank, base.in);
-        this.ldU = a.paddedOut();
+        this.in = base.in;
+        this.ldU = (rank + L - 1) / L * L;
+        this.at = new float[ldU * in];
         from = new int[base.panels];
         to = new int[base.panels];
         offset = new int[base.panels + 1];
@@ -116,26 +121,22 @@ final class LowRankUpdate {
 
     /** Bytes of adapter weights one product streams (A and B, float32, panels padded). */
     long bytes() {
-        return a.bytes() + 4L * b.length;
+        return 4L * at.length + 4L * b.length;
     }
 
     /**
      * Copies the adapters' current A and B values from {@code source} (float32 arrays by adapter tensor name),
-     * using {@code scratch} of at least {@code NR * in} floats.
+     * using {@code scratch} of at least {@code max(in, r)} floats.
      */
     void load(WeightSource source, float[] scratch) {
         int r = rank / modules.size();
-        int in = a.in;
-        for (int p = 0; p < a.panels; p++) {
-            for (int w = 0; w < NR; w++) {
-                int k = p * NR + w;
-                if (k < rank) {
-                    source.floats(modules.get(k / r) + LoraAdapters.A, k % r, 1, scratch, w * in);
-                } else {
-                    Arrays.fill(scratch, w * in, (w + 1) * in, 0f);
-                }
+        Arrays.fill(at, 0f);
+        for (int k = 0; k < rank; k++) {
+            source.floats(modules.get(k / r) + LoraAdapters.A, k % r, 1, scratch, 0);
+            int o = (k / L) * in * L + k % L;
+            for (int i = 0; i < in; i++) {
+                at[o + i * L] = scratch[i];
             }
-            a.putPanel(p, scratch);
         }
         Arrays.fill(b, 0f);
         for (int p = 0; p < base.panels; p++) {
@@ -153,11 +154,75 @@ final class LowRankUpdate {
         }
     }
 
-    /** {@code u[r, 0..rank) = x[r, 0..in) · Aᵀ} for rows {@code r < rows} (row r of x at {@code xOff + r*ldx}). */
+    /**
+     * {@code u[r, 0..rank) = x[r, 0..in) · Aᵀ} for rows {@code r < rows} (row r of x at {@code xOff + r*ldx}, of u
+     * at {@code uOff + r*ldU}): per block of L columns, 8 rows at a time, one fused multiply-add chain over the
+     * inputs in order per value.
+     */
     void project(float[] x, int xOff, int ldx, int rows, float[] u, int uOff) {
-        for (int p = 0; p < a.panels; p++) {
-            a.multiplyPanel(p, x, xOff, ldx, rows, u, uOff + p * NR, ldU, false);
+        for (int v = 0; v < ldU / L; v++) {
+            int ao = v * in * L;
+            int r = 0;
+            for (; r + 8 <= rows; r += 8) {
+                project8(x, xOff + r * ldx, ldx, ao, u, uOff + r * ldU + v * L);
+            }
+            for (; r + 4 <= rows; r += 4) {
+                project4(x, xOff + r * ldx, ldx, ao, u, uOff + r * ldU + v * L);
+            }
+            for (; r < rows; r++) {
+                project1(x, xOff + r * ldx, ao, u, uOff + r * ldU + v * L);
+            }
         }
+    }
+
+    private void project8(float[] x, int x0, int ldx, int ao, float[] u, int u0) {
+        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx, x4 = x3 + ldx, x5 = x4 + ldx, x6 = x5 + ldx, x7 = x6 + ldx;
+        FloatVector s0 = FloatVector.zero(PackedMatrix.S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0,
+                s7 = s0;
+        for (int i = 0; i < in; i++) {
+            FloatVector w = FloatVector.fromArray(PackedMatrix.S, at, ao + i * L);
+            s0 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x0 + i]), s0);
+            s1 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x1 + i]), s1);
+            s2 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x2 + i]), s2);
+            s3 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x3 + i]), s3);
+            s4 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x4 + i]), s4);
+            s5 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x5 + i]), s5);
+            s6 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x6 + i]), s6);
+            s7 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x7 + i]), s7);
+        }
+        s0.intoArray(u, u0);
+        s1.intoArray(u, u0 + ldU);
+        s2.intoArray(u, u0 + 2 * ldU);
+        s3.intoArray(u, u0 + 3 * ldU);
+        s4.intoArray(u, u0 + 4 * ldU);
+        s5.intoArray(u, u0 + 5 * ldU);
+        s6.intoArray(u, u0 + 6 * ldU);
+        s7.intoArray(u, u0 + 7 * ldU);
+    }
+
+    private void project4(float[] x, int x0, int ldx, int ao, float[] u, int u0) {
+        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
+        FloatVector s0 = FloatVector.zero(PackedMatrix.S), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = 0; i < in; i++) {
+            FloatVector w = FloatVector.fromArray(PackedMatrix.S, at, ao + i * L);
+            s0 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x0 + i]), s0);
+            s1 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x1 + i]), s1);
+            s2 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x2 + i]), s2);
+            s3 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x3 + i]), s3);
+        }
+        s0.intoArray(u, u0);
+        s1.intoArray(u, u0 + ldU);
+        s2.intoArray(u, u0 + 2 * ldU);
+        s3.intoArray(u, u0 + 3 * ldU);
+    }
+
+    private void project1(float[] x, int x0, int ao, float[] u, int u0) {
+        FloatVector s0 = FloatVector.zero(PackedMatrix.S);
+        for (int i = 0; i < in; i++) {
+            s0 = FloatVector.fromArray(PackedMatrix.S, at, ao + i * L).fma(
+                    FloatVector.broadcast(PackedMatrix.S, x[x0 + i]), s0);
+        }
+        s0.intoArray(u, u0);
     }
 
     /**

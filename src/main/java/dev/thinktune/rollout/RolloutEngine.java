@@ -255,19 +255,24 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
      * itself.
      */
     public SequenceScorer baseScorer() {
-        if (adapters == null) {
-            return this;
+        return adapters == null ? this : sequences -> withoutAdapters(() -> logprobs(sequences));
+    }
+
+    /**
+     * Generates with the adapters switched off: the base model alone, from the same copy of its weights. One
+     * call at a time with the engine's other methods. An engine without adapters generates as itself.
+     */
+    public Generator baseGenerator() {
+        return adapters == null ? this : (requests, listener) -> withoutAdapters(() -> generate(requests, listener));
+    }
+
+    private synchronized <T> T withoutAdapters(java.util.function.Supplier<T> work) {
+        decoder.adaptersOn = false;
+        try {
+            return work.get();
+        } finally {
+            decoder.adaptersOn = true;
         }
-        return sequences -> {
-            synchronized (RolloutEngine.this) {
-                decoder.adaptersOn = false;
-                try {
-                    return logprobs(sequences);
-                } finally {
-                    decoder.adaptersOn = true;
-                }
-            }
-        };
     }
 
     /** Frees the key/value cache; the next call allocates what it needs. */

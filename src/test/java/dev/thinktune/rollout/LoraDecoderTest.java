@@ -34,18 +34,6 @@ class LoraDecoderTest {
         }
     }
 
-    /** max |a - b| / max |b| over all rows. */
-    private static double relativeError(List<float[]> a, List<float[]> b) {
-        double num = 0, den = 0;
-        for (int r = 0; r < a.size(); r++) {
-            for (int i = 0; i < a.get(r).length; i++) {
-                num = Math.max(num, Math.abs(a.get(r)[i] - b.get(r)[i]));
-                den = Math.max(den, Math.abs(b.get(r)[i]));
-            }
-        }
-        return num / den;
-    }
-
     private static void assertSameBits(List<float[]> want, List<float[]> got) {
         assertEquals(want.size(), got.size());
         for (int r = 0; r < want.size(); r++) {
@@ -73,9 +61,9 @@ class LoraDecoderTest {
                          RolloutTesting.threads(1));
                  RolloutEngine plain = RolloutEngine.create(base, RolloutTesting.threads(1))) {
                 List<float[]> want = merged.logits(rows);
-                double err = relativeError(lora.logits(rows), want);
+                double err = Fixtures.relativeError(lora.logits(rows), want);
                 assertTrue(err < 2e-6, config + ": max |diff| / max |merged| = " + err);
-                double moved = relativeError(plain.logits(rows), want);
+                double moved = Fixtures.relativeError(plain.logits(rows), want);
                 assertTrue(moved > 1e-2, config + ": the adapters hardly change the logits: " + moved);
             }
         }
@@ -110,7 +98,7 @@ class LoraDecoderTest {
                 }
             }
             assertSameBits(lora.logprobs(seqs, first), sampled);
-            assertTrue(relativeError(sampled, merged.logprobs(seqs, first)) < 1e-5);
+            assertTrue(Fixtures.relativeError(sampled, merged.logprobs(seqs, first)) < 1e-5);
         }
     }
 
@@ -134,6 +122,7 @@ class LoraDecoderTest {
         }
     }
 
+    /** baseScorer and baseGenerator: the engine's own weights with the adapters off, bit for bit the base model. */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama3", "tiny-llama2"})
     void baseScorerScoresTheModelWithoutAdapters(String name) {
@@ -145,7 +134,14 @@ class LoraDecoderTest {
             List<float[]> adapted = lora.logprobs(rows);
             assertSameBits(plain.logprobs(rows), lora.baseScorer().logprobs(rows));
             assertSameBits(adapted, lora.logprobs(rows)); // switched on again afterwards
-            assertTrue(relativeError(adapted, plain.logprobs(rows)) > 1e-3);
+            assertTrue(Fixtures.relativeError(adapted, plain.logprobs(rows)) > 1e-3);
+            List<GenerationRequest> reqs = List.of(new GenerationRequest(new int[]{1, 17, 33, 101}, 3,
+                    SamplingParams.sampling(8, Set.of(), 5)));
+            List<Completion> want = plain.generate(reqs).get(0), got = lora.baseGenerator().generate(reqs).get(0);
+            for (int s = 0; s < want.size(); s++) {
+                assertArrayEquals(want.get(s).tokenIds(), got.get(s).tokenIds());
+                assertArrayEquals(want.get(s).logprobs(), got.get(s).logprobs(), 0f);
+            }
         }
     }
 
@@ -169,7 +165,7 @@ class LoraDecoderTest {
             base.get("model.layers.0.self_attn.q_proj.weight").muli(2.0);
             try (RolloutEngine merged = RolloutEngine.create(TestAdapters.merged(base, trained),
                     RolloutTesting.threads(1))) {
-                assertTrue(relativeError(lora.logprobs(rows), merged.logprobs(rows)) < 1e-5);
+                assertTrue(Fixtures.relativeError(lora.logprobs(rows), merged.logprobs(rows)) < 1e-5);
             }
         }
     }
@@ -197,7 +193,7 @@ class LoraDecoderTest {
             wide.refreshWeights();
             List<float[]> fresh = half.logprobs(rows);
             assertSameBits(wide.logprobs(rows), fresh);
-            assertTrue(relativeError(old, fresh) > 1e-3);
+            assertTrue(Fixtures.relativeError(old, fresh) > 1e-3);
         }
     }
 
