@@ -42,7 +42,11 @@ public final class LoraAdapters {
                         + Arrays.toString(a.shape()) + " but r = " + config.r() + " and the model need "
                         + Arrays.toString(e.getValue()));
             }
-            ordered.put(e.getKey(), a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT));
+            // an array of its own (not a view): SameDiff copies a view it is given as a variable, and the graph
+            // would then train a copy that the decoder and the optimizer never see
+            INDArray own = a.dataType() != DataType.FLOAT ? a.castTo(DataType.FLOAT)
+                    : a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+            ordered.put(e.getKey(), own);
         }
         for (String name : tensors.keySet()) {
             if (!ordered.containsKey(name)) {
