@@ -59,6 +59,43 @@ class AdapterCommandsTest {
         assertEquals(12, withAdapter.out().strip().split(" ").length, withAdapter.out());
     }
 
+    /**
+     * score --adapter (the training graph with the adapters) equals score of the model merge writes in float32
+     * (the graph on W + (alpha/r) B A), on both fixture models, and differs from the base model's.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-llama3", "tiny-llama2"})
+    void scoreWithAnAdapterEqualsScoreOfTheMergedModel(String model, @TempDir Path tmp) throws IOException {
+        String base = Fixtures.model(model).toString();
+        Path dir = adapter(model, tmp.resolve("adapter"), 4);
+        Path merged = tmp.resolve("merged");
+        assertEquals(0, CliRun.of("merge", "--model", base, "--adapter", dir.toString(), "--out", merged.toString(),
+                "--dtype", "f32").code());
+        String ids = "1,17,33,101,7,9,42,5,250,3";
+        double[] adapted = logprobs(CliRun.of("score", "--model", base, "--adapter", dir.toString(), "--ids", ids));
+        double[] fromMerged = logprobs(CliRun.of("score", "--model", merged.toString(), "--ids", ids));
+        double[] plain = logprobs(CliRun.of("score", "--model", base, "--ids", ids));
+        double worst = 0, moved = 0;
+        for (int i = 0; i < adapted.length; i++) {
+            worst = Math.max(worst, Math.abs(adapted[i] - fromMerged[i]));
+            moved = Math.max(moved, Math.abs(adapted[i] - plain[i]));
+        }
+        assertTrue(worst < 1e-4, "max |diff| against the merged model: " + worst);
+        assertTrue(moved > 1e-2, "the adapter changes the scores: " + moved);
+    }
+
+    /** The log-probabilities (after the first token's null) that score prints. */
+    private static double[] logprobs(CliRun r) throws IOException {
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode lp = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.out()).get("logprobs");
+        double[] out = new double[lp.size() - 1];
+        for (int i = 1; i < lp.size(); i++) {
+            out[i - 1] = lp.get(i).asDouble();
+        }
+        return out;
+    }
+
     @Test
     void anAdapterDirectoryThatIsNotOneIsNamed(@TempDir Path tmp) throws IOException {
         String base = Fixtures.model("tiny-llama3").toString();
