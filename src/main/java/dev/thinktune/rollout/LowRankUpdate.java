@@ -169,7 +169,7 @@ final class LowRankUpdate {
 
     /**
      * {@code u[r, 0..rank) = x[r, 0..in) · Aᵀ} for rows {@code r < rows} (row r of x at {@code xOff + r*ldx}, of u
-     * at {@code uOff + r*ldU}): per block of L columns, 8 rows at a time, one fused multiply-add chain over the
+     * at {@code uOff + r*ldU}): per block of L columns, 8 rows at a time (then one by one), one fused multiply-add chain over the
      * inputs in order per value.
      */
     void project(float[] x, int xOff, int ldx, int rows, float[] u, int uOff) {
@@ -178,9 +178,6 @@ final class LowRankUpdate {
             int r = 0;
             for (; r + 8 <= rows; r += 8) {
                 project8(x, xOff + r * ldx, ldx, ao, u, uOff + r * ldU + v * L);
-            }
-            for (; r + 4 <= rows; r += 4) {
-                project4(x, xOff + r * ldx, ldx, ao, u, uOff + r * ldU + v * L);
             }
             for (; r < rows; r++) {
                 project1(x, xOff + r * ldx, ao, u, uOff + r * ldU + v * L);
@@ -211,22 +208,6 @@ final class LowRankUpdate {
         s5.intoArray(u, u0 + 5 * ldU);
         s6.intoArray(u, u0 + 6 * ldU);
         s7.intoArray(u, u0 + 7 * ldU);
-    }
-
-    private void project4(float[] x, int x0, int ldx, int ao, float[] u, int u0) {
-        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
-        FloatVector s0 = FloatVector.zero(PackedMatrix.S), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < in; i++) {
-            FloatVector w = FloatVector.fromArray(PackedMatrix.S, at, ao + i * L);
-            s0 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x0 + i]), s0);
-            s1 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x1 + i]), s1);
-            s2 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x2 + i]), s2);
-            s3 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x3 + i]), s3);
-        }
-        s0.intoArray(u, u0);
-        s1.intoArray(u, u0 + ldU);
-        s2.intoArray(u, u0 + 2 * ldU);
-        s3.intoArray(u, u0 + 3 * ldU);
     }
 
     private void project1(float[] x, int x0, int ao, float[] u, int u0) {
