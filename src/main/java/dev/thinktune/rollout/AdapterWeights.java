@@ -64,8 +64,7 @@ final class AdapterWeights {
     void load(Team team) {
         WeightSource source = WeightSource.of(adapters.modelConfig(),
                 name -> Objects.requireNonNull(adapters.tensors().get(name), name));
-        int maxIn = all.stream().mapToInt(u -> u.in).max().orElse(0);
-        int scratchFloats = Math.max(maxIn, adapters.config().r());
+        int scratchFloats = all.stream().mapToInt(LowRankUpdate::scratchFloats).max().orElse(0);
         float[][] scratch = new float[team.size()][];
         team.run(m -> {
             for (int j = m.claim(1); j < all.size(); j = m.claim(1)) {

@@ -124,31 +124,44 @@ final class LowRankUpdate {
         return 4L * at.length + 4L * b.length;
     }
 
+    /** Floats of scratch {@link #load} needs: any one module's A or B whole. */
+    int scratchFloats() {
+        return rank / modules.size() * Math.max(in, base.out);
+    }
+
     /**
      * Copies the adapters' current A and B values from {@code source} (float32 arrays by adapter tensor name),
-     * using {@code scratch} of at least {@code max(in, r)} floats.
+     * each tensor read whole into {@code scratch} (of at least {@link #scratchFloats()}) and repacked from there.
      */
     void load(WeightSource source, float[] scratch) {
         int r = rank / modules.size();
         Arrays.fill(at, 0f);
-        for (int k = 0; k < rank; k++) {
-            source.floats(modules.get(k / r) + LoraAdapters.A, k % r, 1, scratch, 0);
-            int o = (k / L) * in * L + k % L;
-            for (int i = 0; i < in; i++) {
-                at[o + i * L] = scratch[i];
-            }
-        }
         Arrays.fill(b, 0f);
-        for (int p = 0; p < base.panels; p++) {
-            for (int w = 0; w < NR; w++) {
-                int row = p * NR + w;
-                int m = rowModule[row];
-                if (m < 0) {
-                    continue;
+        for (int m = 0; m < modules.size(); m++) {
+            source.floats(modules.get(m) + LoraAdapters.A, 0, r, scratch, 0);
+            for (int j = 0; j < r; j++) {
+                int k = rankOffset[m] + j;
+                int o = (k / L) * in * L + k % L;
+                for (int i = 0; i < in; i++) {
+                    at[o + i * L] = scratch[j * in + i];
                 }
-                source.floats(modules.get(m) + LoraAdapters.B, rowIndex[row], 1, scratch, 0);
-                for (int j = 0; j < r; j++) {
-                    b[offset[p] + (rankOffset[m] + j - from[p]) * NR + w] = scratch[j];
+            }
+            int rows = 0;
+            for (int row = 0; row < base.out; row++) {
+                rows = rowModule[row] == m ? Math.max(rows, rowIndex[row] + 1) : rows;
+            }
+            source.floats(modules.get(m) + LoraAdapters.B, 0, rows, scratch, 0);
+            for (int p = 0; p < base.panels; p++) {
+                for (int w = 0; w < NR; w++) {
+                    int row = p * NR + w;
+                    if (rowModule[row] != m) {
+                        continue;
+                    }
+                    int src = rowIndex[row] * r;
+                    int dst = offset[p] + (rankOffset[m] - from[p]) * NR + w;
+                    for (int j = 0; j < r; j++) {
+                        b[dst + j * NR] = scratch[src + j];
+                    }
                 }
             }
         }
@@ -156,7 +169,7 @@ final class LowRankUpdate {
 
     /**
      * {@code u[r, 0..rank) = x[r, 0..in) · Aᵀ} for rows {@code r < rows} (row r of x at {@code xOff + r*ldx}, of u
-     * at {@code uOff + r*ldU}): per block of L columns, 8 rows at a time, one fused multiply-add chain over the
+     * at {@code uOff + r*ldU}): per block of L columns, 8 rows at a time (then one by one), one fused multiply-add chain over the
      * inputs in order per value.
      */
     void project(float[] x, int xOff, int ldx, int rows, float[] u, int uOff) {
@@ -165,9 +178,6 @@ final class LowRankUpdate {
             int r = 0;
             for (; r + 8 <= rows; r += 8) {
                 project8(x, xOff + r * ldx, ldx, ao, u, uOff + r * ldU + v * L);
-            }
-            for (; r + 4 <= rows; r += 4) {
-                project4(x, xOff + r * ldx, ldx, ao, u, uOff + r * ldU + v * L);
             }
             for (; r < rows; r++) {
                 project1(x, xOff + r * ldx, ao, u, uOff + r * ldU + v * L);
@@ -200,22 +210,6 @@ final class LowRankUpdate {
         s7.intoArray(u, u0 + 7 * ldU);
     }
 
-    private void project4(float[] x, int x0, int ldx, int ao, float[] u, int u0) {
-        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
-        FloatVector s0 = FloatVector.zero(PackedMatrix.S), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < in; i++) {
-            FloatVector w = FloatVector.fromArray(PackedMatrix.S, at, ao + i * L);
-            s0 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x0 + i]), s0);
-            s1 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x1 + i]), s1);
-            s2 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x2 + i]), s2);
-            s3 = w.fma(FloatVector.broadcast(PackedMatrix.S, x[x3 + i]), s3);
-        }
-        s0.intoArray(u, u0);
-        s1.intoArray(u, u0 + ldU);
-        s2.intoArray(u, u0 + 2 * ldU);
-        s3.intoArray(u, u0 + 3 * ldU);
-    }
-
     private void project1(float[] x, int x0, int ao, float[] u, int u0) {
         FloatVector s0 = FloatVector.zero(PackedMatrix.S);
         for (int i = 0; i < in; i++) {
@@ -234,24 +228,59 @@ final class LowRankUpdate {
         if (k0 == k1) {
             return;
         }
-        FloatVector s = FloatVector.broadcast(PackedMatrix.S, scale);
         int bo = offset[p] - k0 * NR;
-        for (int r = 0; r < rows; r++) {
-            int uo = uOff + r * ldU;
-            FloatVector d0 = FloatVector.zero(PackedMatrix.S);
-            FloatVector d1 = d0;
-            FloatVector d2 = d0;
-            for (int k = k0; k < k1; k++) {
-                int po = bo + k * NR;
-                FloatVector x = FloatVector.broadcast(PackedMatrix.S, u[uo + k]);
-                d0 = FloatVector.fromArray(PackedMatrix.S, b, po).fma(x, d0);
-                d1 = FloatVector.fromArray(PackedMatrix.S, b, po + L).fma(x, d1);
-                d2 = FloatVector.fromArray(PackedMatrix.S, b, po + 2 * L).fma(x, d2);
-            }
-            int co = cOff + r * ldc;
-            d0.fma(s, FloatVector.fromArray(PackedMatrix.S, c, co)).intoArray(c, co);
-            d1.fma(s, FloatVector.fromArray(PackedMatrix.S, c, co + L)).intoArray(c, co + L);
-            d2.fma(s, FloatVector.fromArray(PackedMatrix.S, c, co + 2 * L)).intoArray(c, co + 2 * L);
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            add4(k0, k1, bo, u, uOff + r * ldU, c, cOff + r * ldc, ldc);
         }
+        for (; r < rows; r++) {
+            add1(k0, k1, bo, u, uOff + r * ldU, c, cOff + r * ldc);
+        }
+    }
+
+    /** Four rows of {@link #addPanel}: twelve independent chains, each B vector loaded once for the four. */
+    private void add4(int k0, int k1, int bo, float[] u, int u0, float[] c, int c0, int ldc) {
+        int u1 = u0 + ldU, u2 = u1 + ldU, u3 = u2 + ldU;
+        FloatVector z = FloatVector.zero(PackedMatrix.S);
+        FloatVector a0 = z, a1 = z, a2 = z, b0 = z, b1 = z, b2 = z, e0 = z, e1 = z, e2 = z, f0 = z, f1 = z, f2 = z;
+        for (int k = k0; k < k1; k++) {
+            int po = bo + k * NR;
+            FloatVector w0 = FloatVector.fromArray(PackedMatrix.S, b, po);
+            FloatVector w1 = FloatVector.fromArray(PackedMatrix.S, b, po + L);
+            FloatVector w2 = FloatVector.fromArray(PackedMatrix.S, b, po + 2 * L);
+            FloatVector x = FloatVector.broadcast(PackedMatrix.S, u[u0 + k]);
+            a0 = w0.fma(x, a0); a1 = w1.fma(x, a1); a2 = w2.fma(x, a2);
+            x = FloatVector.broadcast(PackedMatrix.S, u[u1 + k]);
+            b0 = w0.fma(x, b0); b1 = w1.fma(x, b1); b2 = w2.fma(x, b2);
+            x = FloatVector.broadcast(PackedMatrix.S, u[u2 + k]);
+            e0 = w0.fma(x, e0); e1 = w1.fma(x, e1); e2 = w2.fma(x, e2);
+            x = FloatVector.broadcast(PackedMatrix.S, u[u3 + k]);
+            f0 = w0.fma(x, f0); f1 = w1.fma(x, f1); f2 = w2.fma(x, f2);
+        }
+        store(a0, a1, a2, c, c0);
+        store(b0, b1, b2, c, c0 + ldc);
+        store(e0, e1, e2, c, c0 + 2 * ldc);
+        store(f0, f1, f2, c, c0 + 3 * ldc);
+    }
+
+    /** One row of {@link #addPanel}, the same chains as {@link #add4} gives each of its rows. */
+    private void add1(int k0, int k1, int bo, float[] u, int u0, float[] c, int c0) {
+        FloatVector a0 = FloatVector.zero(PackedMatrix.S), a1 = a0, a2 = a0;
+        for (int k = k0; k < k1; k++) {
+            int po = bo + k * NR;
+            FloatVector x = FloatVector.broadcast(PackedMatrix.S, u[u0 + k]);
+            a0 = FloatVector.fromArray(PackedMatrix.S, b, po).fma(x, a0);
+            a1 = FloatVector.fromArray(PackedMatrix.S, b, po + L).fma(x, a1);
+            a2 = FloatVector.fromArray(PackedMatrix.S, b, po + 2 * L).fma(x, a2);
+        }
+        store(a0, a1, a2, c, c0);
+    }
+
+    /** {@code c[off..off+NR) += scale * (d0, d1, d2)}. */
+    private void store(FloatVector d0, FloatVector d1, FloatVector d2, float[] c, int off) {
+        FloatVector s = FloatVector.broadcast(PackedMatrix.S, scale);
+        d0.fma(s, FloatVector.fromArray(PackedMatrix.S, c, off)).intoArray(c, off);
+        d1.fma(s, FloatVector.fromArray(PackedMatrix.S, c, off + L)).intoArray(c, off + L);
+        d2.fma(s, FloatVector.fromArray(PackedMatrix.S, c, off + 2 * L)).intoArray(c, off + 2 * L);
     }
 }
