@@ -3,6 +3,7 @@ package dev.thinktune.model;
 import dev.thinktune.lora.LoraAdapters;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;
@@ -25,6 +26,10 @@ public final class StudentModel {
         this.weights = weights;
         this.adapters = adapters;
         this.sd = SameDiff.create();
+        // SameDiff's default holders keep a second copy of every array set into them (DeviceLocalNDArray's
+        // "delayed" copy for other devices, never freed on a one-device CPU): the whole model twice. Plain holders
+        // keep the arrays themselves; the graph is run by one thread at a time.
+        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
         this.tokenLogprobs = LlamaGraph.build(sd, weights, adapters);
     }
 
