@@ -14,6 +14,7 @@ import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.testing.Fixtures;
 import dev.thinktune.testing.TestModels;
+import dev.thinktune.testing.TinyRun;
 import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
@@ -42,25 +43,12 @@ class TrainingRunTest {
 
     private static final Tokenizer TOK = TestModels.fixtureTokenizer();
 
-    private Path modelDir() throws IOException {
-        Path dir = tmp.resolve("student");
-        ModelWeights w = ModelWeights.initialize(LlamaConfig.of(TOK.vocabSize(), 32, 64, 2, 4, 2, 256, true, 0, 4),
-                0.02, 3);
-        HfCheckpoint.save(dir, w);
-        Files.copy(Fixtures.root().resolve("tokenizer/tokenizer.json"), dir.resolve("tokenizer.json"));
-        return dir;
+    private Path modelDir() {
+        return TinyRun.student(tmp);
     }
 
-    private Path data() throws IOException {
-        Path f = tmp.resolve("train.jsonl");
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 12; i++) {
-            sb.append("{\"question\": \"Mark has ").append(i).append(" apples and buys 2 more. How many?\", ")
-                    .append("\"answer\": \"").append(i).append(" + 2 = ").append(i + 2).append("\\n#### ")
-                    .append(i + 2).append("\"}\n");
-        }
-        Files.writeString(f, sb);
-        return f;
+    private Path data() {
+        return TinyRun.data(tmp);
     }
 
     private TrainConfig config(Path model, Path data, Path out, int steps) {
