@@ -1,0 +1,376 @@
+package dev.thinktune.model.ops;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Causal, padding-masked, grouped-query attention in one op: {@code softmax(q k^T + mask) v} for rotated and
+ * scaled queries {@code q [N, H, hd]}, rotated keys {@code k [N, KV, hd]}, values {@code v [N, KV, hd]} and the
+ * attention mask {@code [B, T]} (1 = token, 0 = padding, left or right; {@code N = B * T}). Query head {@code h}
+ * reads key/value head {@code h / (H / KV)}. Key {@code j} is visible to query {@code i} of the same sequence iff
+ * {@code j <= i} and {@code mask[j] = 1}. A query that sees no key (left padding before the first token) averages
+ * every value of its sequence, as a softmax over the additive bias {@code -1e9} everywhere gives.
+ *
+ * <p>Outputs: the context {@code [N, H * hd]} and each query's log-sum-exp of its visible scores
+ * {@code [B, H, T]}. The probabilities ({@code [B, H, T, T]}, several megabytes per token at real lengths) are
+ * never stored: the gradient ({@link Grad}) recomputes them from {@code q}, {@code k} and the log-sum-exp, as
+ * FlashAttention does. Both passes work one (sequence, key/value head) at a time, in parallel, with
+ * {@code [T, T]} temporaries per task only, and skip the products of the masked upper triangle.
+ */
+public final class CausalAttention extends JavaOp {
+    public static final String OP_NAME = "thinktune_causal_attention";
+
+    private CausalAttention(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable mask) {
+        super(sd, q, k, v, mask);
+    }
+
+    public CausalAttention() {
+    }
+
+    /**
+     * The context {@code [N, H * hd]}, named {@code name}; the log-sum-exp output is named {@code name + "_lse"}.
+     */
+    public static SDVariable apply(SameDiff sd, String name, SDVariable q, SDVariable k, SDVariable v,
+                                   SDVariable mask) {
+        SDVariable[] out = new CausalAttention(sd, q, k, v, mask).outputVariables();
+        if (name != null) {
+            sd.updateVariableNameAndReference(out[1], name + "_lse");
+            return sd.updateVariableNameAndReference(out[0], name);
+        }
+        return out[0];
+    }
+
+    @Override
+    public String opName() {
+        return OP_NAME;
+    }
+
+    @Override
+    public int getNumOutputs() {
+        return 2;
+    }
+
+    @Override
+    protected List<long[]> outputShapes(List<INDArray> in) {
+        Dims d = Dims.of(in);
+        return List.of(new long[]{(long) d.b * d.t, (long) d.h * d.hd}, new long[]{d.b, d.h, d.t});
+    }
+
+    @Override
+    protected void compute(List<INDArray> in, List<INDArray> out) {
+        Dims d = Dims.of(in);
+        float[] q = floats(in.get(0)), k = floats(in.get(1)), v = floats(in.get(2)), mask = floats(in.get(3));
+        float[] context = new float[d.b * d.t * d.h * d.hd], lse = new float[d.b * d.h * d.t];
+        IntStream.range(0, d.b * d.kv).parallel()
+                .forEach(task -> new Task(d, task / d.kv, task % d.kv, q, k, v, mask).forward(context, lse));
+        out.get(0).assign(Nd4j.createFromArray(context).reshape(out.get(0).shape()));
+        out.get(1).assign(Nd4j.createFromArray(lse).reshape(out.get(1).shape()));
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> grads) {
+        SDVariable[] out = outputVariables();
+        SDVariable[] g = new Grad(sameDiff, arg(0), arg(1), arg(2), arg(3), out[0], out[1], grads.get(0))
+                .outputVariables();
+        return List.of(g[0], g[1], g[2], sameDiff.zerosLike(arg(3)));
+    }
+
+    /**
+     * dq, dk, dv of {@code sum(dContext * context)}. Inputs: q, k, v, mask, the forward pass's context and
+     * log-sum-exp, and the context's gradient {@code [N, H * hd]}.
+     */
+    public static final class Grad extends JavaOp {
+        public static final String OP_NAME = "thinktune_causal_attention_bp";
+
+        Grad(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable mask, SDVariable context,
+             SDVariable lse, SDVariable dContext) {
+            super(sd, q, k, v, mask, context, lse, dContext);
+        }
+
+        public Grad() {
+        }
+
+        @Override
+        public String opName() {
+            return OP_NAME;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 3;
+        }
+
+        @Override
+        protected List<long[]> outputShapes(List<INDArray> in) {
+            return List.of(in.get(0).shape(), in.get(1).shape(), in.get(2).shape());
+        }
+
+        @Override
+        protected void compute(List<INDArray> in, List<INDArray> out) {
+            Dims d = Dims.of(in);
+            float[] q = floats(in.get(0)), k = floats(in.get(1)), v = floats(in.get(2)), mask = floats(in.get(3));
+            float[] context = floats(in.get(4)), lse = floats(in.get(5)), dContext = floats(in.get(6));
+            float[] dq = new float[q.length], dk = new float[k.length], dv = new float[v.length];
+            IntStream.range(0, d.b * d.kv).parallel().forEach(task ->
+                    new Task(d, task / d.kv, task % d.kv, q, k, v, mask)
+                            .backward(context, lse, dContext, dq, dk, dv));
+            for (int i = 0; i < 3; i++) {
+                float[] g = i == 0 ? dq : i == 1 ? dk : dv;
+                out.get(i).assign(Nd4j.createFromArray(g).reshape(out.get(i).shape()));
+            }
+        }
+    }
+
+    /** The shapes, read from q [N, H, hd], k [N, KV, hd] and the mask [B, T]. */
+    record Dims(int b, int t, int h, int kv, int hd) {
+        static Dims of(List<INDArray> in) {
+            INDArray q = in.get(0), k = in.get(1), v = in.get(2), mask = in.get(3);
+            if (q.rank() != 3 || k.rank() != 3 || mask.rank() != 2) {
+                throw new IllegalArgumentException("causal attention: expected q [N, H, hd], k and v [N, KV, hd] "
+                        + "and mask [B, T], got q " + q.shapeInfoToString() + ", k " + k.shapeInfoToString()
+                        + ", mask " + mask.shapeInfoToString());
+            }
+            Dims d = new Dims((int) mask.size(0), (int) mask.size(1), (int) q.size(1), (int) k.size(1),
+                    (int) q.size(2));
+            long n = (long) d.b * d.t;
+            if (q.size(0) != n || k.size(0) != n || !java.util.Arrays.equals(k.shape(), v.shape())
+                    || k.size(2) != d.hd || d.h % d.kv != 0) {
+                throw new IllegalArgumentException("causal attention: q " + java.util.Arrays.toString(q.shape())
+                        + ", k " + java.util.Arrays.toString(k.shape()) + ", v " + java.util.Arrays.toString(v.shape())
+                        + " do not fit the mask's " + d.b + " x " + d.t + " positions with a whole number of "
+                        + "query heads per key/value head");
+            }
+            return d;
+        }
+
+        int group() {
+            return h / kv;
+        }
+    }
+
+    /** One (sequence, key/value head): its query heads' attention, forward or backward, in scratch arrays. */
+    private static final class Task {
+        private final Dims d;
+        private final int b, kv, t, hd, hdp, tp;
+        private final float[] q, k, v;
+        /** The first token of the sequence (T when none): queries before it see no key. */
+        private final int first;
+        private final boolean[] token;
+
+        Task(Dims d, int b, int kv, float[] q, float[] k, float[] v, float[] mask) {
+            this.d = d;
+            this.b = b;
+            this.kv = kv;
+            this.t = d.t;
+            this.hd = d.hd;
+            this.hdp = RowBlockProduct.padded(hd);
+            this.tp = RowBlockProduct.padded(t);
+            this.q = q;
+            this.k = k;
+            this.v = v;
+            this.token = new boolean[t];
+            int f = t;
+            for (int j = t - 1; j >= 0; j--) {
+                token[j] = mask[b * t + j] > 0.5f;
+                if (token[j]) {
+                    f = j;
+                }
+            }
+            this.first = f;
+        }
+
+        /** Offset of (position i, head h) in an [N, heads, hd] array. */
+        private int at(int i, int heads, int head) {
+            return ((b * t + i) * heads + head) * hd;
+        }
+
+        /** One past the last row of i's row block: the columns (keys) its products cover. */
+        private int blockEnd(int i) {
+            return Math.min(t, (i / RowBlockProduct.ROWS + 1) * RowBlockProduct.ROWS);
+        }
+
+        /** Rows [T, hdp] of head {@code head} of an [N, heads, hd] array, zero-padded. */
+        private float[] rows(float[] src, int heads, int head) {
+            float[] out = new float[t * hdp];
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(src, at(i, heads, head), out, i * hdp, hd);
+            }
+            return out;
+        }
+
+        /** The transpose [hd, tp] of head {@code head} of an [N, heads, hd] array, zero-padded. */
+        private float[] columns(float[] src, int heads, int head) {
+            float[] out = new float[hd * tp];
+            for (int i = 0; i < t; i++) {
+                int o = at(i, heads, head);
+                for (int c = 0; c < hd; c++) {
+                    out[c * tp + i] = src[o + c];
+                }
+            }
+            return out;
+        }
+
+        /**
+         * The probabilities of query head {@code h} into {@code p [T, tp]}: scores {@code q_h k^T} per row block
+         * up to its causal limit, then {@code exp(s - lse)} where visible, 0 elsewhere (and on queries that see
+         * no key). {@code known}: the row log-sum-exps are read from {@code lse}, else computed and written there.
+         */
+        private void probabilities(int h, float[] kt, float[] p, float[] lse, int lseOff, boolean known) {
+            int ars = d.h * hd;
+            for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {
+                int rows = Math.min(RowBlockProduct.ROWS, t - i0), i1 = i0 + rows;
+                RowBlockProduct.multiply(q, at(i0, d.h, h), ars, 1, kt, 0, tp, p, i0 * tp, tp, rows,
+                        RowBlockProduct.padded(i1), 0, hd, false);
+            }
+            for (int i = 0; i < t; i++) {
+                int row = i * tp, width = RowBlockProduct.padded(blockEnd(i));
+                if (i < first) {
+                    java.util.Arrays.fill(p, row, row + width, 0f);
+                    if (!known) {
+                        lse[lseOff + i] = (float) Math.log(t);
+                    }
+                    continue;
+                }
+                float shift;
+                if (!known) {
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        if (token[j]) {
+                            max = Math.max(max, p[row + j]);
+                        }
+                    }
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) {
+                        if (token[j]) {
+                            sum += Math.exp(p[row + j] - max);
+                        }
+                    }
+                    shift = (float) (max + Math.log(sum));
+                    lse[lseOff + i] = shift;
+                } else {
+                    shift = lse[lseOff + i];
+                }
+                for (int j = 0; j <= i; j++) {
+                    p[row + j] = token[j] ? (float) Math.exp(p[row + j] - shift) : 0f;
+                }
+                java.util.Arrays.fill(p, row + i + 1, row + width, 0f);
+            }
+        }
+
+        void forward(float[] context, float[] lse) {
+            float[] kt = columns(k, d.kv, kv), vp = rows(v, d.kv, kv);
+            float[] p = new float[t * tp], o = new float[t * hdp];
+            for (int g = 0; g < d.group(); g++) {
+                int h = kv * d.group() + g;
+                probabilities(h, kt, p, lse, (b * d.h + h) * t, false);
+                for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {
+                    int rows = Math.min(RowBlockProduct.ROWS, t - i0);
+                    RowBlockProduct.multiply(p, i0 * tp, tp, 1, vp, 0, hdp, o, i0 * hdp, hdp, rows, hdp, 0,
+                            i0 + rows, false);
+                }
+                if (first > 0) {
+                    float[] mean = new float[hd];
+                    for (int j = 0; j < t; j++) {
+                        for (int c = 0; c < hd; c++) {
+                            mean[c] += vp[j * hdp + c];
+                        }
+                    }
+                    for (int i = 0; i < first; i++) {
+                        for (int c = 0; c < hd; c++) {
+                            o[i * hdp + c] = mean[c] / t;
+                        }
+                    }
+                }
+                for (int i = 0; i < t; i++) {
+                    System.arraycopy(o, i * hdp, context, at(i, d.h, h), hd);
+                }
+            }
+        }
+
+        void backward(float[] context, float[] lse, float[] dContext, float[] dq, float[] dk, float[] dv) {
+            float[] kt = columns(k, d.kv, kv), vt = columns(v, d.kv, kv);
+            float[] kp = rows(k, d.kv, kv), vp = rows(v, d.kv, kv);
+            float[] p = new float[t * tp], ds = new float[t * tp];
+            float[] dkAcc = new float[t * hdp], dvAcc = new float[t * hdp], dqh = new float[t * hdp];
+            for (int g = 0; g < d.group(); g++) {
+                int h = kv * d.group() + g;
+                float[] qh = rows(q, d.h, h), doh = rows(dContext, d.h, h), oh = rows(context, d.h, h);
+                probabilities(h, kt, p, lse, (b * d.h + h) * t, true);
+                for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {           // dP = dO V^T
+                    int rows = Math.min(RowBlockProduct.ROWS, t - i0);
+                    RowBlockProduct.multiply(doh, i0 * hdp, hdp, 1, vt, 0, tp, ds, i0 * tp, tp, rows,
+                            RowBlockProduct.padded(i0 + rows), 0, hd, false);
+                }
+                float[] rowDot = new float[t];                                    // D_i = dO_i . O_i
+                for (int i = 0; i < t; i++) {
+                    float s = 0;
+                    for (int c = 0; c < hd; c++) {
+                        s += doh[i * hdp + c] * oh[i * hdp + c];
+                    }
+                    rowDot[i] = s;
+                }
+                for (int i = 0; i < t; i++) {                                     // dS = P (dP - D)
+                    int row = i * tp, width = RowBlockProduct.padded(blockEnd(i));
+                    for (int j = 0; j < width; j++) {
+                        ds[row + j] = p[row + j] * (ds[row + j] - rowDot[i]);
+                    }
+                }
+                for (int j0 = 0; j0 < t; j0 += RowBlockProduct.ROWS) {           // dV += P^T dO, dK += dS^T Q
+                    int rows = Math.min(RowBlockProduct.ROWS, t - j0);
+                    RowBlockProduct.multiply(p, j0, 1, tp, doh, 0, hdp, dvAcc, j0 * hdp, hdp, rows, hdp, j0, t,
+                            true);
+                    RowBlockProduct.multiply(ds, j0, 1, tp, qh, 0, hdp, dkAcc, j0 * hdp, hdp, rows, hdp, j0, t,
+                            true);
+                }
+                for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {           // dQ = dS K
+                    int rows = Math.min(RowBlockProduct.ROWS, t - i0);
+                    RowBlockProduct.multiply(ds, i0 * tp, tp, 1, kp, 0, hdp, dqh, i0 * hdp, hdp, rows, hdp, 0,
+                            i0 + rows, false);
+                }
+                unseeing(qh, doh, rowDot, kp, vp, dqh, dkAcc, dvAcc);
+                for (int i = 0; i < t; i++) {
+                    System.arraycopy(dqh, i * hdp, dq, at(i, d.h, h), hd);
+                }
+            }
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(dkAcc, i * hdp, dk, at(i, d.kv, kv), hd);
+                System.arraycopy(dvAcc, i * hdp, dv, at(i, d.kv, kv), hd);
+            }
+        }
+
+        /**
+         * The gradient through the queries that see no key: their probabilities are 1/T over every key of the
+         * sequence, so {@code dS_ij = (dO_i . v_j - D_i) / T}, {@code dv_j += dO_i / T}, {@code dq_i = sum dS_ij k_j},
+         * {@code dk_j += dS_ij q_i}.
+         */
+        private void unseeing(float[] qh, float[] doh, float[] rowDot, float[] kp, float[] vp, float[] dqh,
+                              float[] dkAcc, float[] dvAcc) {
+            for (int i = 0; i < first; i++) {
+                int ri = i * hdp;
+                for (int j = 0; j < t; j++) {
+                    int rj = j * hdp;
+                    float dot = 0;
+                    for (int c = 0; c < hd; c++) {
+                        dot += doh[ri + c] * vp[rj + c];
+                    }
+                    float dsij = (dot - rowDot[i]) / t;
+                    for (int c = 0; c < hd; c++) {
+                        dvAcc[rj + c] += doh[ri + c] / t;
+                        dqh[ri + c] += dsij * kp[rj + c];
+                        dkAcc[rj + c] += dsij * qh[ri + c];
+                    }
+                }
+            }
+        }
+    }
+
+    /** The elements of {@code a} in c order (its own buffer when dense, else a copy). */
+    private static float[] floats(INDArray a) {
+        return dense(a).data().asFloat();
+    }
+}
