@@ -2,6 +2,7 @@ package dev.thinktune.model.ops;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -68,8 +69,8 @@ public final class CausalAttention extends JavaOp {
         float[] context = new float[d.b * d.t * d.h * d.hd], lse = new float[d.b * d.h * d.t];
         IntStream.range(0, d.b * d.kv).parallel()
                 .forEach(task -> new Task(d, task / d.kv, task % d.kv, q, k, v, mask).forward(context, lse));
-        out.get(0).assign(Nd4j.createFromArray(context).reshape(out.get(0).shape()));
-        out.get(1).assign(Nd4j.createFromArray(lse).reshape(out.get(1).shape()));
+        write(context, out.get(0));
+        write(lse, out.get(1));
     }
 
     @Override
@@ -119,10 +120,9 @@ public final class CausalAttention extends JavaOp {
             IntStream.range(0, d.b * d.kv).parallel().forEach(task ->
                     new Task(d, task / d.kv, task % d.kv, q, k, v, mask)
                             .backward(context, lse, dContext, dq, dk, dv));
-            for (int i = 0; i < 3; i++) {
-                float[] g = i == 0 ? dq : i == 1 ? dk : dv;
-                out.get(i).assign(Nd4j.createFromArray(g).reshape(out.get(i).shape()));
-            }
+            write(dq, out.get(0));
+            write(dk, out.get(1));
+            write(dv, out.get(2));
         }
     }
 
@@ -161,6 +161,8 @@ public final class CausalAttention extends JavaOp {
         /** The first token of the sequence (T when none): queries before it see no key. */
         private final int first;
         private final boolean[] token;
+        /** 0 for a token's key, -inf for padding and the columns past T. */
+        private final float[] keyBias;
 
         Task(Dims d, int b, int kv, float[] q, float[] k, float[] v, float[] mask) {
             this.d = d;
@@ -169,7 +171,7 @@ public final class CausalAttention extends JavaOp {
             this.t = d.t;
             this.hd = d.hd;
             this.hdp = RowBlockProduct.padded(hd);
-            this.tp = RowBlockProduct.padded(t);
+            this.tp = RowBlockProduct.paddedBlock(t);
             this.q = q;
             this.k = k;
             this.v = v;
@@ -182,6 +184,10 @@ public final class CausalAttention extends JavaOp {
                 }
             }
             this.first = f;
+            this.keyBias = new float[tp];
+            for (int j = 0; j < tp; j++) {
+                keyBias[j] = j < t && token[j] ? 0f : Float.NEGATIVE_INFINITY;
+            }
         }
 
         /** Offset of (position i, head h) in an [N, heads, hd] array. */
@@ -189,9 +195,13 @@ public final class CausalAttention extends JavaOp {
             return ((b * t + i) * heads + head) * hd;
         }
 
-        /** One past the last row of i's row block: the columns (keys) its products cover. */
-        private int blockEnd(int i) {
-            return Math.min(t, (i / RowBlockProduct.ROWS + 1) * RowBlockProduct.ROWS);
+        /**
+         * The columns (keys) the products of row i's row block cover: at least to the block's last row, rounded up
+         * to the products' column step. Columns past a row's own position are masked.
+         */
+        private int width(int i) {
+            int blockEnd = Math.min(t, (i / RowBlockProduct.ROWS + 1) * RowBlockProduct.ROWS);
+            return Math.min(tp, RowBlockProduct.paddedBlock(blockEnd));
         }
 
         /** Rows [T, hdp] of head {@code head} of an [N, heads, hd] array, zero-padded. */
@@ -206,10 +216,12 @@ public final class CausalAttention extends JavaOp {
         /** The transpose [hd, tp] of head {@code head} of an [N, heads, hd] array, zero-padded. */
         private float[] columns(float[] src, int heads, int head) {
             float[] out = new float[hd * tp];
-            for (int i = 0; i < t; i++) {
-                int o = at(i, heads, head);
+            for (int i0 = 0; i0 < t; i0 += 16) {              // in tiles of 16 positions: both sides stay cached
+                int i1 = Math.min(t, i0 + 16);
                 for (int c = 0; c < hd; c++) {
-                    out[c * tp + i] = src[o + c];
+                    for (int i = i0; i < i1; i++) {
+                        out[c * tp + i] = src[at(i, heads, head) + c];
+                    }
                 }
             }
             return out;
@@ -223,12 +235,12 @@ public final class CausalAttention extends JavaOp {
         private void probabilities(int h, float[] kt, float[] p, float[] lse, int lseOff, boolean known) {
             int ars = d.h * hd;
             for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {
-                int rows = Math.min(RowBlockProduct.ROWS, t - i0), i1 = i0 + rows;
-                RowBlockProduct.multiply(q, at(i0, d.h, h), ars, 1, kt, 0, tp, p, i0 * tp, tp, rows,
-                        RowBlockProduct.padded(i1), 0, hd, false);
+                int rows = Math.min(RowBlockProduct.ROWS, t - i0);
+                RowBlockProduct.multiply(q, at(i0, d.h, h), ars, 1, kt, 0, tp, p, i0 * tp, tp, rows, width(i0), 0, hd,
+                        false);
             }
             for (int i = 0; i < t; i++) {
-                int row = i * tp, width = RowBlockProduct.padded(blockEnd(i));
+                int row = i * tp, width = width(i);
                 if (i < first) {
                     java.util.Arrays.fill(p, row, row + width, 0f);
                     if (!known) {
@@ -236,29 +248,16 @@ public final class CausalAttention extends JavaOp {
                     }
                     continue;
                 }
-                float shift;
-                if (!known) {
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        if (token[j]) {
-                            max = Math.max(max, p[row + j]);
-                        }
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        if (token[j]) {
-                            sum += Math.exp(p[row + j] - max);
-                        }
-                    }
-                    shift = (float) (max + Math.log(sum));
-                    lse[lseOff + i] = shift;
+                RowKernels.add(p, row, keyBias, width);
+                java.util.Arrays.fill(p, row + i + 1, row + width, Float.NEGATIVE_INFINITY);
+                if (known) {
+                    RowKernels.expShifted(p, row, width, lse[lseOff + i]);
                 } else {
-                    shift = lse[lseOff + i];
+                    float max = RowKernels.max(p, row, width);
+                    double sum = RowKernels.expShifted(p, row, width, max);
+                    RowKernels.scale(p, row, width, (float) (1 / sum));
+                    lse[lseOff + i] = (float) (max + Math.log(sum));
                 }
-                for (int j = 0; j <= i; j++) {
-                    p[row + j] = token[j] ? (float) Math.exp(p[row + j] - shift) : 0f;
-                }
-                java.util.Arrays.fill(p, row + i + 1, row + width, 0f);
             }
         }
 
@@ -303,8 +302,8 @@ public final class CausalAttention extends JavaOp {
                 probabilities(h, kt, p, lse, (b * d.h + h) * t, true);
                 for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {           // dP = dO V^T
                     int rows = Math.min(RowBlockProduct.ROWS, t - i0);
-                    RowBlockProduct.multiply(doh, i0 * hdp, hdp, 1, vt, 0, tp, ds, i0 * tp, tp, rows,
-                            RowBlockProduct.padded(i0 + rows), 0, hd, false);
+                    RowBlockProduct.multiply(doh, i0 * hdp, hdp, 1, vt, 0, tp, ds, i0 * tp, tp, rows, width(i0), 0, hd,
+                            false);
                 }
                 float[] rowDot = new float[t];                                    // D_i = dO_i . O_i
                 for (int i = 0; i < t; i++) {
@@ -315,10 +314,7 @@ public final class CausalAttention extends JavaOp {
                     rowDot[i] = s;
                 }
                 for (int i = 0; i < t; i++) {                                     // dS = P (dP - D)
-                    int row = i * tp, width = RowBlockProduct.padded(blockEnd(i));
-                    for (int j = 0; j < width; j++) {
-                        ds[row + j] = p[row + j] * (ds[row + j] - rowDot[i]);
-                    }
+                    RowKernels.softmaxGradient(p, ds, i * tp, width(i), rowDot[i]);
                 }
                 for (int j0 = 0; j0 < t; j0 += RowBlockProduct.ROWS) {           // dV += P^T dO, dK += dS^T Q
                     int rows = Math.min(RowBlockProduct.ROWS, t - j0);
@@ -369,8 +365,20 @@ public final class CausalAttention extends JavaOp {
         }
     }
 
-    /** The elements of {@code a} in c order (its own buffer when dense, else a copy). */
+    /** The elements of {@code a} in c order. */
     private static float[] floats(INDArray a) {
-        return dense(a).data().asFloat();
+        INDArray c = dense(a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT));
+        float[] out = new float[(int) c.length()];
+        Buffers.floats(c).get(0, out);
+        return out;
+    }
+
+    /** {@code values} into the array SameDiff allocated (in place when it is dense). */
+    private static void write(float[] values, INDArray target) {
+        if (target.ordering() == 'c' && !target.isView() && target.elementWiseStride() == 1) {
+            Buffers.floats(target).put(0, values);
+        } else {
+            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
+        }
     }
 }

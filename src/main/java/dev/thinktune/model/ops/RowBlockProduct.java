@@ -24,6 +24,11 @@ final class RowBlockProduct {
     private RowBlockProduct() {
     }
 
+    /** {@code n} rounded up to a multiple of {@code 4 L}, the columns of the widest block. */
+    static int paddedBlock(int n) {
+        return (n + 4 * L - 1) / (4 * L) * (4 * L);
+    }
+
     /** {@code n} rounded up to a multiple of {@link #L}. */
     static int padded(int n) {
         return (n + L - 1) / L * L;
