@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SessionArrayCache;
+import dev.thinktune.model.ops.CausalAttention;
 import dev.thinktune.model.ops.TokenLogprobs;
 
 import java.io.IOException;
@@ -146,18 +147,20 @@ public final class MemoryPlan {
     // the shapes of runs
 
     /**
-     * Bytes of activations per token of a forward and backward pass over sequences of {@code seqLen} tokens, as
-     * SameDiff holds them at the peak of a training step: per layer 18 hidden-sized values (residual stream, two
-     * RMSNorms with their [N, D] factors, attention and MLP outputs, and their gradients), 13 per query/key/value
-     * width (projections, rotary terms, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and 7 per
-     * attention score ({@code heads x seqLen}: scores, masked scores, probabilities, gradients). The counts were
-     * fitted to the peaks {@code bench model} measured (tiny and small, whole batch and micro-batch 2: within 8%,
-     * see the README). Nothing per token is vocabulary-sized: the head's log-probabilities hold one block of
-     * logits at a time ({@link #logitBlockBytes}).
+     * Bytes of activations per token of a forward and backward pass, as SameDiff holds them at the peak of a
+     * training step: per layer 18 hidden-sized values (residual stream, two RMSNorms with their [N, D] factors,
+     * attention and MLP outputs, and their gradients), 13 per query/key/value width (projections, rotary terms,
+     * the attention's context, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and one per attention
+     * head (the log-sum-exp of its scores, which {@link CausalAttention} keeps instead of the {@code [heads, T]}
+     * scores and probabilities). The counts were fitted to the peaks {@code bench model} measured (tiny and small,
+     * whole batch and micro-batch 2, see the README). Nothing per token grows with the sequence's length: the
+     * attention recomputes its probabilities in the backward pass, one {@code [T, T]} block per (sequence,
+     * key/value head) and thread on the Java heap (3.3 MB at T = 640). Nothing per token is vocabulary-sized: the
+     * head's log-probabilities hold one block of logits at a time ({@link #logitBlockBytes}).
      */
-    public static long activationBytesPerToken(LlamaConfig c, int seqLen) {
+    public static long activationBytesPerToken(LlamaConfig c) {
         long qkv = (long) (c.numHeads() + 2L * c.numKvHeads()) * c.headDim();
-        long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + 7L * c.numHeads() * seqLen;
+        long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + c.numHeads();
         return FLOAT * c.numLayers() * perLayer;
     }
 
@@ -231,7 +234,7 @@ public final class MemoryPlan {
         long largest = largestTensor(c);
         l.add(new Line("AdamW scratch buffer", String.format(Locale.ROOT, "the largest tensor, %,d values x 4 bytes",
                 largest), largest * FLOAT, Where.OFF_HEAP));
-        long perToken = activationBytesPerToken(c, s.sequenceTokens());
+        long perToken = activationBytesPerToken(c);
         long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
         l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
                 "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -65,12 +66,14 @@ public final class CausalAttention extends JavaOp {
     @Override
     protected void compute(List<INDArray> in, List<INDArray> out) {
         Dims d = Dims.of(in);
-        float[] q = floats(in.get(0)), k = floats(in.get(1)), v = floats(in.get(2)), mask = floats(in.get(3));
-        float[] context = new float[d.b * d.t * d.h * d.hd], lse = new float[d.b * d.h * d.t];
-        IntStream.range(0, d.b * d.kv).parallel()
-                .forEach(task -> new Task(d, task / d.kv, task % d.kv, q, k, v, mask).forward(context, lse));
-        write(context, out.get(0));
-        write(lse, out.get(1));
+        FloatBuffer q = input(in.get(0)), k = input(in.get(1)), v = input(in.get(2));
+        float[] mask = dense(in.get(3).castTo(DataType.FLOAT)).data().asFloat();
+        INDArray context = output(out.get(0)), lse = output(out.get(1));
+        FloatBuffer contextOut = Buffers.floats(context), lseOut = Buffers.floats(lse);
+        IntStream.range(0, d.b * d.kv).parallel().forEach(task -> new Task(d, task / d.kv, task % d.kv, q, k, v,
+                mask).forward(contextOut.duplicate(), lseOut.duplicate()));
+        finish(context, out.get(0));
+        finish(lse, out.get(1));
     }
 
     @Override
@@ -114,15 +117,18 @@ public final class CausalAttention extends JavaOp {
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
             Dims d = Dims.of(in);
-            float[] q = floats(in.get(0)), k = floats(in.get(1)), v = floats(in.get(2)), mask = floats(in.get(3));
-            float[] context = floats(in.get(4)), lse = floats(in.get(5)), dContext = floats(in.get(6));
-            float[] dq = new float[q.length], dk = new float[k.length], dv = new float[v.length];
+            FloatBuffer q = input(in.get(0)), k = input(in.get(1)), v = input(in.get(2));
+            float[] mask = dense(in.get(3).castTo(DataType.FLOAT)).data().asFloat();
+            FloatBuffer context = input(in.get(4)), lse = input(in.get(5)), dContext = input(in.get(6));
+            INDArray dq = output(out.get(0)), dk = output(out.get(1)), dv = output(out.get(2));
+            FloatBuffer dqOut = Buffers.floats(dq), dkOut = Buffers.floats(dk), dvOut = Buffers.floats(dv);
             IntStream.range(0, d.b * d.kv).parallel().forEach(task ->
-                    new Task(d, task / d.kv, task % d.kv, q, k, v, mask)
-                            .backward(context, lse, dContext, dq, dk, dv));
-            write(dq, out.get(0));
-            write(dk, out.get(1));
-            write(dv, out.get(2));
+                    new Task(d, task / d.kv, task % d.kv, q, k, v, mask).backward(context.duplicate(),
+                            lse.duplicate(), dContext.duplicate(), dqOut.duplicate(), dkOut.duplicate(),
+                            dvOut.duplicate()));
+            finish(dq, out.get(0));
+            finish(dk, out.get(1));
+            finish(dv, out.get(2));
         }
     }
 
@@ -157,14 +163,15 @@ public final class CausalAttention extends JavaOp {
     private static final class Task {
         private final Dims d;
         private final int b, kv, t, hd, hdp, tp;
-        private final float[] q, k, v;
+        private final FloatBuffer q, k, v;
+        private final Scratch scratch = SCRATCH.get();
         /** The first token of the sequence (T when none): queries before it see no key. */
         private final int first;
         private final boolean[] token;
         /** 0 for a token's key, -inf for padding and the columns past T. */
         private final float[] keyBias;
 
-        Task(Dims d, int b, int kv, float[] q, float[] k, float[] v, float[] mask) {
+        Task(Dims d, int b, int kv, FloatBuffer q, FloatBuffer k, FloatBuffer v, float[] mask) {
             this.d = d;
             this.b = b;
             this.kv = kv;
@@ -172,9 +179,9 @@ public final class CausalAttention extends JavaOp {
             this.hd = d.hd;
             this.hdp = RowBlockProduct.padded(hd);
             this.tp = RowBlockProduct.paddedBlock(t);
-            this.q = q;
-            this.k = k;
-            this.v = v;
+            this.q = q.duplicate();
+            this.k = k.duplicate();
+            this.v = v.duplicate();
             this.token = new boolean[t];
             int f = t;
             for (int j = t - 1; j >= 0; j--) {
@@ -204,39 +211,45 @@ public final class CausalAttention extends JavaOp {
             return Math.min(tp, RowBlockProduct.paddedBlock(blockEnd));
         }
 
-        /** Rows [T, hdp] of head {@code head} of an [N, heads, hd] array, zero-padded. */
-        private float[] rows(float[] src, int heads, int head) {
-            float[] out = new float[t * hdp];
+        /** Rows [T, hdp] of head {@code head} of an [N, heads, hd] array, zero-padded, in scratch {@code slot}. */
+        private float[] rows(FloatBuffer src, int heads, int head, int slot) {
+            float[] out = scratch.zeroed(slot, t * hdp);
             for (int i = 0; i < t; i++) {
-                System.arraycopy(src, at(i, heads, head), out, i * hdp, hd);
+                src.get(at(i, heads, head), out, i * hdp, hd);
             }
             return out;
         }
 
-        /** The transpose [hd, tp] of head {@code head} of an [N, heads, hd] array, zero-padded. */
-        private float[] columns(float[] src, int heads, int head) {
-            float[] out = new float[hd * tp];
+        /** The transpose [hd, tp] of rows [T, hdp], zero-padded, in scratch {@code slot}. */
+        private float[] transpose(float[] rows, int slot) {
+            float[] out = scratch.zeroed(slot, hd * tp);
             for (int i0 = 0; i0 < t; i0 += 16) {              // in tiles of 16 positions: both sides stay cached
                 int i1 = Math.min(t, i0 + 16);
                 for (int c = 0; c < hd; c++) {
                     for (int i = i0; i < i1; i++) {
-                        out[c * tp + i] = src[at(i, heads, head) + c];
+                        out[c * tp + i] = rows[i * hdp + c];
                     }
                 }
             }
             return out;
         }
 
+        /** Rows [T, hdp] of head {@code head} into an [N, heads, hd] array. */
+        private void put(float[] rows, FloatBuffer dst, int heads, int head) {
+            for (int i = 0; i < t; i++) {
+                dst.put(at(i, heads, head), rows, i * hdp, hd);
+            }
+        }
+
         /**
          * The probabilities of query head {@code h} into {@code p [T, tp]}: scores {@code q_h k^T} per row block
          * up to its causal limit, then {@code exp(s - lse)} where visible, 0 elsewhere (and on queries that see
-         * no key). {@code known}: the row log-sum-exps are read from {@code lse}, else computed and written there.
+         * no key). {@code known}: the row log-sum-exps {@code lse [T]} are read, else computed and written.
          */
-        private void probabilities(int h, float[] kt, float[] p, float[] lse, int lseOff, boolean known) {
-            int ars = d.h * hd;
+        private void probabilities(float[] qh, float[] kt, float[] p, float[] lse, boolean known) {
             for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {
                 int rows = Math.min(RowBlockProduct.ROWS, t - i0);
-                RowBlockProduct.multiply(q, at(i0, d.h, h), ars, 1, kt, 0, tp, p, i0 * tp, tp, rows, width(i0), 0, hd,
+                RowBlockProduct.multiply(qh, i0 * hdp, hdp, 1, kt, 0, tp, p, i0 * tp, tp, rows, width(i0), 0, hd,
                         false);
             }
             for (int i = 0; i < t; i++) {
@@ -244,29 +257,30 @@ public final class CausalAttention extends JavaOp {
                 if (i < first) {
                     java.util.Arrays.fill(p, row, row + width, 0f);
                     if (!known) {
-                        lse[lseOff + i] = (float) Math.log(t);
+                        lse[i] = (float) Math.log(t);
                     }
                     continue;
                 }
                 RowKernels.add(p, row, keyBias, width);
                 java.util.Arrays.fill(p, row + i + 1, row + width, Float.NEGATIVE_INFINITY);
                 if (known) {
-                    RowKernels.expShifted(p, row, width, lse[lseOff + i]);
+                    RowKernels.expShifted(p, row, width, lse[i]);
                 } else {
                     float max = RowKernels.max(p, row, width);
                     double sum = RowKernels.expShifted(p, row, width, max);
                     RowKernels.scale(p, row, width, (float) (1 / sum));
-                    lse[lseOff + i] = (float) (max + Math.log(sum));
+                    lse[i] = (float) (max + Math.log(sum));
                 }
             }
         }
 
-        void forward(float[] context, float[] lse) {
-            float[] kt = columns(k, d.kv, kv), vp = rows(v, d.kv, kv);
-            float[] p = new float[t * tp], o = new float[t * hdp];
+        void forward(FloatBuffer context, FloatBuffer lseOut) {
+            float[] kt = transpose(rows(k, d.kv, kv, 0), 1), vp = rows(v, d.kv, kv, 2);
+            float[] p = scratch.any(3, t * tp), o = scratch.zeroed(4, t * hdp), lse = scratch.zeroed(5, t);
             for (int g = 0; g < d.group(); g++) {
                 int h = kv * d.group() + g;
-                probabilities(h, kt, p, lse, (b * d.h + h) * t, false);
+                probabilities(rows(q, d.h, h, 6), kt, p, lse, false);
+                lseOut.put((b * d.h + h) * t, lse, 0, t);
                 for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {
                     int rows = Math.min(RowBlockProduct.ROWS, t - i0);
                     RowBlockProduct.multiply(p, i0 * tp, tp, 1, vp, 0, hdp, o, i0 * hdp, hdp, rows, hdp, 0,
@@ -285,28 +299,28 @@ public final class CausalAttention extends JavaOp {
                         }
                     }
                 }
-                for (int i = 0; i < t; i++) {
-                    System.arraycopy(o, i * hdp, context, at(i, d.h, h), hd);
-                }
+                put(o, context, d.h, h);
             }
         }
 
-        void backward(float[] context, float[] lse, float[] dContext, float[] dq, float[] dk, float[] dv) {
-            float[] kt = columns(k, d.kv, kv), vt = columns(v, d.kv, kv);
-            float[] kp = rows(k, d.kv, kv), vp = rows(v, d.kv, kv);
-            float[] p = new float[t * tp], ds = new float[t * tp];
-            float[] dkAcc = new float[t * hdp], dvAcc = new float[t * hdp], dqh = new float[t * hdp];
+        void backward(FloatBuffer context, FloatBuffer lseIn, FloatBuffer dContext, FloatBuffer dq, FloatBuffer dk,
+                      FloatBuffer dv) {
+            float[] kp = rows(k, d.kv, kv, 0), vp = rows(v, d.kv, kv, 1);
+            float[] kt = transpose(kp, 2), vt = transpose(vp, 3);
+            float[] p = scratch.any(4, t * tp), ds = scratch.any(5, t * tp);
+            float[] dkAcc = scratch.zeroed(6, t * hdp), dvAcc = scratch.zeroed(7, t * hdp);
+            float[] dqh = scratch.zeroed(8, t * hdp), lse = scratch.zeroed(9, t), rowDot = scratch.zeroed(10, t);
             for (int g = 0; g < d.group(); g++) {
                 int h = kv * d.group() + g;
-                float[] qh = rows(q, d.h, h), doh = rows(dContext, d.h, h), oh = rows(context, d.h, h);
-                probabilities(h, kt, p, lse, (b * d.h + h) * t, true);
+                float[] qh = rows(q, d.h, h, 11), doh = rows(dContext, d.h, h, 12), oh = rows(context, d.h, h, 13);
+                lseIn.get((b * d.h + h) * t, lse, 0, t);
+                probabilities(qh, kt, p, lse, true);
                 for (int i0 = 0; i0 < t; i0 += RowBlockProduct.ROWS) {           // dP = dO V^T
                     int rows = Math.min(RowBlockProduct.ROWS, t - i0);
                     RowBlockProduct.multiply(doh, i0 * hdp, hdp, 1, vt, 0, tp, ds, i0 * tp, tp, rows, width(i0), 0, hd,
                             false);
                 }
-                float[] rowDot = new float[t];                                    // D_i = dO_i . O_i
-                for (int i = 0; i < t; i++) {
+                for (int i = 0; i < t; i++) {                                     // D_i = dO_i . O_i
                     float s = 0;
                     for (int c = 0; c < hd; c++) {
                         s += doh[i * hdp + c] * oh[i * hdp + c];
@@ -329,14 +343,10 @@ public final class CausalAttention extends JavaOp {
                             i0 + rows, false);
                 }
                 unseeing(qh, doh, rowDot, kp, vp, dqh, dkAcc, dvAcc);
-                for (int i = 0; i < t; i++) {
-                    System.arraycopy(dqh, i * hdp, dq, at(i, d.h, h), hd);
-                }
+                put(dqh, dq, d.h, h);
             }
-            for (int i = 0; i < t; i++) {
-                System.arraycopy(dkAcc, i * hdp, dk, at(i, d.kv, kv), hd);
-                System.arraycopy(dvAcc, i * hdp, dv, at(i, d.kv, kv), hd);
-            }
+            put(dkAcc, dk, d.kv, kv);
+            put(dvAcc, dv, d.kv, kv);
         }
 
         /**
@@ -365,20 +375,43 @@ public final class CausalAttention extends JavaOp {
         }
     }
 
-    /** The elements of {@code a} in c order. */
-    private static float[] floats(INDArray a) {
-        INDArray c = dense(a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT));
-        float[] out = new float[(int) c.length()];
-        Buffers.floats(c).get(0, out);
-        return out;
+    /** A dense float32 array's elements, read in place (a dense copy of any other array). */
+    private static FloatBuffer input(INDArray a) {
+        return Buffers.floats(dense(a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT)));
     }
 
-    /** {@code values} into the array SameDiff allocated (in place when it is dense). */
-    private static void write(float[] values, INDArray target) {
-        if (target.ordering() == 'c' && !target.isView() && target.elementWiseStride() == 1) {
-            Buffers.floats(target).put(0, values);
-        } else {
-            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
+    /** {@code target} when the op can write it in place (dense), else a dense array to copy into it after. */
+    private static INDArray output(INDArray target) {
+        boolean dense = target.ordering() == 'c' && !target.isView() && target.elementWiseStride() == 1;
+        return dense ? target : Nd4j.createUninitialized(DataType.FLOAT, target.shape());
+    }
+
+    /** Copies {@code written} into {@code target} when {@link #output} gave a separate array. */
+    private static void finish(INDArray written, INDArray target) {
+        if (written != target) {
+            target.assign(written);
+        }
+    }
+
+    /** Per-thread scratch arrays in numbered slots, reused from call to call (the op makes no garbage per call). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        private float[][] slots = new float[16][0];
+
+        /** Slot {@code slot} with at least {@code n} floats, contents unspecified. */
+        float[] any(int slot, int n) {
+            if (slots[slot].length < n) {
+                slots[slot] = new float[n];
+            }
+            return slots[slot];
+        }
+
+        /** Slot {@code slot} with at least {@code n} floats, the first {@code n} zero. */
+        float[] zeroed(int slot, int n) {
+            float[] a = any(slot, n);
+            java.util.Arrays.fill(a, 0, n, 0f);
+            return a;
         }
     }
 }
