@@ -24,6 +24,7 @@ final class RowKernels {
     private static final float NEG_LN2_HI = -0.693145751953125f;      // ln 2 to 16 bits: n * this is exact
     private static final float NEG_LN2_LO = -1.428606765330187e-06f;
     private static final float ROUNDER = 12582912f;                   // 1.5 * 2^23
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
     private static final float LOWEST = -87.3f;                       // below: 0 (2^-126 is the least normal)
     private static final float HIGHEST = 88.0f;
     private static final float[] TAYLOR = {1f / 5040, 1f / 720, 1f / 120, 1f / 24, 1f / 6, 0.5f, 1f, 1f};
@@ -32,14 +33,17 @@ final class RowKernels {
     static FloatVector exp(FloatVector x) {
         VectorMask<Float> zero = x.lt(LOWEST);
         FloatVector c = x.max(LOWEST).min(HIGHEST);
-        FloatVector n = c.fma(LOG2E, ROUNDER).sub(ROUNDER);
+        FloatVector shifted = c.fma(LOG2E, ROUNDER);                   // n in its low mantissa bits
+        FloatVector n = shifted.sub(ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(S, NEG_LN2_HI), c);
         r = n.fma(FloatVector.broadcast(S, NEG_LN2_LO), r);
         FloatVector p = FloatVector.broadcast(S, TAYLOR[0]);
         for (int i = 1; i < TAYLOR.length; i++) {
             p = p.fma(r, FloatVector.broadcast(S, TAYLOR[i]));
         }
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n from the bits of n + 1.5 * 2^23 (a reinterpretation: the JIT compiles no float-to-int conversion)
+        IntVector bits = ((IntVector) shifted.viewAsIntegralLanes()).sub(ROUNDER_BITS - 127)
+                .lanewise(VectorOperators.LSHL, 23);
         return p.mul(bits.reinterpretAsFloats()).blend(0f, zero);
     }
 
@@ -60,9 +64,11 @@ final class RowKernels {
             e.intoArray(x, off + j);
             sum = sum.add(e);
         }
+        float[] lanes = new float[L];
+        sum.intoArray(lanes, 0);                 // lane(i) with a variable i is not compiled to a lane read
         double total = 0;
-        for (int lane = 0; lane < L; lane++) {
-            total += sum.lane(lane);
+        for (float lane : lanes) {
+            total += lane;
         }
         return total;
     }
