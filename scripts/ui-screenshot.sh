@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Browser check of `thinktune ui`: serves a model's graphs (MODEL, default models/arith-tiny) and, with --log
-# FILE, a training run's UI log, on a free loopback port, and takes headless Chromium screenshots of the
-# SameDiff page.
+# FILE, a training run's UI log, on a free loopback port, takes headless Chromium screenshots of the SameDiff
+# page and checks that the graph views are legible (scripts/ui-graph-check.cjs: the expected labels are on the
+# page's graph nodes at >= 10 px on screen, enough nodes in view, the sidebar lists the blocks); exits non-zero
+# when they are not.
 #
 #   scripts/ui-screenshot.sh [--log FILE] [OUT_DIR]
 #
-# Builds nothing: run `mvn -q -DskipTests package` first. Needs Debian's chromium (apt-get install -y chromium).
+# Builds nothing: run `mvn -q -DskipTests package` first. Needs Debian's chromium (apt-get install -y chromium)
+# and playwright-core: (cd /tmp/pw && npm i playwright-core), PLAYWRIGHT_CORE=/tmp/pw/node_modules/playwright-core.
 # Writes OUT_DIR (default target/ui-screenshots):
-#   graph.png         the student graph with the ThinkTuning loss, whole
-#   graph-q_proj.png  the same graph zoomed to model.layers.0.self_attn.q_proj.weight, shown in the sidebar
-#   graph-loss.png    zoomed to the op producing the loss
-#   charts.png        (with --log) the Plots tab of FILE: scalar charts per metric, parameter histograms
+#   graph.png         the default view: the blocks of the student graph with the ThinkTuning loss (checked)
+#   graph-layer.png   model.layers.1 opened to its ops (checked)
+#   graph-loss.png    the loss block opened to its terms (checked)
+#   graph-q_proj.png  every op, zoomed to model.layers.0.self_attn.q_proj.weight, shown in the sidebar
+#   charts.png        (with --log) the Plots tab of FILE: the ThinkTuning metrics first, guided steps shaded
+#                     (checked by scripts/ui-charts-check.cjs), then the other metrics and parameter histograms
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -71,16 +76,28 @@ shot() {
   echo "$1  <-  $2"
 }
 
+# check URL FILE ARGS...: screenshot and legibility check of one graph view (see scripts/ui-graph-check.cjs)
+check() {
+  local url="$1" file="$2"
+  shift 2
+  node "$ROOT/scripts/ui-graph-check.cjs" "$url" "$file" "$@"
+}
+
 start_server --model "$MODEL"
 BASE="http://127.0.0.1:$PORT/thinktune/samediff/student-thinktune-loss"
-shot "$OUT/graph.png" "$BASE"
-shot "$OUT/graph-q_proj.png" "$BASE?focus=model.layers.0.self_attn.q_proj.weight"
-shot "$OUT/graph-loss.png" "$BASE?focus=loss"
+BLOCKS="inputs,model.embed_tokens,model.layers.0,model.layers.1,model.norm,lm_head,logprobs,loss"
+check "$BASE" "$OUT/graph.png" model.embed_tokens model.layers.0 model.layers.1 lm_head loss \
+  --blocks "$BLOCKS" --min-nodes 8
+check "$BASE?block=model.layers.1" "$OUT/graph-layer.png" model.layers.1.input_layernorm/ \
+  model.layers.1.self_attn/ --blocks "$BLOCKS" --min-nodes 8
+check "$BASE?block=loss" "$OUT/graph-loss.png" loss_ratio loss_w --blocks "$BLOCKS" --min-nodes 5
+shot "$OUT/graph-q_proj.png" "$BASE?view=ops&focus=model.layers.0.self_attn.q_proj.weight"
 stop_server
 
 if [ -n "$LOG" ]; then
   start_server --log "$LOG"
   NAME="$(curl -sf "http://127.0.0.1:$PORT/thinktune/logs" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["name"])')"
-  shot "$OUT/charts.png" "http://127.0.0.1:$PORT/thinktune/samediff/$NAME?page=plots"
+  node "$ROOT/scripts/ui-charts-check.cjs" "http://127.0.0.1:$PORT/thinktune/samediff/$NAME?page=plots" \
+    "$OUT/charts.png"
   stop_server
 fi

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thinktune.model.AtomicFiles;
+import dev.thinktune.model.CheckpointShards;
 import dev.thinktune.model.DType;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
@@ -38,7 +39,7 @@ public final class RandomCheckpoint {
     /** Standard deviation of the random matrices (transformers' initializer_range). */
     public static final double STD = 0.02;
     /** transformers' default {@code max_shard_size} ("5GB"). */
-    public static final long HUB_SHARD_BYTES = 5_000_000_000L;
+    public static final long HUB_SHARD_BYTES = CheckpointShards.HUB_SHARD_BYTES;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private RandomCheckpoint() {
@@ -55,68 +56,26 @@ public final class RandomCheckpoint {
         }
         long t0 = System.nanoTime();
         Path abs = dir.toAbsolutePath();
-        List<List<String>> shards = shards(config, maxShardBytes);
-        List<Path> files = new ArrayList<>();
-        long total = 0;
+        CheckpointShards.Written written;
         try {
             Files.createDirectories(abs.getParent());
             Path staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
             AtomicFiles.writeString(staged.resolve(HfCheckpoint.CONFIG), configJson(config));
-            Map<String, String> weightMap = new TreeMap<>();
-            for (int i = 0; i < shards.size(); i++) {
-                String file = shards.size() == 1 ? HfCheckpoint.WEIGHTS
-                        : String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-                long bytes = 0;
-                for (String name : shards.get(i)) {
-                    long[] shape = config.parameterShapes().get(name);
-                    SafetensorsWriter.Entry e = new SafetensorsWriter.Entry(name, DType.BF16, shape,
-                            () -> values(seed, name, shape));
-                    entries.add(e);
-                    bytes += e.byteSize();
-                    weightMap.put(name, file);
-                }
-                SafetensorsWriter.write(staged.resolve(file), entries, Map.of("format", "pt"));
-                files.add(abs.resolve(file));
-                total += bytes;
-                progress.accept(String.format(java.util.Locale.ROOT, "%s: %d tensors, %.1f MB (%.0f s)", file,
-                        entries.size(), bytes / 1e6, (System.nanoTime() - t0) / 1e9));
-            }
-            if (shards.size() > 1) {
-                ObjectNode index = JSON.createObjectNode();
-                index.putObject("metadata").put("total_size", total);
-                ObjectNode map = index.putObject("weight_map");
-                weightMap.forEach(map::put);
-                AtomicFiles.writeString(staged.resolve(HfCheckpoint.INDEX), JSON.writeValueAsString(index) + "\n");
-            }
+            written = CheckpointShards.write(staged, config, DType.BF16, maxShardBytes,
+                    name -> () -> values(seed, name, config.parameterShapes().get(name)), progress);
             writeTokenizer(config, staged);
             AtomicFiles.replaceDirectory(staged, abs);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
         }
+        List<Path> files = written.files().stream().map(f -> abs.resolve(f.getFileName())).toList();
+        long total = written.tensorBytes();
         return new Written(abs, files, total, config.parameterCount(), (System.nanoTime() - t0) / 1e9);
     }
 
     /** The tensors of each shard, in model order: a new shard when the next tensor would make it exceed the limit. */
     static List<List<String>> shards(LlamaConfig config, long maxShardBytes) {
-        List<List<String>> shards = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        long size = 0;
-        for (Map.Entry<String, long[]> e : config.parameterShapes().entrySet()) {
-            long bytes = DType.BF16.bytes();
-            for (long d : e.getValue()) {
-                bytes *= d;
-            }
-            if (!current.isEmpty() && size + bytes > maxShardBytes) {
-                shards.add(current);
-                current = new ArrayList<>();
-                size = 0;
-            }
-            current.add(e.getKey());
-            size += bytes;
-        }
-        shards.add(current);
-        return shards;
+        return CheckpointShards.plan(config, DType.BF16, maxShardBytes);
     }
 
     /** A tensor's values: ones for a norm (a vector), normal(0, STD) seeded by the seed and the name otherwise. */

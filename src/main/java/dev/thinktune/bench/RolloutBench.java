@@ -2,6 +2,8 @@ package dev.thinktune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
@@ -72,10 +74,22 @@ public final class RolloutBench {
      * @param seed           weights, prompts and sampling seed
      * @param checkpoints    for the real shapes: a directory holding one checkpoint per size label, reused when
      *                       there and written there when not; null = write each into a temporary directory
+     * @param loraRank       0 = the model alone; r above 0: the engine also carries seeded random rank-r adapters
+     *                       on all seven projections, and each engine row is measured with them and without them
+     *                       (switched off on the same engine), the two ways alternating run by run
      */
     public record Settings(List<String> sizes, List<Integer> batches, int prompt, int newTokens, int repeats,
-                           int threads, double nocacheBudget, boolean torch, long seed, Path checkpoints) {
+                           int threads, double nocacheBudget, boolean torch, long seed, Path checkpoints,
+                           int loraRank) {
+        public Settings(List<String> sizes, List<Integer> batches, int prompt, int newTokens, int repeats,
+                        int threads, double nocacheBudget, boolean torch, long seed, Path checkpoints) {
+            this(sizes, batches, prompt, newTokens, repeats, threads, nocacheBudget, torch, seed, checkpoints, 0);
+        }
+
         public Settings {
+            if (loraRank < 0) {
+                throw new IllegalArgumentException("the adapters' rank must be >= 0 (0 = none), got " + loraRank);
+            }
             sizes = List.copyOf(sizes);
             batches = List.copyOf(batches);
             for (String s : sizes) {
@@ -91,7 +105,8 @@ public final class RolloutBench {
         }
 
         public Settings withNewTokens(int n) {
-            return new Settings(sizes, batches, prompt, n, repeats, threads, nocacheBudget, torch, seed, checkpoints);
+            return new Settings(sizes, batches, prompt, n, repeats, threads, nocacheBudget, torch, seed, checkpoints,
+                    loraRank);
         }
 
         public int effectiveThreads() {
@@ -140,7 +155,7 @@ public final class RolloutBench {
         for (String size : arrays) {
             ModelWeights w = ModelWeights.initialize(BenchSize.of(size).config(), 0.02, s.seed());
             for (int batch : s.batches()) {
-                out.accept(cache(size, w, batch, s));
+                cache(size, w, batch, s).forEach(out);
             }
         }
         if (!real.isEmpty()) {
@@ -150,7 +165,7 @@ public final class RolloutBench {
                 try {
                     for (int batch : s.batches()) {
                         log.accept(size + ", batch " + batch + ": loading " + ck.dir());
-                        rows.add(checkpointRow(size, ck.dir(), batch, s));
+                        rows.addAll(checkpointRows(size, ck.dir(), batch, s));
                     }
                 } finally {
                     ck.discard();
@@ -252,58 +267,154 @@ public final class RolloutBench {
     /**
      * The engine built from the checkpoint in {@code dir} on {@code batch} prompts: load time, new tokens per
      * second over the whole run (prefill included, as the other rows), and decode steps alone (from the first
-     * sampled token to the last), the weight bytes each step reads and the process's peak resident memory.
+     * sampled token to the last), the weight bytes each step reads and the process's peak resident memory. With
+     * {@link Settings#loraRank} two rows, {@code bf16} (adapters off) and {@code bf16+lora<r>}, from alternating
+     * runs of the one engine; the second adds {@code decode_overhead}, its median decode time over the first's,
+     * minus one.
      */
-    static Measured checkpointRow(String size, Path dir, int batch, Settings s) {
+    static List<Measured> checkpointRows(String size, Path dir, int batch, Settings s) {
         System.gc();
         resetPeakRss();
         long t0 = System.nanoTime();
         long c0 = ProcessStats.cpuNanos();
-        try (RolloutEngine engine = RolloutEngine.create(dir, RolloutEngine.Options.defaults()
-                .withThreads(s.effectiveThreads()))) {
+        RolloutEngine.Options options = RolloutEngine.Options.defaults().withThreads(s.effectiveThreads());
+        LoraAdapters adapters = s.loraRank() > 0 ? adapters(HfCheckpoint.readConfig(dir), s) : null;
+        try (RolloutEngine engine = adapters == null ? RolloutEngine.create(dir, options)
+                : RolloutEngine.create(dir, adapters, options)) {
             double load = (System.nanoTime() - t0) / 1e9;
             double loadCpu = (ProcessStats.cpuNanos() - c0) / 1e9;
             List<GenerationRequest> reqs = requests(engine.config().vocabSize(), batch, s);
-            double[] times = new double[s.repeats()];
-            double[] decode = new double[s.repeats()];
-            double[] decodeCpu = new double[s.repeats()];
-            long[] first = new long[1], last = new long[1], cpuFirst = new long[1], cpuLast = new long[1];
-            Generator.TokenListener stamp = (r, q, tok) -> {
-                long now = System.nanoTime();
-                if (first[0] == 0) {
-                    first[0] = now;
-                    cpuFirst[0] = ProcessStats.cpuNanos();
-                }
-                last[0] = now;
-                cpuLast[0] = ProcessStats.cpuNanos();
-            };
-            engine.generate(requests(engine.config().vocabSize(), batch, s.withNewTokens(Math.min(4, s.newTokens()))));
-            long tokens = 0;
-            for (int i = 0; i < times.length; i++) {
+            List<Runs> runs = timeAlternately(engine, reqs, requests(engine.config().vocabSize(), batch,
+                    s.withNewTokens(Math.min(4, s.newTokens()))), s);
+            List<Measured> rows = new ArrayList<>();
+            for (int way = 0; way < runs.size(); way++) {
+                Runs r = runs.get(way);
+                boolean lora = way == 1;
+                double steps = (double) batch * (s.newTokens() - 1);
+                double decodeRate = s.newTokens() > 1 ? steps / r.decode[0] : Double.NaN;
+                double cpuRate = s.newTokens() > 1 ? steps / (r.decodeCpu[0] / s.effectiveThreads()) : Double.NaN;
+                BenchResult row = result(size, batch, mode("bf16", lora, s), r.times[0], median(r.times), r.tokens,
+                        s.effectiveThreads(), "engine built from a bfloat16 checkpoint on disk; decode = steps after"
+                                + " the first token");
+                long bytes = engine.weightBytesPerStep() - (lora ? 0 : engine.adapterBytes());
+                Map<String, Object> extra = new TreeMap<>();
+                extra.put("load_seconds", load);
+                extra.put("load_cpu_seconds", loadCpu);
+                extra.put("weight_bytes_per_step", bytes);
+                extra.put("decode_tokens_per_s", decodeRate);
+                extra.put("median_decode_tokens_per_s", steps / median(r.decode));
+                loraExtras(extra, lora, engine, runs, s);
+                rows.add(new Measured(row.withExtra(extra), bytes, decodeRate, cpuRate, batch));
+            }
+            return rows;
+        }
+    }
+
+    /** The median of sorted values. */
+    private static double median(double[] sorted) {
+        return sorted[sorted.length / 2];
+    }
+
+    /** A row's mode: {@code base}, or {@code base+lora<r>} for the way with the adapters on. */
+    private static String mode(String base, boolean lora, Settings s) {
+        return lora ? base + "+lora" + s.loraRank() : base;
+    }
+
+    /**
+     * Extras of a row of a run with adapters: their rank and bytes, and on the adapted row its median decode time
+     * over the base row's, minus one, by the clock ({@code decode_overhead}) and by the process's CPU time
+     * ({@code cpu_decode_overhead}: steadier on a machine that other processes load), and the time
+     * {@code refreshWeights()} takes ({@code refresh_seconds}).
+     */
+    private static void loraExtras(Map<String, Object> extra, boolean lora, RolloutEngine engine, List<Runs> runs,
+                                   Settings s) {
+        if (s.loraRank() == 0) {
+            return;
+        }
+        extra.put("lora_r", lora ? s.loraRank() : 0);
+        if (lora) {
+            extra.put("adapter_bytes", engine.adapterBytes());
+            extra.put("refresh_seconds", refreshSeconds(engine));
+            extra.put("decode_overhead", median(runs.get(1).decode) / median(runs.get(0).decode) - 1);
+            extra.put("cpu_decode_overhead", median(runs.get(1).decodeCpu) / median(runs.get(0).decodeCpu) - 1);
+        }
+    }
+
+    /** The fastest of three {@link RolloutEngine#refreshWeights()} (the adapters copied again, as after an update). */
+    private static double refreshSeconds(RolloutEngine engine) {
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            engine.refreshWeights();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
+    }
+
+    /**
+     * Seeded random adapters of rank {@link Settings#loraRank} on all seven projections: A as PEFT initialises
+     * it, B normal(0, 0.01) (the arithmetic does not depend on the values; B is not zero so the adapters count).
+     */
+    static LoraAdapters adapters(LlamaConfig config, Settings s) {
+        LoraAdapters a = LoraAdapters.initialize(new LoraConfig(s.loraRank(), 2.0 * s.loraRank(), 0.0,
+                LoraConfig.MODULES), config, s.seed());
+        org.nd4j.linalg.api.rng.Random rng = org.nd4j.linalg.factory.Nd4j.getRandomFactory()
+                .getNewRandomInstance(s.seed() + 1);
+        for (String module : LoraAdapters.modules(a.config(), config)) {
+            INDArray b = a.b(module);
+            b.assign(org.nd4j.linalg.factory.Nd4j.randn(rng, b.shape()).castTo(b.dataType()).muli(0.01));
+        }
+        return a;
+    }
+
+    /** Sorted times of the repeats of one way of generating: whole runs, decode steps by the clock and by CPU. */
+    private record Runs(double[] times, double[] decode, double[] decodeCpu, long tokens) {
+    }
+
+    /**
+     * Times {@link Settings#repeats} runs of {@code engine} on {@code reqs}, after a run of {@code warmUp}; when the
+     * engine has adapters, also with them switched off ({@link RolloutEngine#baseGenerator()}, the first of the
+     * result), the two ways alternating so that a change in the machine's load falls on both.
+     */
+    private static List<Runs> timeAlternately(RolloutEngine engine, List<GenerationRequest> reqs,
+                                              List<GenerationRequest> warmUp, Settings s) {
+        List<Generator> ways = engine.adapters() == null ? List.of(engine) : List.of(engine.baseGenerator(), engine);
+        int n = s.repeats();
+        double[][] times = new double[ways.size()][n], decode = new double[ways.size()][n],
+                decodeCpu = new double[ways.size()][n];
+        long[] tokens = new long[ways.size()];
+        long[] first = new long[1], last = new long[1], cpuFirst = new long[1], cpuLast = new long[1];
+        Generator.TokenListener stamp = (r, q, tok) -> {
+            long now = System.nanoTime();
+            if (first[0] == 0) {
+                first[0] = now;
+                cpuFirst[0] = ProcessStats.cpuNanos();
+            }
+            last[0] = now;
+            cpuLast[0] = ProcessStats.cpuNanos();
+        };
+        for (Generator g : ways) {
+            g.generate(warmUp); // compiles the kernels
+        }
+        for (int i = 0; i < n; i++) {
+            for (int w = 0; w < ways.size(); w++) {
                 first[0] = 0;
                 long start = System.nanoTime();
-                List<List<Completion>> out = engine.generate(reqs, stamp);
-                times[i] = (System.nanoTime() - start) / 1e9;
-                decode[i] = (last[0] - first[0]) / 1e9;
-                decodeCpu[i] = (cpuLast[0] - cpuFirst[0]) / 1e9;
-                tokens = out.stream().flatMap(List::stream).mapToLong(Completion::length).sum();
+                List<List<Completion>> out = ways.get(w).generate(reqs, stamp);
+                times[w][i] = (System.nanoTime() - start) / 1e9;
+                decode[w][i] = (last[0] - first[0]) / 1e9;
+                decodeCpu[w][i] = (cpuLast[0] - cpuFirst[0]) / 1e9;
+                tokens[w] = out.stream().flatMap(List::stream).mapToLong(Completion::length).sum();
             }
-            Arrays.sort(times);
-            Arrays.sort(decode);
-            Arrays.sort(decodeCpu);
-            double steps = (double) batch * (s.newTokens() - 1);
-            double decodeRate = s.newTokens() > 1 ? steps / decode[0] : Double.NaN;
-            double cpuRate = s.newTokens() > 1 ? steps / (decodeCpu[0] / s.effectiveThreads()) : Double.NaN;
-            BenchResult row = result(size, batch, "bf16", times[0], times[times.length / 2], tokens,
-                    s.effectiveThreads(), "engine built from a bfloat16 checkpoint on disk; decode = steps after the"
-                            + " first token");
-            Map<String, Object> extra = new TreeMap<>();
-            extra.put("load_seconds", load);
-            extra.put("load_cpu_seconds", loadCpu);
-            extra.put("weight_bytes_per_step", engine.weightBytesPerStep());
-            extra.put("decode_tokens_per_s", decodeRate);
-            return new Measured(row.withExtra(extra), engine.weightBytesPerStep(), decodeRate, cpuRate, batch);
         }
+        List<Runs> runs = new ArrayList<>();
+        for (int w = 0; w < ways.size(); w++) {
+            Arrays.sort(times[w]);
+            Arrays.sort(decode[w]);
+            Arrays.sort(decodeCpu[w]);
+            runs.add(new Runs(times[w], decode[w], decodeCpu[w], tokens[w]));
+        }
+        return runs;
     }
 
     private static List<GenerationRequest> requests(int vocab, int batch, Settings s) {
@@ -325,24 +436,28 @@ public final class RolloutBench {
         return ps;
     }
 
-    /** The rollout engine on {@code batch} prompts, one continuation each. */
-    public static BenchResult cache(String size, ModelWeights w, int batch, Settings s) {
+    /**
+     * The rollout engine on {@code batch} prompts, one continuation each; with {@link Settings#loraRank} two rows,
+     * {@code cache} (adapters off) and {@code cache+lora<r>}, from alternating runs of the one engine.
+     */
+    public static List<BenchResult> cache(String size, ModelWeights w, int batch, Settings s) {
         resetPeakRss();
         List<GenerationRequest> reqs = requests(w.config().vocabSize(), batch, s);
-        double[] times = new double[s.repeats()];
-        long tokens = 0;
-        try (RolloutEngine engine = RolloutEngine.create(w, RolloutEngine.Options.defaults()
-                .withThreads(s.effectiveThreads()))) {
-            engine.generate(reqs); // warm-up: compiles the kernels
-            for (int i = 0; i < times.length; i++) {
-                long t0 = System.nanoTime();
-                List<List<Completion>> out = engine.generate(reqs);
-                times[i] = (System.nanoTime() - t0) / 1e9;
-                tokens = out.stream().flatMap(List::stream).mapToLong(Completion::length).sum();
+        RolloutEngine.Options options = RolloutEngine.Options.defaults().withThreads(s.effectiveThreads());
+        LoraAdapters adapters = s.loraRank() > 0 ? adapters(w.config(), s) : null;
+        try (RolloutEngine engine = adapters == null ? RolloutEngine.create(w, options)
+                : RolloutEngine.create(w, adapters, options)) {
+            List<Runs> runs = timeAlternately(engine, reqs, reqs, s);
+            List<BenchResult> rows = new ArrayList<>();
+            for (int way = 0; way < runs.size(); way++) {
+                Runs r = runs.get(way);
+                Map<String, Object> extra = new TreeMap<>();
+                loraExtras(extra, way == 1, engine, runs, s);
+                rows.add(result(size, batch, mode("cache", way == 1, s), r.times[0], median(r.times), r.tokens,
+                        s.effectiveThreads(), null).withExtra(extra));
             }
+            return rows;
         }
-        Arrays.sort(times);
-        return result(size, batch, "cache", times[0], times[times.length / 2], tokens, s.effectiveThreads(), null);
     }
 
     /** The SameDiff graph over the whole sequence at every step (no cache), sampling at temperature 1. */

@@ -1,6 +1,10 @@
 package dev.thinktune.bench;
 
 import dev.thinktune.data.Example;
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.LoraConfig;
+import dev.thinktune.model.AtomicFiles;
+import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
@@ -9,6 +13,7 @@ import dev.thinktune.reward.RewardTerm;
 import dev.thinktune.rollout.PromptEncoder;
 import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.rollout.RolloutGroup;
+import dev.thinktune.rollout.SequenceScorer;
 import dev.thinktune.rollout.Trajectory;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.train.ConfigLoader;
@@ -19,6 +24,9 @@ import dev.thinktune.train.ThinkTuningTrainer;
 import dev.thinktune.train.TrainConfig;
 import dev.thinktune.train.TrainerState;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,10 +51,23 @@ public final class TrainBench {
      * @param microBatch    sequences per forward/backward pass of the update ({@code training.micro_batch_size})
      * @param steps         measured steps (after one warm-up step)
      * @param tokenizer     tokenizer for prompts (its ids must fit the model's vocabulary)
+     * @param loraR         rank of low-rank adapters on all seven projections of every layer, trained instead of the
+     *                      weights (alpha = 2r); 0 = full fine-tuning. With adapters the random model is written as a
+     *                      bfloat16 checkpoint in a temporary directory first and loaded as a run loads it: the
+     *                      graph's frozen float32 weights, and one decoder reading the checkpoint as stored that is
+     *                      also the reference
      */
     public record Settings(int questions, int n, int newTokens, int teacherTokens, int microBatch, int steps,
-                           Path tokenizer) {
+                           Path tokenizer, int loraR) {
+        public Settings(int questions, int n, int newTokens, int teacherTokens, int microBatch, int steps,
+                        Path tokenizer) {
+            this(questions, n, newTokens, teacherTokens, microBatch, steps, tokenizer, 0);
+        }
+
         public Settings {
+            if (loraR < 0) {
+                throw new IllegalArgumentException("the adapters' rank must be >= 0 (0: full fine-tuning), got " + loraR);
+            }
             if (questions < 1 || n < 1 || newTokens < 1 || teacherTokens < 0 || microBatch < 1 || steps < 1) {
                 throw new IllegalArgumentException("need questions, n, new tokens, micro-batch and steps >= 1 and "
                         + "teacher tokens >= 0; got questions " + questions + ", n " + n + ", new tokens " + newTokens
@@ -72,14 +93,65 @@ public final class TrainBench {
     public static MemoryPlan plan(BenchSize size, Settings s, int promptTokens) {
         int answer = s.newTokens() + s.teacherTokens();
         int seq = (promptTokens + answer + 15) / 16 * 16;
+        MemoryPlan.Shape shape = new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, 0, s.questions() * s.n(),
+                promptTokens + s.newTokens(), true);
+        if (s.loraR() > 0) {
+            shape = new MemoryPlan.Shape(1, s.microBatch(), seq, true, 1, 2, s.questions() * s.n(),
+                    promptTokens + s.newTokens(), true, LoraAdapters.parameterCount(lora(s), size.config()));
+        }
         return MemoryPlan.training(String.format(Locale.ROOT, "a ThinkTuning step of %s (%d questions x %d answers "
-                                + "of %d tokens, teacher %d more, micro-batch %d)", size.label(), s.questions(), s.n(),
-                        s.newTokens(), s.teacherTokens(), s.microBatch()), size.config(),
-                new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, 0, s.questions() * s.n(),
-                        promptTokens + s.newTokens(), true));
+                                + "of %d tokens, teacher %d more, micro-batch %d%s)", size.label(), s.questions(), s.n(),
+                        s.newTokens(), s.teacherTokens(), s.microBatch(),
+                        s.loraR() > 0 ? ", adapters r = " + s.loraR() : ""), size.config(), shape);
     }
 
     private TrainBench() {
+    }
+
+    /** The adapters of {@code s}: rank r, alpha 2r, all seven projections. */
+    static LoraConfig lora(Settings s) {
+        return new LoraConfig(s.loraR(), 2.0 * s.loraR(), 0.0, LoraConfig.MODULES);
+    }
+
+    /** The student of a bench: random weights and the decoders that sample and score for it. */
+    private record Student(StudentModel model, RolloutEngine engine, RolloutEngine separateReference, Path dir)
+            implements AutoCloseable {
+        SequenceScorer reference() {
+            return separateReference != null ? separateReference : engine.baseScorer();
+        }
+
+        @Override
+        public void close() throws IOException {
+            engine.close();
+            if (separateReference != null) {
+                separateReference.close();
+            }
+            if (dir != null) {
+                AtomicFiles.deleteRecursively(dir);
+            }
+        }
+    }
+
+    /**
+     * Full fine-tuning: random float32 weights trained in place, a decoder over them and a reference decoder over
+     * a copy. With adapters: the random model written as a bfloat16 checkpoint and loaded as a run loads it.
+     */
+    private static Student student(BenchSize size, Settings s) throws IOException {
+        if (s.loraR() == 0) {
+            ModelWeights w = ModelWeights.initialize(size.config(), 0.02, 5);
+            return new Student(StudentModel.of(w), RolloutEngine.create(w), RolloutEngine.create(w.copy()), null);
+        }
+        Path dir = Files.createTempDirectory("thinktune-bench-train-");
+        try {
+            RandomCheckpoint.write(size.config(), dir, 5, RandomCheckpoint.HUB_SHARD_BYTES, m -> { });
+            ModelWeights w = HfCheckpoint.loadFrozen(dir);
+            LoraAdapters adapters = LoraAdapters.initialize(lora(s), size.config(), 5);
+            RolloutEngine engine = RolloutEngine.create(dir, adapters, RolloutEngine.Options.defaults());
+            return new Student(StudentModel.of(w, adapters), engine, null, dir);
+        } catch (RuntimeException | Error e) {
+            AtomicFiles.deleteRecursively(dir);
+            throw e;
+        }
     }
 
     public static List<BenchResult> run(BenchSize size, Settings s, Consumer<BenchResult> sink) {
@@ -97,12 +169,11 @@ public final class TrainBench {
         int longestPrompt = qs.stream().mapToInt(q -> prompts.encode(q).ids().length).max().orElse(0);
         List<MemoryPlan.Alternative> alts = s.microBatch() > 1 ? List.of(new MemoryPlan.Alternative(
                 "--micro-batch 1", plan(size, new Settings(s.questions(), s.n(), s.newTokens(), s.teacherTokens(), 1,
-                s.steps(), s.tokenizer()), longestPrompt))) : List.of();
+                s.steps(), s.tokenizer(), s.loraR()), longestPrompt))) : List.of();
         plan(size, s, longestPrompt).requireFits(MemoryPlan.Budget.ofThisProcess(), alts,
                 "fewer or shorter answers (--questions, --n, --new-tokens, --teacher-tokens) or a smaller size fit");
         ProcessStats.resetPeakRss();
         long t0 = System.nanoTime();
-        ModelWeights w = ModelWeights.initialize(size.config(), 0.02, 5);
         TrainConfig cfg = ConfigLoader.load(List.of("mode=thinktune", "guidance.k=1000", "rollout.n=" + s.n(),
                 "rollout.max_new_tokens=" + s.newTokens(), "training.questions_per_step=" + s.questions(),
                 "training.micro_batch_size=" + s.microBatch(), "objective.beta=0.001", "seed=1"));
@@ -140,11 +211,10 @@ public final class TrainBench {
             }
         };
         List<BenchResult> results = new ArrayList<>();
-        try (RolloutEngine engine = RolloutEngine.create(w);
-             RolloutEngine reference = RolloutEngine.create(w.copy())) {
+        try (Student student = student(size, s)) {
             // no stop id: every answer is exactly newTokens long
-            ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(StudentModel.of(w),
-                    new EngineSampler(engine), reference, guide,
+            ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(student.model(),
+                    new EngineSampler(student.engine()), student.reference(), guide,
                     RewardFunction.of(List.of(new RewardFunction.WeightedTerm(parity, 1.0))), prompts,
                     java.util.Set.of(), qs));
             double build = (System.nanoTime() - t0) / 1e9;
@@ -182,6 +252,7 @@ public final class TrainBench {
                 extra.put("micro_batch", s.microBatch());
                 extra.put("steps", s.steps());
                 extra.put("build_seconds", build);
+                extra.put("lora_r", s.loraR());
                 if (phases[i][0].equals("step")) {
                     extra.putAll(flatness(rss));
                 }
@@ -190,6 +261,8 @@ public final class TrainBench {
                 results.add(r);
                 sink.accept(r);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return results;
     }

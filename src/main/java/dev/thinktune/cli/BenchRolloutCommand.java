@@ -46,6 +46,11 @@ public final class BenchRolloutCommand implements Callable<Integer> {
     @Option(names = "--no-torch", description = "Skip the PyTorch rows.")
     boolean noTorch;
 
+    @Option(names = "--lora-r", paramLabel = "R", description = "Also carry random rank-R adapters on all seven"
+            + " projections and measure every engine row with them (mode ...+loraR) and without them (switched off on"
+            + " the same engine), alternating; 0 = none (default: ${DEFAULT-VALUE}).")
+    int loraRank = 0;
+
     @Option(names = "--seed", description = "Weights, prompts and sampling seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
@@ -64,7 +69,7 @@ public final class BenchRolloutCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RolloutBench.Settings s = new RolloutBench.Settings(sizes, batches, prompt, newTokens, repeats, threads,
-                nocacheBudget, !noTorch, seed, checkpoint);
+                nocacheBudget, !noTorch, seed, checkpoint, loraRank);
         if (!json) {
             out.printf(Locale.ROOT, "rollout: prompt %d, %d new tokens per sequence (no early stop), temperature 1,"
                     + " %d threads, random weights%n", prompt, newTokens, s.effectiveThreads());

@@ -49,6 +49,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "2", description = "measured steps after one warm-up (default ${DEFAULT-VALUE})")
     int steps;
 
+    @Option(names = "--lora-r", split = ",", defaultValue = "0",
+            description = "train low-rank adapters of this rank (alpha 2r, all seven projections) instead of the "
+                    + "weights; the random model is then written as a bfloat16 checkpoint in a temporary directory "
+                    + "and loaded as a run loads it. Several ranks (0,16) run one after the other, 0 being full "
+                    + "fine-tuning (default ${DEFAULT-VALUE})")
+    List<Integer> loraRanks;
+
     @Option(names = "--tokenizer", defaultValue = "models/arith-tiny", description = "tokenizer for the prompts (default ${DEFAULT-VALUE})")
     Path tokenizer;
 
@@ -61,16 +68,19 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<BenchSize> chosen = sizes.stream().map(BenchSize::of).toList(); // an unknown size before any run
-        TrainBench.Settings settings = new TrainBench.Settings(questions, n, newTokens, teacherTokens, microBatch,
-                steps, tokenizer);
         int refused = 0;
         for (BenchSize s : chosen) {
-            try {
-                TrainBench.run(s, settings, output.printer());
-            } catch (MemoryPlan.DoesNotFit e) {
-                refused++;
-                spec.commandLine().getErr().println("bench train " + s.label() + ": refused: " + e.getMessage());
-                spec.commandLine().getErr().flush();
+            for (int r : loraRanks) {
+                TrainBench.Settings settings = new TrainBench.Settings(questions, n, newTokens, teacherTokens,
+                        microBatch, steps, tokenizer, r);
+                try {
+                    TrainBench.run(s, settings, output.printer());
+                } catch (MemoryPlan.DoesNotFit e) {
+                    refused++;
+                    spec.commandLine().getErr().println("bench train " + s.label() + (r > 0 ? " (adapters r = " + r
+                            + ")" : "") + ": refused: " + e.getMessage());
+                    spec.commandLine().getErr().flush();
+                }
             }
         }
         return refused == 0 ? 0 : 1;

@@ -8,6 +8,7 @@ import dev.thinktune.eval.EvalContext;
 import dev.thinktune.eval.Evaluation;
 import dev.thinktune.eval.Score;
 import dev.thinktune.eval.Strategy;
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.reward.Verifier;
 import dev.thinktune.rollout.RolloutEngine;
@@ -44,6 +45,10 @@ public final class EvalCommand implements Callable<Integer> {
     // not required by picocli, so that `eval score` needs neither; checked in call()
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (required).")
     Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter directory (adapter_config.json,"
+            + " adapter_model.safetensors) for the model, applied beside its weights (not merged).")
+    Path adapter;
 
     @Option(names = "--benchmark", paramLabel = "[LABEL:]FORMAT=PATH",
             description = {"A benchmark file and its format (gsm8k, math, aime, commonsenseqa, arc, gpqa, strategyqa,"
@@ -130,6 +135,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         ModelDirectories.require(model);
+        LoraAdapters adapters = adapter == null ? null : AdapterDirectories.read(adapter, model);
         List<Benchmark> sets = new ArrayList<>();
         for (String b : benchmarks) {
             Benchmark set = Benchmark.Spec.parse(b).read(limit, dataSeed, log);
@@ -150,11 +156,12 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, Object> settings = settings(chosen, seedValues);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("eval_settings.json").toFile(),
                 settings);
-        try (RolloutEngine engine = RolloutEngine.create(model,
+        try (RolloutEngine engine = AdapterDirectories.engine(model, adapters,
                 RolloutEngine.Options.defaults().withThreads(threads))) {
             EvalContext ctx = new EvalContext(engine, assets.prompts(), params, batchSize, engine.maxSequenceLength());
             Evaluation.Options options = new Evaluation.Options(chosen, seedValues, Verifier.lenient(),
-                    "Evaluation of " + model, notes(chosen, seedValues));
+                    "Evaluation of " + model + (adapter == null ? "" : " with adapter " + adapter),
+                    notes(chosen, seedValues));
             Evaluation.Report report = new Evaluation(ctx, options, log).run(sets, dir);
             for (Score s : report.scores()) {
                 log.printf(Locale.ROOT, "%-14s %-16s accuracy %6.2f ± %5.2f %%  tokens %.1f%n", s.benchmark(),
@@ -188,7 +195,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     private List<String> notes(List<Strategy> chosen, List<Long> seedValues) {
         List<String> n = new ArrayList<>();
-        n.add("model: `" + model + "`");
+        n.add("model: `" + model + "`" + (adapter == null ? "" : ", with the LoRA adapter `" + adapter + "`"));
         n.add(String.format(Locale.ROOT, "sampling: %s, at most %d new tokens per turn", temperature == 0
                 ? "greedy (temperature 0: every seed gives the same answers; answered once, reported per seed)"
                 : String.format(Locale.ROOT, "temperature %s, top-p %s%s", temperature, topP,
@@ -210,6 +217,9 @@ public final class EvalCommand implements Callable<Integer> {
     private Map<String, Object> settings(List<Strategy> chosen, List<Long> seedValues) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model.toString());
+        if (adapter != null) {
+            m.put("adapter", adapter.toString());
+        }
         m.put("benchmarks", benchmarks);
         m.put("strategies", chosen.stream().map(Strategy::name).toList());
         m.put("seeds", seedValues);

@@ -1,5 +1,6 @@
 package dev.thinktune.cli;
 
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.rollout.Completion;
 import dev.thinktune.rollout.GenerationRequest;
@@ -40,6 +41,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @ArgGroup(multiplicity = "1")
     Input input;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter directory (adapter_config.json,"
+            + " adapter_model.safetensors) for the model, applied beside its weights (not merged).")
+    Path adapter;
 
     static final class Input {
         @Option(names = "--prompt", paramLabel = "TEXT",
@@ -93,6 +98,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ModelDirectories.require(model);
+        LoraAdapters adapters = adapter == null ? null : AdapterDirectories.read(adapter, model);
         if (Boolean.TRUE.equals(chat) && input.text == null) {
             throw new IllegalArgumentException("--chat needs a text --prompt");
         }
@@ -135,7 +141,7 @@ public final class GenerateCommand implements Callable<Integer> {
             };
         }
         long load0 = System.nanoTime();
-        try (RolloutEngine engine = RolloutEngine.create(model,
+        try (RolloutEngine engine = AdapterDirectories.engine(model, adapters,
                 RolloutEngine.Options.defaults().withThreads(threads).withTokenizer(tokenizer))) {
             double loadSeconds = (System.nanoTime() - load0) / 1e9;
             long t0 = System.nanoTime();

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 TokenizerCommand.class,
                 GenerateCommand.class,
+                MergeCommand.class,
                 PretrainCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,

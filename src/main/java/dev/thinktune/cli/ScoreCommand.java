@@ -3,6 +3,9 @@ package dev.thinktune.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thinktune.lora.PeftAdapter;
+import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import picocli.CommandLine.ArgGroup;
@@ -24,6 +27,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "model directory")
     Path model;
 
+    @Option(names = "--adapter", description = "PEFT low-rank adapter directory to apply to the model")
+    Path adapter;
+
     @ArgGroup(multiplicity = "1")
     Input input;
 
@@ -42,7 +48,8 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelDirectories.require(model);
         int[] ids = input.ids != null ? input.ids : TokenizerSupport.encode(model, input.text, true);
-        StudentModel m = StudentModel.load(model);
+        ModelWeights weights = HfCheckpoint.load(model);
+        StudentModel m = StudentModel.of(weights, adapter == null ? null : PeftAdapter.read(adapter, weights.config()));
         int vocab = m.config().vocabSize();
         for (int id : ids) {
             if (id < 0 || id >= vocab) {

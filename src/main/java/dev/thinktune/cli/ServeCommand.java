@@ -1,5 +1,6 @@
 package dev.thinktune.cli;
 
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.rollout.RolloutEngine;
 import dev.thinktune.serve.ApiKey;
@@ -29,6 +30,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "model directory (config.json, safetensors, tokenizer.json or tokenizer.model)")
     Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "a PEFT LoRA adapter directory (adapter_config.json,"
+            + " adapter_model.safetensors) for the model, applied beside its weights (not merged); the API then"
+            + " reports the adapter directory's name unless --name is given")
+    Path adapter;
 
     @Option(names = "--port", defaultValue = "8000", description = "port to listen on, 0 for any free one (default ${DEFAULT-VALUE})")
     int port;
@@ -75,6 +81,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ModelDirectories.require(model);
+        LoraAdapters adapters = adapter == null ? null : AdapterDirectories.read(adapter, model);
         if (apiKeyEnv != null && apiKeyFile != null) {
             throw new IllegalArgumentException("give --api-key-env or --api-key-file, not both");
         }
@@ -84,9 +91,10 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ApiKey apiKey = apiKeyEnv != null ? ApiKey.fromEnvironment(apiKeyEnv, System.getenv())
                 : apiKeyFile != null ? ApiKey.fromFile(apiKeyFile) : null;
-        String served = name != null && !name.isBlank() ? name : model.toAbsolutePath().normalize().getFileName().toString();
+        Path named = adapter != null ? adapter : model;
+        String served = name != null && !name.isBlank() ? name : named.toAbsolutePath().normalize().getFileName().toString();
         Tokenizer tokenizer = Tokenizers.load(model);
-        RolloutEngine engine = RolloutEngine.create(model,
+        RolloutEngine engine = AdapterDirectories.engine(model, adapters,
                 RolloutEngine.Options.defaults().withThreads(decoderThreads).withTokenizer(tokenizer));
         OpenAiServer.Options options = OpenAiServer.Options.defaults().withHost(host).withPort(port)
                 .withThreads(threads).withDefaultMaxTokens(maxTokens)

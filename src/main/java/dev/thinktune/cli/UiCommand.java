@@ -32,7 +32,8 @@ import java.util.stream.Stream;
 @Command(name = "ui", mixinStandardHelpOptions = true,
         description = {"Serve the Deeplearning4j UI with SameDiff graphs and training charts.",
                 "With --model: the student's graph and the same graph with the ThinkTuning loss attached "
-                        + "(the trainer's graph), as two logs; --with-loss shows only the latter.",
+                        + "(the trainer's graph), as two logs; --with-loss shows only the latter. The graph page "
+                        + "opens on the model's blocks; each opens to its ops.",
                 "With --log: UI logs written by 'train --ui', re-read on every request, so a running "
                         + "training is followed live on the charts page.",
                 "Prints the addresses to open and runs until Ctrl-C."})
@@ -114,6 +115,10 @@ public final class UiCommand implements Callable<Integer> {
         for (String name : logs.keySet()) {
             o.printf("  %s: graph  %s%n", name, ui.graphUrl(name));
             o.printf("  %s  charts %s%n", " ".repeat(name.length()), ui.liveUrl(name));
+        }
+        if (!logs.isEmpty()) {
+            o.println("Graph pages open on the model's blocks (embedding, layers, head, loss): add ?block=NAME to open"
+                    + " one (e.g. ?block=model.layers.0), ?view=ops for every op.");
         }
         o.printf("Index: %s/thinktune. Press Ctrl-C to stop.%n", ui.baseUrl());
         o.flush();

@@ -65,6 +65,47 @@ public final class HfCheckpoint {
         }
     }
 
+    /**
+     * Loads the weights for a model that will stay frozen (trained through adapters): matrices stored as bfloat16
+     * stay bfloat16 (half the memory of float32; the graph widens them, exactly, where it multiplies by them),
+     * everything else is read as float32.
+     */
+    public static ModelWeights loadFrozen(Path dir) {
+        return loadFrozen(dir, WEIGHTS);
+    }
+
+    /** As {@link #loadFrozen(Path)}, from {@code weightsFile} (a file in {@code dir}, or the index). */
+    public static ModelWeights loadFrozen(Path dir, String weightsFile) {
+        try (CheckpointTensors tensors = CheckpointTensors.open(dir, weightsFile)) {
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            Map<String, INDArray> floats = new LinkedHashMap<>();
+            for (String name : tensors.names()) {
+                TensorInfo t = tensors.info(name);
+                INDArray arr;
+                if (t.dtype() == DType.BF16 && t.shape().length == 2) {
+                    arr = Nd4j.createUninitialized(DataType.BFLOAT16, t.shape(), 'c');
+                    java.nio.ByteBuffer bytes = arr.data().asNio().order(ByteOrder.LITTLE_ENDIAN);
+                    bytes.clear().limit(Math.toIntExact(t.numel() * 2));
+                    tensors.read(name, 0, bytes);
+                    java.nio.ShortBuffer bits = bytes.flip().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+                    short[] chunk = new short[1 << 16];
+                    for (long start = 0; start < t.numel(); start += chunk.length) {
+                        int n = (int) Math.min(chunk.length, t.numel() - start);
+                        bits.get(chunk, 0, n);
+                        FiniteWeights.requireBf16(dir, name, t.shape(), start, chunk, 0, n);
+                    }
+                } else {
+                    arr = Nd4j.createUninitialized(DataType.FLOAT, t.shape(), 'c');
+                    tensors.readFloats(name, floatView(arr));
+                    floats.put(name, arr);
+                }
+                out.put(name, arr);
+            }
+            FiniteWeights.require(dir, floats);
+            return new ModelWeights(tensors.config(), out);
+        }
+    }
+
     /** A float buffer over the off-heap memory of a c-ordered float array. */
     static FloatBuffer floatView(INDArray arr) {
         return arr.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();

@@ -1,7 +1,9 @@
 package dev.thinktune.model;
 
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.ops.CausalAttention;
 import dev.thinktune.model.ops.EmbeddingLookup;
+import dev.thinktune.model.ops.FrozenLinear;
 import dev.thinktune.model.ops.JavaOps;
 import dev.thinktune.model.ops.TokenLogprobs;
 import org.nd4j.autodiff.samediff.NameScope;
@@ -41,12 +43,15 @@ public final class LlamaGraph {
 
     private final SameDiff sd;
     private final LlamaConfig cfg;
+    /** The adapters on the projections, or null (full fine-tuning). */
+    private final LoraAdapters adapters;
     private final SDVariable batchTime; // [B, T]
     private final java.util.Map<String, SDVariable> constants = new java.util.HashMap<>();
 
-    private LlamaGraph(SameDiff sd, LlamaConfig cfg, SDVariable ids) {
+    private LlamaGraph(SameDiff sd, LlamaConfig cfg, LoraAdapters adapters, SDVariable ids) {
         this.sd = sd;
         this.cfg = cfg;
+        this.adapters = adapters;
         try (NameScope ignored = sd.withNameScope("inputs")) {
             this.batchTime = named(sd.shape(ids).castTo(DataType.LONG), "batch_time");
         }
@@ -57,14 +62,33 @@ public final class LlamaGraph {
      * as they are, not copied) and returns the output variable {@value #TOKEN_LOGPROBS}.
      */
     public static SDVariable build(SameDiff sd, ModelWeights weights) {
+        return build(sd, weights, null);
+    }
+
+    /**
+     * As {@link #build(SameDiff, ModelWeights)}, with low-rank adapters on the projections they target when
+     * {@code adapters} is not null: the adapters are then the graph's trainable variables and the weights are
+     * constants (no gradient is computed or held for them). Each adapted projection computes
+     * {@code x W^T + (alpha / r) * (x A^T) B^T}.
+     */
+    public static SDVariable build(SameDiff sd, ModelWeights weights, LoraAdapters adapters) {
         SessionArrayCache.install(); // the session that runs the graph's Java ops
         JavaOps.register();
         LlamaConfig cfg = weights.config();
-        weights.tensors().forEach(sd::var);
+        if (adapters == null) {
+            weights.tensors().forEach(sd::var);
+        } else {
+            if (!adapters.modelConfig().equals(cfg)) {
+                throw new IllegalArgumentException("the adapters were made for another model: "
+                        + adapters.modelConfig());
+            }
+            weights.tensors().forEach(sd::constant);
+            adapters.tensors().forEach(sd::var);
+        }
         SDVariable ids = sd.placeHolder(INPUT_IDS, DataType.INT32, -1, -1);
         SDVariable mask = sd.placeHolder(ATTENTION_MASK, DataType.FLOAT, -1, -1);
         SDVariable pos = sd.placeHolder(POSITION_IDS, DataType.INT32, -1, -1);
-        LlamaGraph g = new LlamaGraph(sd, cfg, ids);
+        LlamaGraph g = new LlamaGraph(sd, cfg, adapters, ids);
         return g.forward(ids, mask, pos);
     }
 
@@ -102,7 +126,8 @@ public final class LlamaGraph {
         SDVariable logits2d, logitsShape;
         try (NameScope ignored = sd.withNameScope("lm_head")) {
             // the full logits, computed only when asked for (inspection, tests); training never builds them
-            logits2d = named(linear(x, head), "logits");                                        // [N, V]
+            logits2d = named(head.isConstant() ? FrozenLinear.apply(sd, null, x, head) : linear(x, head),
+                    "logits");                                                                  // [N, V]
             logitsShape = shape(batchTime, V);
         }
         sd.reshape(LOGITS, logits2d, logitsShape);                                               // [B, T, V]
@@ -185,16 +210,16 @@ public final class LlamaGraph {
 
     private SDVariable attentionIn(SDVariable h, String p, SDVariable[] rope, SDVariable mask) {
         int KV = cfg.numKvHeads(), hd = cfg.headDim();
-        SDVariable q = named(linear(h, w(p + "q_proj.weight")), "q");                       // [N, H*hd]
-        SDVariable k = named(linear(h, w(p + "k_proj.weight")), "k");                       // [N, KV*hd]
-        SDVariable v = named(linear(h, w(p + "v_proj.weight")), "v");                       // [N, KV*hd]
+        SDVariable q = named(projection(h, p + "q_proj"), "q");                             // [N, H*hd]
+        SDVariable k = named(projection(h, p + "k_proj"), "k");                             // [N, KV*hd]
+        SDVariable v = named(projection(h, p + "v_proj"), "v");                             // [N, KV*hd]
         SDVariable qRot = named(rotate(sd.reshape(q, -1, cfg.numHeads(), hd), rope[0], rope[1])
                 .mul(1.0 / Math.sqrt(hd)), "q_rot");                                        // [N, H, hd], scaled
         SDVariable kRot = named(rotate(sd.reshape(k, -1, KV, hd), rope[2], rope[3]), "k_rot"); // [N, KV, hd]
 
         SDVariable v3 = named(sd.reshape(v, -1, KV, hd), "v_heads");                           // [N, KV, hd]
         SDVariable merged = CausalAttention.apply(sd, scoped("context"), qRot, kRot, v3, mask);  // [N, H*hd]
-        return named(linear(merged, w(p + "o_proj.weight")), "out");
+        return named(projection(merged, p + "o_proj"), "out");
     }
 
     /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
@@ -219,9 +244,31 @@ public final class LlamaGraph {
     private SDVariable mlp(SDVariable h, String module) {
         String p = module + ".";
         try (NameScope ignored = sd.withNameScope(module)) {
-            SDVariable gate = named(sd.nn.swish(linear(h, w(p + "gate_proj.weight"))), "gate");  // [N, F]
-            SDVariable up = named(linear(h, w(p + "up_proj.weight")), "up");                    // [N, F]
-            return named(linear(named(gate.mul(up), "swiglu"), w(p + "down_proj.weight")), "out"); // [N, D]
+            SDVariable gate = named(sd.nn.swish(projection(h, p + "gate_proj")), "gate");      // [N, F]
+            SDVariable up = named(projection(h, p + "up_proj"), "up");                          // [N, F]
+            return named(projection(named(gate.mul(up), "swiglu"), p + "down_proj"), "out");    // [N, D]
+        }
+    }
+
+    /**
+     * The projection {@code module} ({@code model.layers.0.self_attn.q_proj}) of x: {@code x W^T}, plus
+     * {@code (alpha / r) * (x A^T) B^T} when it has an adapter. A frozen weight (a constant) is applied by
+     * {@link FrozenLinear}, whose gradient skips the weight's.
+     */
+    private SDVariable projection(SDVariable x, String module) {
+        SDVariable weight = w(module + ".weight");
+        String leaf = module.substring(module.lastIndexOf('.') + 1);
+        if (!weight.isConstant()) {
+            return linear(x, weight);
+        }
+        SDVariable base = FrozenLinear.apply(sd, scoped(leaf), x, weight);
+        if (adapters == null || !adapters.has(module)) {
+            return base;
+        }
+        try (NameScope ignored = sd.withNameScope(leaf)) {
+            SDVariable down = named(linear(x, w(module + LoraAdapters.A)), "lora_A");          // [N, r]
+            SDVariable up = named(linear(down, w(module + LoraAdapters.B)), "lora_B");          // [N, out]
+            return named(base.add(up.mul(adapters.config().scale())), "adapted");
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The parameters of a student by Hugging Face tensor name, as float32 arrays in the layout transformers uses
- * ({@code [out, in]} for projections). The arrays are shared, not copied: the graph that trains them and the
+ * ({@code [out, in]} for projections); frozen weights ({@link HfCheckpoint#loadFrozen}) may keep matrices in
+ * bfloat16. The arrays are shared, not copied: the graph that trains them and the
  * decoder that samples from them see the same memory.
  */
 public final class ModelWeights {
@@ -31,8 +32,9 @@ public final class ModelWeights {
                 throw new CheckpointException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(a.shape())
                         + " but the config needs " + Arrays.toString(e.getValue()));
             }
-            if (a.dataType() != DataType.FLOAT) {
-                throw new CheckpointException("tensor '" + e.getKey() + "' is " + a.dataType() + ", expected FLOAT");
+            if (a.dataType() != DataType.FLOAT && a.dataType() != DataType.BFLOAT16) {
+                throw new CheckpointException("tensor '" + e.getKey() + "' is " + a.dataType()
+                        + ", expected FLOAT (or BFLOAT16 for frozen weights)");
             }
             ordered.put(e.getKey(), a);
         }

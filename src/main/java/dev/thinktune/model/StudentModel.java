@@ -1,5 +1,6 @@
 package dev.thinktune.model;
 
+import dev.thinktune.lora.LoraAdapters;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,28 +9,36 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The student: its weights and the SameDiff graph built over them. The graph's variables are the weight arrays
- * themselves, so training the graph updates {@link #weights()} in place.
+ * The student: its weights, its low-rank adapters if it has any, and the SameDiff graph built over them. The
+ * graph's variables are the trained arrays themselves (the weights, or the adapters with the weights frozen), so
+ * training the graph updates them in place.
  */
 public final class StudentModel {
     private final ModelWeights weights;
+    private final LoraAdapters adapters;
     private final SameDiff sd;
     private final SDVariable tokenLogprobs;
 
-    private StudentModel(ModelWeights weights) {
+    private StudentModel(ModelWeights weights, LoraAdapters adapters) {
         NativeThreads.apply();
         SessionArrayCache.install();
         this.weights = weights;
+        this.adapters = adapters;
         this.sd = SameDiff.create();
-        this.tokenLogprobs = LlamaGraph.build(sd, weights);
+        this.tokenLogprobs = LlamaGraph.build(sd, weights, adapters);
     }
 
     public static StudentModel of(ModelWeights weights) {
-        return new StudentModel(weights);
+        return new StudentModel(weights, null);
+    }
+
+    /** A student trained through {@code adapters} (null: the weights themselves, full fine-tuning). */
+    public static StudentModel of(ModelWeights weights, LoraAdapters adapters) {
+        return new StudentModel(weights, adapters);
     }
 
     public static StudentModel load(Path dir) {
-        return new StudentModel(HfCheckpoint.load(dir));
+        return new StudentModel(HfCheckpoint.load(dir), null);
     }
 
     public LlamaConfig config() {
@@ -38,6 +47,16 @@ public final class StudentModel {
 
     public ModelWeights weights() {
         return weights;
+    }
+
+    /** The low-rank adapters, or null when the weights themselves are trained. */
+    public LoraAdapters adapters() {
+        return adapters;
+    }
+
+    /** The arrays an optimizer updates, by graph variable name: the adapters when there are any, else the weights. */
+    public Map<String, INDArray> trainable() {
+        return adapters != null ? adapters.tensors() : weights.tensors();
     }
 
     /** The graph, for a trainer to extend with its loss or for the UI to inspect. */

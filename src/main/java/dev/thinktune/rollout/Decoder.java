@@ -17,6 +17,11 @@ import java.util.Arrays;
  * h = rms(x) for the rows whose logits are wanted;  logits = h · Wheadᵀ
  * </pre>
  *
+ * <p>With low-rank {@link AdapterWeights}, each adapted projection {@code y = x·Wᵀ} also gets
+ * {@code scale · (x·Aᵀ)·Bᵀ}: every thread computes the skinny {@code x·Aᵀ} of all its rows itself (as it
+ * normalises them itself), and adds {@code B}'s part of each output panel right after the panel's base product,
+ * so the adapters add no barrier (gate and up get theirs before SwiGLU).
+ *
  * One forward is one parallel region of the {@link Team}: the projections are split by column panels, attention
  * by (row, kv head); RMSNorm is cheap enough that each thread normalises all rows into its own buffer rather
  * than wait at another barrier. Buffers are allocated once for {@code maxRows} tokens.
@@ -26,6 +31,10 @@ final class Decoder {
 
     final LlamaConfig cfg;
     final DecoderWeights w;
+    /** Low-rank adapters applied beside the weights; null when the model has none. */
+    final AdapterWeights adapters;
+    /** Whether a forward applies {@link #adapters} (off: the base model, e.g. a LoRA run's KL reference). */
+    boolean adaptersOn = true;
     final Team team;
     final int maxRows;
     final int headChunk;
@@ -62,6 +71,9 @@ final class Decoder {
     private final float[] att;
     private final float[] act;
     private final float[][] up;
+    /** Per thread: the adapters' low-rank activations {@code u = x Aᵀ} of all rows, {@code [maxRows, ldU]}. */
+    private final float[][] lowRank;
+    private final int ldU;
     private final float[] hSel;
     private final float[][] scores;
     final float[] logits;
@@ -70,9 +82,10 @@ final class Decoder {
     private int ropePositions;
     final KvCache cache;
 
-    Decoder(DecoderWeights w, Team team, int maxRows) {
+    Decoder(DecoderWeights w, AdapterWeights adapters, Team team, int maxRows) {
         this.cfg = w.cfg;
         this.w = w;
+        this.adapters = adapters;
         this.team = team;
         this.maxRows = maxRows;
         d = cfg.hiddenSize();
@@ -100,6 +113,8 @@ final class Decoder {
         att = new float[maxRows * qDim];
         act = new float[maxRows * ldF];
         up = new float[threads][maxRows * NR];
+        ldU = adapters == null ? 0 : adapters.maxLdU;
+        lowRank = new float[threads][maxRows * ldU];
         hSel = new float[maxRows * d];
         scores = new float[threads][0];
         cache = new KvCache(cfg.numLayers(), kvHeads, hd);
@@ -198,6 +213,9 @@ final class Decoder {
         float[] hm = h[m.index];
         float[] upm = up[m.index];
         float[] sc = scores[m.index];
+        float[] um = lowRank[m.index];
+        int uOff = r0 * ldU;
+        AdapterWeights lora = adaptersOn ? adapters : null;
         int end = r0 + rows;
         final int rowChunk = 4;
         for (int i = m.claim(rowChunk); i < rows; i = m.claim(rowChunk)) {
@@ -213,8 +231,15 @@ final class Decoder {
                 VectorMath.rmsNorm(x, r * ldD, w.attnNorm[l], eps, hm, r * d, d);
             }
             PackedMatrix wqkv = w.qkv[l];
+            LowRankUpdate uqkv = lora == null ? null : lora.qkv[l];
+            if (uqkv != null) {
+                uqkv.project(hm, r0 * d, d, rows, um, uOff);
+            }
             for (int p = m.claim(1); p < wqkv.panels; p = m.claim(1)) {
                 wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
+                if (uqkv != null) {
+                    uqkv.addPanel(p, um, uOff, rows, qkv, r0 * ldQkv + p * NR, ldQkv);
+                }
             }
             m.barrier();
             if (!independent) {
@@ -233,8 +258,15 @@ final class Decoder {
             }
             m.barrier();
             PackedMatrix wo = w.o[l];
+            LowRankUpdate uo = lora == null ? null : lora.o[l];
+            if (uo != null) {
+                uo.project(att, r0 * qDim, qDim, rows, um, uOff);
+            }
             for (int p = m.claim(1); p < wo.panels; p = m.claim(1)) {
                 wo.multiplyPanel(p, att, r0 * qDim, qDim, rows, x, r0 * ldD + p * NR, ldD, true);
+                if (uo != null) {
+                    uo.addPanel(p, um, uOff, rows, x, r0 * ldD + p * NR, ldD);
+                }
             }
             m.barrier();
             // feed-forward block: h = rms(x); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
@@ -242,18 +274,34 @@ final class Decoder {
                 VectorMath.rmsNorm(x, r * ldD, w.mlpNorm[l], eps, hm, r * d, d);
             }
             PackedMatrix gu = w.gateUp[l];
+            LowRankUpdate ugu = lora == null ? null : lora.gateUp[l];
+            if (ugu != null) {
+                ugu.project(hm, r0 * d, d, rows, um, uOff);
+            }
             int pairs = gu.panels / 2;
             for (int j = m.claim(1); j < pairs; j = m.claim(1)) {
                 gu.multiplyPanel(2 * j, hm, r0 * d, d, rows, act, r0 * ldF + j * NR, ldF, false);
                 gu.multiplyPanel(2 * j + 1, hm, r0 * d, d, rows, upm, 0, NR, false);
+                if (ugu != null) {
+                    // the adapters' part of gate and of up, before SwiGLU combines them
+                    ugu.addPanel(2 * j, um, uOff, rows, act, r0 * ldF + j * NR, ldF);
+                    ugu.addPanel(2 * j + 1, um, uOff, rows, upm, 0, NR);
+                }
                 for (int r = 0; r < rows; r++) {
                     VectorMath.swiglu(act, (r0 + r) * ldF + j * NR, upm, r * NR, NR);
                 }
             }
             m.barrier();
             PackedMatrix wd = w.down[l];
+            LowRankUpdate ud = lora == null ? null : lora.down[l];
+            if (ud != null) {
+                ud.project(act, r0 * ldF, ldF, rows, um, uOff);
+            }
             for (int p = m.claim(1); p < wd.panels; p = m.claim(1)) {
                 wd.multiplyPanel(p, act, r0 * ldF, ldF, rows, x, r0 * ldD + p * NR, ldD, true);
+                if (ud != null) {
+                    ud.addPanel(p, um, uOff, rows, x, r0 * ldD + p * NR, ldD);
+                }
             }
             m.barrier();
         }

@@ -37,7 +37,7 @@ final class DecoderWeights {
     private final List<Layout> layouts = new ArrayList<>();
 
     /** Output row {@code row} of a packed matrix is row {@code row} of tensor {@code tensor}. */
-    private record SourceRow(String tensor, int row) {
+    record SourceRow(String tensor, int row) {
     }
 
     /** Maps a packed matrix's output rows to source rows (null for padding). */
@@ -91,6 +91,25 @@ final class DecoderWeights {
         PackedMatrix m = bf16 ? new Bf16Matrix(out, in) : new F32Matrix(out, in);
         layouts.add(new Layout(m, tensors, rows));
         return m;
+    }
+
+    /** The tensors whose rows {@code m} (one of this decoder's matrices) holds, in their packing order. */
+    List<String> tensors(PackedMatrix m) {
+        return layout(m).tensors();
+    }
+
+    /** Where output row {@code outRow} of {@code m} comes from; null for a padding row. */
+    SourceRow source(PackedMatrix m, int outRow) {
+        return outRow < m.out ? layout(m).rows().at(outRow) : null;
+    }
+
+    private Layout layout(PackedMatrix m) {
+        for (Layout l : layouts) {
+            if (l.matrix() == m) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("not a matrix of these weights");
     }
 
     /** Output row of gate row {@code j} (or up row when {@code up}) in the interleaved gate/up matrix. */

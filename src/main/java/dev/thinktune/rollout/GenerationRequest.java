@@ -5,8 +5,18 @@ package dev.thinktune.rollout;
  * prefill. Continuation {@code i} samples with seed {@link #sampleSeed sampleSeed(i)}, so results are
  * reproducible per request, and continuation {@code i} is the continuation of a one-sample request with that
  * seed.
+ *
+ * @param promptIds   the prompt
+ * @param n           continuations to sample from it
+ * @param params      how to sample them
+ * @param topLogprobs how many of the most likely tokens each continuation reports at every position
+ *                    ({@link Completion#topLogprobs}); 0: none
  */
-public record GenerationRequest(int[] promptIds, int n, SamplingParams params) {
+public record GenerationRequest(int[] promptIds, int n, SamplingParams params, int topLogprobs) {
+
+    /** The most alternatives a request may ask for at each position. */
+    public static final int MAX_TOP_LOGPROBS = 64;
+
     public GenerationRequest {
         if (promptIds == null || promptIds.length == 0) {
             throw new IllegalArgumentException("empty prompt: at least one token is needed");
@@ -17,7 +27,16 @@ public record GenerationRequest(int[] promptIds, int n, SamplingParams params) {
         if (params == null) {
             throw new IllegalArgumentException("sampling parameters are required");
         }
+        if (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS) {
+            throw new IllegalArgumentException("topLogprobs must be in [0, " + MAX_TOP_LOGPROBS + "], got "
+                    + topLogprobs);
+        }
         promptIds = promptIds.clone();
+    }
+
+    /** A request that reports no alternatives. */
+    public GenerationRequest(int[] promptIds, int n, SamplingParams params) {
+        this(promptIds, n, params, 0);
     }
 
     /** Golden-ratio increment between the seeds of a request's continuations (SplittableRandom's gamma). */

@@ -21,5 +21,14 @@ public interface Generator {
         TokenListener NONE = (request, sample, tokenId) -> { };
 
         void onToken(int request, int sample, int tokenId);
+
+        /**
+         * A token with its temperature-1 log-probability and the alternatives the request asked for
+         * ({@link TopLogprobs#NONE} when none). Generators that know them call this one; by default it forwards
+         * the id alone.
+         */
+        default void onToken(int request, int sample, int tokenId, float logprob, TopLogprobs top) {
+            onToken(request, sample, tokenId);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.thinktune.rollout;
 
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.CheckpointTensors;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
@@ -21,12 +22,18 @@ import java.util.SplittableRandom;
  * string, the token limit) leaves the batch. Each continuation samples from its own generator seeded by
  * {@link GenerationRequest#sampleSeed}, and a row's arithmetic never depends on the other rows of the batch, so
  * the same seed gives the same tokens whatever else is generated alongside. Every token carries its log-probability
- * under the full softmax at temperature 1 (the old policy's log-prob).
+ * under the full softmax at temperature 1 (the old policy's log-prob), and, when the request asks
+ * ({@link GenerationRequest#topLogprobs}), the most likely tokens of the same row of logits.
  *
  * <p>{@link #logprobs} scores given sequences (the trainer's old-policy and reference log-probs) on the same
  * decoder. After an optimizer update call {@link #refreshWeights()}: the decoder copies the weights from the
  * {@code INDArray}s' off-heap buffers into its own arrays in one pass. Commands that only sample build the
  * engine with {@link #create(Path, Options)} straight from a checkpoint directory, in the checkpoint's precision.
+ *
+ * <p>With low-rank adapters ({@link #create(ModelWeights, LoraAdapters, Options)},
+ * {@link #create(Path, LoraAdapters, Options)}) the decoder applies them beside the frozen base weights, never
+ * merged into a second copy: {@link #refreshWeights()} then copies only the adapters again, and
+ * {@link #baseScorer()} scores with them switched off (the base model, a LoRA run's reference).
  *
  * <p>One call at a time (methods are synchronized). Close the engine to stop its threads.
  */
@@ -77,6 +84,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /** The trainer's arrays this engine copies from on {@link #refreshWeights()}; null when built from a checkpoint. */
     private final ModelWeights source;
+    /** The adapters applied beside the weights, copied again on {@link #refreshWeights()}; null when none. */
+    private final AdapterWeights adapters;
     private final LlamaConfig cfg;
     private final Options options;
     private final int maxSequenceLength;
@@ -86,7 +95,7 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
     private final Sampler[] samplers;
     private final float[][] lpScratch;
 
-    private RolloutEngine(ModelWeights source, WeightSource weightSource, Options options) {
+    private RolloutEngine(ModelWeights source, WeightSource weightSource, LoraAdapters lora, Options options) {
         this.source = source;
         this.cfg = weightSource.config();
         this.options = options;
@@ -96,8 +105,12 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         this.team = new Team(threads);
         try {
             this.weights = new DecoderWeights(weightSource);
+            this.adapters = lora == null ? null : new AdapterWeights(weights, lora);
             weights.load(weightSource, team);
-            this.decoder = new Decoder(weights, team, options.maxBatchTokens());
+            if (adapters != null) {
+                adapters.load(team);
+            }
+            this.decoder = new Decoder(weights, adapters, team, options.maxBatchTokens());
         } catch (RuntimeException | Error e) {
             team.close();
             throw e;
@@ -119,7 +132,16 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
      * computes, and {@link #refreshWeights()} copies them again after an update.
      */
     public static RolloutEngine create(ModelWeights weights, Options options) {
-        return new RolloutEngine(weights, WeightSource.of(weights), options);
+        return new RolloutEngine(weights, WeightSource.of(weights), null, options);
+    }
+
+    /**
+     * An engine over the frozen float32 {@code base} with {@code adapters} applied beside it (a LoRA run's
+     * policy): {@link #refreshWeights()} copies the adapters again after an update, the base never.
+     */
+    public static RolloutEngine create(ModelWeights base, LoraAdapters adapters, Options options) {
+        return new RolloutEngine(base, WeightSource.of(base), java.util.Objects.requireNonNull(adapters, "adapters"),
+                options);
     }
 
     /**
@@ -133,8 +155,23 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /** As {@link #create(Path, Options)}, the weights read from {@code weightsFile} (a file in it, or the index). */
     public static RolloutEngine create(Path checkpoint, String weightsFile, Options options) {
+        return create(checkpoint, weightsFile, null, options);
+    }
+
+    /**
+     * An engine over the checkpoint in {@code checkpoint}, read in its stored dtype as
+     * {@link #create(Path, Options)}, with {@code adapters} (float32) applied beside its weights: what a LoRA run
+     * on a bfloat16 checkpoint samples with. {@link #refreshWeights()} copies the adapters again.
+     */
+    public static RolloutEngine create(Path checkpoint, LoraAdapters adapters, Options options) {
+        return create(checkpoint, HfCheckpoint.WEIGHTS, java.util.Objects.requireNonNull(adapters, "adapters"),
+                options);
+    }
+
+    /** As {@link #create(Path, LoraAdapters, Options)} from {@code weightsFile}; {@code adapters} may be null. */
+    public static RolloutEngine create(Path checkpoint, String weightsFile, LoraAdapters adapters, Options options) {
         try (CheckpointTensors tensors = CheckpointTensors.open(checkpoint, weightsFile)) {
-            return new RolloutEngine(null, WeightSource.checkpoint(tensors), options);
+            return new RolloutEngine(null, WeightSource.checkpoint(tensors), adapters, options);
         }
     }
 
@@ -155,14 +192,27 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         return team.size();
     }
 
-    /** Bytes of weights one decode step streams (every projection and the head, in their stored precision). */
+    /**
+     * Bytes of weights one decode step streams (every projection and the head, in their stored precision, and
+     * the adapters' float32 A and B).
+     */
     public long weightBytesPerStep() {
-        return weights.streamedBytes();
+        return weights.streamedBytes() + adapterBytes();
     }
 
-    /** Bytes of weights the decoder holds on the Java heap. */
+    /** Bytes of the adapters' packed A and B (0 without adapters). */
+    public long adapterBytes() {
+        return adapters == null ? 0 : adapters.bytes();
+    }
+
+    /** The adapters this engine applies, or null when it has none. */
+    public LoraAdapters adapters() {
+        return adapters == null ? null : adapters.adapters;
+    }
+
+    /** Bytes of weights the decoder holds on the Java heap (the adapters' included). */
     public long weightBytesHeld() {
-        return weights.heldBytes();
+        return weights.heldBytes() + adapterBytes();
     }
 
     /** The decoder, for tests that steer its parallel paths. */
@@ -172,9 +222,14 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
     /**
      * Copies the current values of the weights this engine was created from into the decoder (after an optimizer
-     * update): one pass over each tensor, read from its off-heap buffer.
+     * update): one pass over each tensor, read from its off-heap buffer. An engine with adapters copies only the
+     * adapters (its base weights are frozen), whether it was built from arrays or from a checkpoint.
      */
     public synchronized void refreshWeights() {
+        if (adapters != null) {
+            adapters.load(team);
+            return;
+        }
         if (source == null) {
             throw new IllegalStateException("this engine was built from a checkpoint directory; only an engine"
                     + " created from ModelWeights can refresh them");
@@ -192,6 +247,32 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
                     + " go into an engine created from ModelWeights");
         }
         weights.load(WeightSource.of(other), team);
+    }
+
+    /**
+     * Scores with the adapters switched off: the base model alone, a LoRA run's KL reference, with no second copy
+     * of its weights. One call at a time with the engine's other methods. An engine without adapters scores as
+     * itself.
+     */
+    public SequenceScorer baseScorer() {
+        return adapters == null ? this : sequences -> withoutAdapters(() -> logprobs(sequences));
+    }
+
+    /**
+     * Generates with the adapters switched off: the base model alone, from the same copy of its weights. One
+     * call at a time with the engine's other methods. An engine without adapters generates as itself.
+     */
+    public Generator baseGenerator() {
+        return adapters == null ? this : (requests, listener) -> withoutAdapters(() -> generate(requests, listener));
+    }
+
+    private synchronized <T> T withoutAdapters(java.util.function.Supplier<T> work) {
+        decoder.adaptersOn = false;
+        try {
+            return work.get();
+        } finally {
+            decoder.adaptersOn = true;
+        }
     }
 
     /** Frees the key/value cache; the next call allocates what it needs. */
@@ -217,6 +298,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         final int promptLength;
         final int[] tokens;
         final float[] logprobs;
+        final int topK;
+        final TopLogprobs[] top;
         final Tokenizer.StreamingDecoder text;
         final StringBuilder decoded;
         int count;
@@ -231,6 +314,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
             this.promptLength = req.promptIds().length;
             this.tokens = new int[params.maxNewTokens()];
             this.logprobs = new float[params.maxNewTokens()];
+            this.topK = req.topLogprobs();
+            this.top = topK > 0 ? new TopLogprobs[params.maxNewTokens()] : null;
             boolean strings = !params.stopStrings().isEmpty();
             this.text = strings ? tokenizer.streamingDecoder() : null;
             this.decoded = strings ? new StringBuilder() : null;
@@ -241,9 +326,12 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         }
 
         /** Appends a sampled token and decides whether the continuation ends here. */
-        void append(int token, float logprob) {
+        void append(int token, float logprob, TopLogprobs alternatives) {
             tokens[count] = token;
             logprobs[count] = logprob;
+            if (top != null) {
+                top[count] = alternatives;
+            }
             count++;
             if (params.stopIds().contains(token)) {
                 finish = FinishReason.EOS;
@@ -266,7 +354,20 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
 
         Completion completion() {
             return new Completion(Arrays.copyOf(tokens, count), Arrays.copyOf(logprobs, count), finish,
-                    promptLength);
+                    promptLength, top == null ? List.of() : Arrays.asList(Arrays.copyOf(top, count)));
+        }
+
+        /** The alternatives of the token just appended. */
+        TopLogprobs lastTop() {
+            return top == null ? TopLogprobs.NONE : top[count - 1];
+        }
+
+        /** Samples this continuation's next token from a row of logits, into slot {@code at} of the outputs. */
+        void sample(Sampler sampler, float[] scratch, float[] logits, int off, int vocab, int at, int[] token,
+                    float[] logprob, TopLogprobs[] alternatives) {
+            token[at] = sampler.sample(logits, off, params, rng, scratch);
+            logprob[at] = scratch[0];
+            alternatives[at] = topK > 0 ? TopLogprobs.of(logits, off, vocab, topK) : TopLogprobs.NONE;
         }
     }
 
@@ -292,14 +393,15 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         // prefill: every prompt once, into its first continuation's slot; logits at its last token
         List<int[]> prompts = new ArrayList<>(requests.size());
         requests.forEach(q -> prompts.add(q.promptIds()));
-        int[] firstToken = new int[seqs.size()];
-        float[] firstLogprob = new float[seqs.size()];
+        int vocab = cfg.vocabSize();
+        int[] nextToken = new int[seqs.size()];
+        float[] nextLogprob = new float[seqs.size()];
+        TopLogprobs[] nextTop = new TopLogprobs[seqs.size()];
         runSequences(prompts, firstSlot, (seq, pos) -> pos == prompts.get(seq).length - 1,
                 (thread, seq, pos, logits, off) -> {
                     for (int i = firstSlot[seq]; i < firstSlot[seq] + requests.get(seq).n(); i++) {
-                        Seq s = seqs.get(i);
-                        firstToken[i] = samplers[thread].sample(logits, off, s.params, s.rng, lpScratch[thread]);
-                        firstLogprob[i] = lpScratch[thread][0];
+                        seqs.get(i).sample(samplers[thread], lpScratch[thread], logits, off, vocab, i, nextToken,
+                                nextLogprob, nextTop);
                     }
                 });
         for (int r = 0; r < requests.size(); r++) {
@@ -309,8 +411,8 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         }
         List<Seq> live = new ArrayList<>(seqs.size());
         for (Seq s : seqs) {
-            s.append(firstToken[s.slot], firstLogprob[s.slot]);
-            listener.onToken(s.request, s.sample, s.lastToken());
+            s.append(nextToken[s.slot], nextLogprob[s.slot], nextTop[s.slot]);
+            listener.onToken(s.request, s.sample, s.lastToken(), nextLogprob[s.slot], s.lastTop());
             if (s.finish == null) {
                 live.add(s);
             }
@@ -322,8 +424,6 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         int[] pos = new int[ids.length];
         int[] slot = new int[ids.length];
         int[] sel = new int[ids.length];
-        int[] nextToken = new int[seqs.size()];
-        float[] nextLogprob = new float[seqs.size()];
         for (int i = 0; i < sel.length; i++) {
             sel[i] = i;
         }
@@ -341,14 +441,14 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
                 for (int h0 = 0; h0 < rows; h0 += decoder.headChunk) {
                     decoder.logits(h0, Math.min(decoder.headChunk, rows - h0), (thread, row, logits, off) -> {
                         Seq s = live.get(base + row);
-                        nextToken[s.slot] = samplers[thread].sample(logits, off, s.params, s.rng, lpScratch[thread]);
-                        nextLogprob[s.slot] = lpScratch[thread][0];
+                        s.sample(samplers[thread], lpScratch[thread], logits, off, vocab, s.slot, nextToken,
+                                nextLogprob, nextTop);
                     });
                 }
             }
             for (Seq s : live) {
-                s.append(nextToken[s.slot], nextLogprob[s.slot]);
-                listener.onToken(s.request, s.sample, s.lastToken());
+                s.append(nextToken[s.slot], nextLogprob[s.slot], nextTop[s.slot]);
+                listener.onToken(s.request, s.sample, s.lastToken(), nextLogprob[s.slot], s.lastTop());
             }
             live.removeIf(s -> s.finish != null);
         }

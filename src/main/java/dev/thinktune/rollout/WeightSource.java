@@ -34,10 +34,18 @@ interface WeightSource {
 
     /** The float32 arrays of {@code w}, read from their off-heap buffers with no intermediate copy. */
     static WeightSource of(ModelWeights w) {
+        return of(w.config(), w::get);
+    }
+
+    /**
+     * Float32 arrays by name ({@code arrays} fails on a name it does not have), read from their off-heap buffers
+     * with no intermediate copy: a model's weights, or adapters of it ({@code config}).
+     */
+    static WeightSource of(LlamaConfig config, java.util.function.Function<String, INDArray> arrays) {
         return new WeightSource() {
             @Override
             public LlamaConfig config() {
-                return w.config();
+                return config;
             }
 
             @Override
@@ -47,7 +55,7 @@ interface WeightSource {
 
             @Override
             public void floats(String tensor, int row, int count, float[] dst, int off) {
-                INDArray a = w.get(tensor);
+                INDArray a = arrays.apply(tensor);
                 int cols = (int) a.size(a.rank() - 1);
                 view(tensor, a).get(Math.toIntExact(a.offset() + (long) row * cols), dst, off, count * cols);
             }

@@ -26,9 +26,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param seed         the sampler seed (random when the request gives none)
  * @param stream       answer as server-sent events
  * @param includeUsage streaming: send a last chunk with the token counts
+ * @param promptTexts  text completions: each prompt's text (its length starts the text offsets); chat: empty
+ * @param logprobs     return each token's log-probability (chat {@code logprobs: true}, completions
+ *                     {@code logprobs: k})
+ * @param topLogprobs  how many of the most likely tokens to return at each position (chat {@code top_logprobs},
+ *                     completions {@code logprobs})
  */
 record ApiRequest(boolean chat, List<int[]> prompts, int n, int maxTokens, double temperature, double topP,
-                  List<String> stop, long seed, boolean stream, boolean includeUsage) {
+                  List<String> stop, long seed, boolean stream, boolean includeUsage, List<String> promptTexts,
+                  boolean logprobs, int topLogprobs) {
+
+    /** OpenAI's limits: chat {@code top_logprobs} 0..20, text completions {@code logprobs} 0..5. */
+    static final int MAX_CHAT_TOP_LOGPROBS = 20;
+    static final int MAX_COMPLETION_LOGPROBS = 5;
 
     /** Reads and validates a request body; every refusal names the field at fault. */
     static ApiRequest parse(JsonNode body, boolean chat, Tokenizer tokenizer, ChatTemplate template,
@@ -36,7 +46,9 @@ record ApiRequest(boolean chat, List<int[]> prompts, int n, int maxTokens, doubl
         if (body == null || !body.isObject()) {
             throw ApiException.invalid(null, "the request body must be a JSON object");
         }
-        List<int[]> prompts = chat ? List.of(template.encode(messages(body), true)) : textPrompts(body, tokenizer);
+        refuseUnsupported(body);
+        List<String> promptTexts = chat ? List.of() : promptTexts(body);
+        List<int[]> prompts = chat ? List.of(template.encode(messages(body), true)) : encode(promptTexts, tokenizer);
         int n = integer(body, "n", 1, 1, limits.maxN());
         JsonNode mt = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : null;
         int maxTokens = mt != null ? integerValue(mt, "max_completion_tokens", 1, limits.maxTokensLimit())
@@ -56,8 +68,57 @@ record ApiRequest(boolean chat, List<int[]> prompts, int n, int maxTokens, doubl
             }
             includeUsage = bool(so, "include_usage", false);
         }
+        boolean logprobs;
+        int top;
+        if (chat) {
+            logprobs = bool(body, "logprobs", false);
+            top = integer(body, "top_logprobs", 0, 0, MAX_CHAT_TOP_LOGPROBS);
+            if (body.hasNonNull("top_logprobs") && !logprobs) {
+                throw ApiException.invalid("top_logprobs", "top_logprobs needs \"logprobs\": true");
+            }
+        } else {
+            JsonNode lp = body.get("logprobs");
+            logprobs = lp != null && !lp.isNull();
+            top = logprobs ? integerValue(lp, "logprobs", 0, MAX_COMPLETION_LOGPROBS) : 0;
+        }
         return new ApiRequest(chat, prompts, n, maxTokens, temperature, topP, stops(body.get("stop")), seed, stream,
-                includeUsage);
+                includeUsage, promptTexts, logprobs, top);
+    }
+
+    /**
+     * Refuses, naming the field, what this server would otherwise ignore: tool and function calling, response
+     * formats other than text, and echoing the prompt.
+     */
+    private static void refuseUnsupported(JsonNode body) {
+        for (String field : List.of("tools", "functions")) {
+            if (body.hasNonNull(field)) {
+                throw ApiException.invalid(field, field + " is not supported by this server (it has no tool or "
+                        + "function calling); send the request without " + field);
+            }
+        }
+        for (String field : List.of("tool_choice", "function_call")) {
+            JsonNode v = body.get(field);
+            if (v != null && !v.isNull() && !(v.isTextual() && v.asText().equals("none"))) {
+                throw ApiException.invalid(field, field + " is not supported by this server (it has no tool or "
+                        + "function calling); leave it out or send \"none\", got " + v);
+            }
+        }
+        JsonNode format = body.get("response_format");
+        if (format != null && !format.isNull()
+                && !(format.isObject() && format.size() == 1 && "text".equals(format.path("type").asText(null)))) {
+            throw ApiException.invalid("response_format", "response_format " + format + " is not supported by this "
+                    + "server: it writes free text only ({\"type\": \"text\"}); leave it out or send that");
+        }
+        JsonNode echo = body.get("echo");
+        if (echo != null && !echo.isNull() && !(echo.isBoolean() && !echo.asBoolean())) {
+            throw ApiException.invalid("echo", "echo is not supported by this server; to score a text's own tokens "
+                    + "use `thinktune score`, got " + echo);
+        }
+    }
+
+    /** The log-probs a generation request asks the engine for: 0 unless the response returns them. */
+    int engineTopLogprobs() {
+        return logprobs ? topLogprobs : 0;
     }
 
     /** The sampling parameters of this request, stopping at {@code stopIds}. */
@@ -104,7 +165,7 @@ record ApiRequest(boolean chat, List<int[]> prompts, int n, int maxTokens, doubl
         throw ApiException.invalid(where, where + " must be a string or an array of text parts");
     }
 
-    private static List<int[]> textPrompts(JsonNode body, Tokenizer tokenizer) {
+    private static List<String> promptTexts(JsonNode body) {
         JsonNode p = body.get("prompt");
         List<String> texts = new ArrayList<>();
         if (p != null && p.isTextual()) {
@@ -119,6 +180,10 @@ record ApiRequest(boolean chat, List<int[]> prompts, int n, int maxTokens, doubl
         } else {
             throw ApiException.invalid("prompt", "prompt must be a string or a non-empty array of strings");
         }
+        return List.copyOf(texts);
+    }
+
+    private static List<int[]> encode(List<String> texts, Tokenizer tokenizer) {
         List<int[]> out = new ArrayList<>();
         for (String t : texts) {
             int[] ids = tokenizer.encode(t, true);

@@ -9,6 +9,7 @@ import dev.thinktune.rollout.Completion;
 import dev.thinktune.rollout.FinishReason;
 import dev.thinktune.rollout.GenerationRequest;
 import dev.thinktune.rollout.Generator;
+import dev.thinktune.rollout.TopLogprobs;
 import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Tokenizer;
 
@@ -37,9 +38,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * (or {@code max_completion_tokens}), {@code stop} (up to 4 strings, cut from the returned text), {@code seed},
  * {@code n} and {@code stream}; they answer with {@code usage} token counts, and with {@code "stream": true} as
  * server-sent events ({@code data: {...}} chunks, then {@code data: [DONE]}; {@code stream_options.include_usage}
- * adds a usage chunk). A {@code model} other than the served one gets 404 {@code model_not_found}, as from
- * OpenAI; a request without one is answered by the served model. Malformed requests get 400 with an OpenAI-style
- * error object that names the field; unknown paths 404; a known path with another method 405.
+ * adds a usage chunk). Chat {@code logprobs}/{@code top_logprobs} and completions {@code logprobs} return the
+ * sampler's temperature-1 log-probabilities in OpenAI's shapes ({@link LogprobsJson}), streamed chunks carrying
+ * their own tokens; {@code tools}, {@code functions}, non-text {@code response_format} and {@code echo} are
+ * refused with 400 naming the field. A {@code model} other than the served one gets 404
+ * {@code model_not_found}, as from OpenAI; a request without one is answered by the served model. Malformed
+ * requests get 400 with an OpenAI-style error object that names the field; unknown paths 404; a known path with
+ * another method 405.
  *
  * <p>It binds to {@code 127.0.0.1} unless told otherwise. With an {@link Options#apiKey} every request must carry
  * {@code Authorization: Bearer KEY} (else 401 {@code invalid_api_key}); without one anybody who can reach the
@@ -126,6 +131,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final String modelName;
     private final Options options;
     private final ObjectMapper json = new ObjectMapper();
+    private final LogprobsJson logprobsJson;
     private final ReentrantLock generation = new ReentrantLock(true);
     private final long created = Instant.now().getEpochSecond();
     private HttpFront front;
@@ -141,6 +147,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.template = Objects.requireNonNull(template, "template");
         this.modelName = Objects.requireNonNull(modelName, "modelName");
         this.options = Objects.requireNonNull(options, "options");
+        this.logprobsJson = new LogprobsJson(tokenizer);
     }
 
     /** Binds and starts serving; returns the bound port. */
@@ -278,7 +285,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         List<GenerationRequest> requests = new ArrayList<>();
         for (int[] prompt : req.prompts()) {
-            requests.add(new GenerationRequest(prompt, req.n(), req.params(stopIds)));
+            requests.add(new GenerationRequest(prompt, req.n(), req.params(stopIds), req.engineTopLogprobs()));
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + Long.toHexString(ThreadLocalRandom.current().nextLong());
         long now = Instant.now().getEpochSecond();
@@ -296,16 +303,21 @@ public final class OpenAiServer implements AutoCloseable {
             for (int s = 0; s < results.get(p).size(); s++) {
                 Completion c = results.get(p).get(s);
                 completionTokens += c.length();
-                StopMatcher stop = new StopMatcher(req.stop());
-                String text = stop.accept(text(c)) + stop.finish();
+                ChoiceText choiceText = choiceText(req, p, stopIds);
+                StringBuilder text = new StringBuilder();
+                List<TokenLogprob> tokens = new ArrayList<>();
+                for (int t = 0; t < c.length(); t++) {
+                    add(choiceText.next(c.tokenIds()[t], c.logprobs()[t], top(c, t)), text, tokens);
+                }
+                add(choiceText.finish(), text, tokens);
                 ObjectNode choice = choices.addObject().put("index", p * req.n() + s);
                 if (chat) {
-                    choice.putObject("message").put("role", "assistant").put("content", text);
+                    choice.putObject("message").put("role", "assistant").put("content", text.toString());
                 } else {
-                    choice.put("text", text);
+                    choice.put("text", text.toString());
                 }
-                choice.putNull("logprobs");
-                choice.put("finish_reason", finishReason(c.finishReason(), stop.stopped()));
+                putLogprobs(choice, req, tokens);
+                choice.put("finish_reason", finishReason(c.finishReason(), choiceText.stopped()));
             }
         }
         root.set("usage", usage(req, completionTokens));
@@ -321,13 +333,29 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** The text of a completion: its ids without a final stop id, special tokens skipped. */
-    private String text(Completion c) {
-        int[] ids = c.tokenIds();
-        if (c.endedWithEos() && ids.length > 0) {
-            ids = Arrays.copyOf(ids, ids.length - 1);
+    private static void add(ChoiceText.Piece piece, StringBuilder text, List<TokenLogprob> tokens) {
+        text.append(piece.text());
+        tokens.addAll(piece.tokens());
+    }
+
+    private static TopLogprobs top(Completion c, int t) {
+        return c.topLogprobs().isEmpty() ? TopLogprobs.NONE : c.topLogprobs().get(t);
+    }
+
+    /** Follows a choice's text and tokens; text offsets of completion {@code prompt} start after its text. */
+    private ChoiceText choiceText(ApiRequest req, int prompt, Set<Integer> stopIds) {
+        int promptChars = req.chat() ? 0 : req.promptTexts().get(prompt).codePointCount(0,
+                req.promptTexts().get(prompt).length());
+        return new ChoiceText(tokenizer, req.stop(), stopIds, promptChars);
+    }
+
+    /** A choice's {@code logprobs}: null unless the request asked for them. */
+    private void putLogprobs(ObjectNode choice, ApiRequest req, List<TokenLogprob> tokens) {
+        if (!req.logprobs()) {
+            choice.putNull("logprobs");
+        } else {
+            choice.set("logprobs", req.chat() ? logprobsJson.chat(tokens) : logprobsJson.completion(tokens));
         }
-        return tokenizer.decode(ids, true);
     }
 
     private static String finishReason(FinishReason reason, boolean cutAtStop) {
@@ -343,22 +371,14 @@ public final class OpenAiServer implements AutoCloseable {
     // ---- streaming ----
 
     /** One streamed choice: decodes its tokens and cuts at stop strings. */
-    private final class StreamedChoice {
-        final int index;
-        final Tokenizer.StreamingDecoder decoder = tokenizer.streamingDecoder(true);
-        final StopMatcher stop;
-
-        StreamedChoice(int index, List<String> stops) {
-            this.index = index;
-            this.stop = new StopMatcher(stops);
-        }
+    private record StreamedChoice(int index, ChoiceText text) {
     }
 
     private void stream(Response out, ApiRequest req, List<GenerationRequest> requests, Set<Integer> stopIds,
                         String id, long now) {
         List<StreamedChoice> choices = new ArrayList<>();
         for (int i = 0; i < requests.size() * req.n(); i++) {
-            choices.add(new StreamedChoice(i, req.stop()));
+            choices.add(new StreamedChoice(i, choiceText(req, i / req.n(), stopIds)));
         }
         String object = req.chat() ? "chat.completion.chunk" : "text_completion";
         Runnable open = () -> {
@@ -373,15 +393,20 @@ public final class OpenAiServer implements AutoCloseable {
                 }
             }
         };
-        Generator.TokenListener listener = (request, sample, tokenId) -> {
-            open.run();
-            if (stopIds.contains(tokenId)) {
-                return;
+        Generator.TokenListener listener = new Generator.TokenListener() {
+            @Override
+            public void onToken(int request, int sample, int tokenId) {
+                onToken(request, sample, tokenId, Float.NaN, TopLogprobs.NONE);
             }
-            StreamedChoice c = choices.get(request * req.n() + sample);
-            String piece = c.stop.accept(c.decoder.next(tokenId));
-            if (!piece.isEmpty()) {
-                out.event(delta(id, object, now, req.chat(), c.index, piece, null).toString());
+
+            @Override
+            public void onToken(int request, int sample, int tokenId, float logprob, TopLogprobs top) {
+                open.run();
+                StreamedChoice c = choices.get(request * req.n() + sample);
+                ChoiceText.Piece piece = c.text.next(tokenId, logprob, top);
+                if (!piece.text().isEmpty()) {
+                    out.event(delta(id, object, now, req, c.index, piece, null).toString());
+                }
             }
         };
         List<List<Completion>> results;
@@ -404,12 +429,12 @@ public final class OpenAiServer implements AutoCloseable {
                 Completion comp = results.get(p).get(s);
                 completionTokens += comp.length();
                 StreamedChoice c = choices.get(p * req.n() + s);
-                String rest = c.stop.accept(c.decoder.flush()) + c.stop.finish();
+                ChoiceText.Piece rest = c.text.finish();
                 if (!rest.isEmpty()) {
-                    out.event(delta(id, object, now, req.chat(), c.index, rest, null).toString());
+                    out.event(delta(id, object, now, req, c.index, rest, null).toString());
                 }
-                out.event(delta(id, object, now, req.chat(), c.index, null,
-                        finishReason(comp.finishReason(), c.stop.stopped())).toString());
+                out.event(delta(id, object, now, req, c.index, null,
+                        finishReason(comp.finishReason(), c.text.stopped())).toString());
             }
         }
         if (req.includeUsage()) {
@@ -425,19 +450,24 @@ public final class OpenAiServer implements AutoCloseable {
         return json.createObjectNode().put("id", id).put("object", object).put("created", now).put("model", modelName);
     }
 
-    private ObjectNode delta(String id, String object, long now, boolean chat, int index, String text,
+    /** A chunk of one choice: a piece of its text with the tokens it carries, or (piece null) its end. */
+    private ObjectNode delta(String id, String object, long now, ApiRequest req, int index, ChoiceText.Piece piece,
                              String finish) {
         ObjectNode chunk = chunk(id, object, now);
         ObjectNode choice = chunk.putArray("choices").addObject().put("index", index);
-        if (chat) {
+        if (req.chat()) {
             ObjectNode delta = choice.putObject("delta");
-            if (text != null) {
-                delta.put("content", text);
+            if (piece != null) {
+                delta.put("content", piece.text());
             }
         } else {
-            choice.put("text", text == null ? "" : text);
+            choice.put("text", piece == null ? "" : piece.text());
         }
-        choice.putNull("logprobs");
+        if (piece == null) {
+            choice.putNull("logprobs");
+        } else {
+            putLogprobs(choice, req, piece.tokens());
+        }
         if (finish == null) {
             choice.putNull("finish_reason");
         } else {

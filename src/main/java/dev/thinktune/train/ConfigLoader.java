@@ -37,6 +37,10 @@ public final class ConfigLoader {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
     private static final ObjectMapper JSON = configure(new ObjectMapper());
 
+    /** Sections that are absent (null) by default, with the defaults a {@code --set} of one field fills in. */
+    private static final Map<String, ObjectNode> OPTIONAL_SECTIONS = Map.of(
+            "model.lora", YAML.valueToTree(dev.thinktune.lora.LoraConfig.DEFAULTS));
+
     private ConfigLoader() {
     }
 
@@ -236,6 +240,12 @@ public final class ConfigLoader {
             ObjectNode node = tree;
             for (int i = 0; i < keys.length - 1; i++) {
                 JsonNode child = node.get(keys[i]);
+                JsonNode off = OPTIONAL_SECTIONS.get(String.join(".", List.of(keys).subList(0, i + 1)));
+                if (child != null && child.isNull() && off != null) {
+                    // a section that is off by default (model.lora): setting one of its fields turns it on with
+                    // the defaults of the others
+                    child = node.set(keys[i], off.deepCopy()).get(keys[i]);
+                }
                 if (child == null || !child.isObject()) {
                     String where = String.join(".", List.of(keys).subList(0, i + 1));
                     throw new ConfigException("--set " + o + ": " + (child == null

@@ -3,6 +3,8 @@ package dev.thinktune.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SessionArrayCache;
 import dev.thinktune.model.ops.CausalAttention;
@@ -178,6 +180,12 @@ public final class MemoryPlan {
         return FLOAT * 2L * c.numLayers() * c.numKvHeads() * c.headDim();
     }
 
+    /** Values of the largest projection matrix of a layer. */
+    static long largestProjection(LlamaConfig c) {
+        return c.parameterShapes().entrySet().stream().filter(e -> e.getKey().startsWith("model.layers."))
+                .mapToLong(e -> e.getValue().length == 1 ? 0 : e.getValue()[0] * e.getValue()[1]).max().orElse(0);
+    }
+
     static long largestTensor(LlamaConfig c) {
         return c.parameterShapes().values().stream().mapToLong(s -> s.length == 1 ? s[0] : s[0] * s[1]).max()
                 .orElse(0);
@@ -197,33 +205,122 @@ public final class MemoryPlan {
      * @param cacheTokens       tokens per generated sequence (prompt and continuation)
      * @param varyingLengths    micro-batches come in many lengths, so SameDiff's array cache also holds arrays of
      *                          lengths other than the current one (up to its cap)
+     * @param adapterParams     parameters of the low-rank adapters trained instead of the weights (0: full
+     *                          fine-tuning); the weights are then frozen, the gradients and AdamW's moments are the
+     *                          adapters', and the one decoder reads the checkpoint as stored ({@code referenceBytes}
+     *                          per parameter) and serves as the reference with its adapters off
      */
     public record Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
-                        int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths) {
+                        int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths,
+                        long adapterParams) {
+        public Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
+                     int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths) {
+            this(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes, cacheSequences,
+                    cacheTokens, varyingLengths, 0);
+        }
+
         public Shape withMicroBatch(int m) {
             return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, referenceBytes, cacheSequences,
-                    cacheTokens, varyingLengths);
+                    cacheTokens, varyingLengths, adapterParams);
         }
 
         public Shape withAnswers(int engines, int sequences) {
             return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes, sequences,
-                    cacheTokens, varyingLengths);
+                    cacheTokens, varyingLengths, adapterParams);
         }
 
         /** The same without a reference model (objective.beta 0). */
         public Shape withoutReference() {
-            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, Math.min(engines, 1), 0,
-                    cacheSequences, cacheTokens, varyingLengths);
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, Math.min(engines, 1),
+                    adapterParams > 0 ? referenceBytes : 0, cacheSequences, cacheTokens, varyingLengths, adapterParams);
+        }
+
+        /** The same with a checkpoint stored in {@code bytes} bytes per parameter. */
+        public Shape withReferenceBytes(int bytes) {
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, bytes, cacheSequences,
+                    cacheTokens, varyingLengths, adapterParams);
+        }
+
+        /** The same training low-rank adapters of {@code params} parameters instead of the weights. */
+        public Shape withAdapters(long params) {
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, Math.min(engines, 1),
+                    referenceBytes, cacheSequences, cacheTokens, varyingLengths, params);
         }
 
         /** Whether a reference decoder scores the sequences (a second float32 engine, or one read as stored). */
         public boolean hasReference() {
-            return engines > 1 || referenceBytes > 0;
+            return engines > 1 || referenceBytes > 0 && adapterParams == 0;
         }
     }
 
     /** The plan of training {@code c} in the given shape. */
     public static MemoryPlan training(String title, LlamaConfig c, Shape s) {
+        return s.adapterParams() > 0 ? adapterTraining(title, c, s) : fullTraining(title, c, s);
+    }
+
+    /**
+     * Training low-rank adapters: the frozen weights as the checkpoint stores them (constants of the graph: no
+     * gradient is computed for them; bfloat16 matrices are widened one at a time where they are multiplied), the adapters' gradients and moments, the activations as for full fine-tuning, and one decoder reading
+     * the checkpoint as stored, which with its adapters off is also the KL reference.
+     */
+    private static MemoryPlan adapterTraining(String title, LlamaConfig c, Shape s) {
+        long p = c.parameterCount(), a = s.adapterParams();
+        String params = String.format(Locale.ROOT, "%,d adapter parameters x 4 bytes", a);
+        List<Line> l = new ArrayList<>();
+        int stored = Math.max(2, s.referenceBytes());
+        l.add(new Line("student weights, frozen, as stored (" + (stored == 2 ? "bfloat16" : "float32") + ")",
+                String.format(Locale.ROOT, "%,d parameters x %d bytes", p, stored), p * stored, Where.OFF_HEAP));
+        if (stored == 2) {
+            long block = Math.max(largestProjection(c), Math.min(c.vocabSize(), TokenLogprobs.HEAD_ROWS)
+                    * (long) c.hiddenSize());
+            l.add(new Line("a frozen matrix widened to float32 for its product", String.format(Locale.ROOT,
+                    "the largest projection or %,d rows of the head, %,d values x 4 bytes", TokenLogprobs.HEAD_ROWS,
+                    block), block * FLOAT, Where.OFF_HEAP));
+        }
+        l.add(new Line("adapters, their gradients (a pass's and the accumulated) and AdamW's m, v and scratch",
+                params + " x 6", 6 * a * FLOAT, Where.OFF_HEAP));
+        activationLines(l, c, s);
+        l.add(new Line("runtime", "the JVM, ND4J, OpenBLAS and the vector kernels' warm-up", RUNTIME_BYTES,
+                Where.OFF_HEAP));
+        if (s.engines() > 0) {
+            l.add(new Line("rollout decoder weights, as stored (" + (stored == 2 ? "bfloat16" : "float32")
+                    + "), also the reference with its adapters off", String.format(Locale.ROOT,
+                    "%,d parameters x %d bytes", p, stored), p * stored, Where.HEAP));
+            l.add(cacheLine(c, s));
+        }
+        return new MemoryPlan(title, l);
+    }
+
+    /** The activations of one micro-batch, the head's block of logits and SameDiff's cache of other lengths. */
+    private static void activationLines(List<Line> l, LlamaConfig c, Shape s) {
+        long perToken = activationBytesPerToken(c);
+        long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
+        l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
+                "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
+                activations, Where.OFF_HEAP));
+        long tokens = (long) s.microBatch() * s.sequenceTokens();
+        l.add(new Line("a block of the head's logits", String.format(Locale.ROOT,
+                "at most %s, %,d of %,d tokens x %,d vocabulary x 4 bytes", gb(TokenLogprobs.CHUNK_BYTES),
+                logitBlockBytes(c, tokens) / FLOAT / c.vocabSize(), tokens, c.vocabSize()),
+                logitBlockBytes(c, tokens), Where.OFF_HEAP));
+        if (s.varyingLengths()) {
+            l.add(new Line("SameDiff's array cache, arrays of other sequence lengths", String.format(Locale.ROOT,
+                    "the activations again, at most the cache's cap of %s", gb(SessionArrayCache.MAX_CACHE_BYTES)),
+                    Math.min(activations, SessionArrayCache.MAX_CACHE_BYTES), Where.OFF_HEAP));
+        }
+    }
+
+    /** The policy decoder's key/value cache. */
+    private static Line cacheLine(LlamaConfig c, Shape s) {
+        long kv = kvBytesPerToken(c);
+        long cacheTokens = (long) s.cacheSequences() * roundUp(s.cacheTokens(), 16);
+        return new Line("rollout key/value cache", String.format(Locale.ROOT,
+                "%d sequences x %d tokens x %,d bytes a token (%d layers x 2 x %d kv heads x %d x 4)",
+                s.cacheSequences(), roundUp(s.cacheTokens(), 16), kv, c.numLayers(), c.numKvHeads(), c.headDim()),
+                cacheTokens * kv, Where.HEAP);
+    }
+
+    private static MemoryPlan fullTraining(String title, LlamaConfig c, Shape s) {
         long p = c.parameterCount();
         String params = String.format(Locale.ROOT, "%,d parameters x 4 bytes", p);
         List<Line> l = new ArrayList<>();
@@ -297,6 +394,21 @@ public final class MemoryPlan {
         int evalSeq = cfg.data().maxPromptTokens() + cfg.eval().maxNewTokens();
         int perStep = cfg.training().questionsPerStep() * cfg.rollout().n();
         boolean reference = cfg.objective().beta() > 0;
+        if (cfg.model().lora() != null) {
+            // the graph holds the frozen weights once; the one decoder reads the checkpoint as stored
+            int answers = switch (cfg.mode()) {
+                case SFT -> 64;
+                case STAR -> Math.max(64, cfg.star().samples() * 8);
+                default -> perStep;
+            };
+            int cacheTokens = switch (cfg.mode()) {
+                case SFT -> evalSeq;
+                case STAR -> seq;
+                default -> Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq));
+            };
+            return new Shape(1, cfg.training().microBatchSize(), seq, true, 1, storedBytes, answers, cacheTokens,
+                    true, adapterParameters(c, cfg.model().lora()));
+        }
         return switch (cfg.mode()) {
             // TrainingRun trains the checkpoint's arrays in place; the policy's decoder is float32, the reference's
             // is read from the checkpoint as stored
@@ -330,9 +442,18 @@ public final class MemoryPlan {
      */
     public static void check(LlamaConfig c, TrainConfig cfg, int storedBytes, Budget budget) {
         Shape s = shape(c, cfg, storedBytes);
-        String title = "full fine-tuning of this model (" + String.format(Locale.ROOT, "%,d", c.parameterCount())
+        String title = (s.adapterParams() > 0 ? String.format(Locale.ROOT, "training low-rank adapters (r = %d, "
+                + "%,d parameters) on this model", cfg.model().lora().r(), s.adapterParams())
+                : "full fine-tuning of this model") + " (" + String.format(Locale.ROOT, "%,d", c.parameterCount())
                 + " parameters, mode " + cfg.mode().id() + ")";
         List<Alternative> alts = new ArrayList<>();
+        if (s.adapterParams() == 0) {
+            long adapters = adapterParameters(c, LoraConfig.DEFAULTS);
+            alts.add(new Alternative("low-rank adapters (model.lora: {} - r 16 on all seven projections)",
+                    training(title, c, s.withAdapters(adapters).withReferenceBytes(storedBytes))));
+            alts.add(new Alternative("low-rank adapters and training.micro_batch_size: 1",
+                    training(title, c, s.withMicroBatch(1).withAdapters(adapters).withReferenceBytes(storedBytes))));
+        }
         if (s.microBatch() > 1) {
             alts.add(new Alternative("training.micro_batch_size: 1 (now " + s.microBatch() + ")",
                     training(title, c, s.withMicroBatch(1))));
@@ -349,9 +470,15 @@ public final class MemoryPlan {
                     + fewer + ") and training.micro_batch_size: 1", training(title, c, small)));
         }
         training(title, c, s).requireFits(budget, alts, String.format(Locale.ROOT,
-                "no setting of these fits: the weights, two sets of gradients (a pass's and the accumulated) and "
-                        + "AdamW's two moments alone need %s; use a smaller "
-                        + "model (training only low-rank adapters, which would need far less, is not available yet)",
-                gb(5 * c.parameterCount() * FLOAT)));
+                "no setting of these fits: the %s alone need %s; use a smaller model",
+                s.adapterParams() > 0 ? "frozen weights" : "weights, two sets of gradients (a pass's and the "
+                        + "accumulated) and AdamW's two moments",
+                gb(s.adapterParams() > 0 ? c.parameterCount() * Math.max(2, storedBytes)
+                        : 5 * c.parameterCount() * FLOAT)));
+    }
+
+    /** Parameters of the adapters {@code lora} puts on {@code c}. */
+    static long adapterParameters(LlamaConfig c, LoraConfig lora) {
+        return LoraAdapters.parameterCount(lora, c);
     }
 }

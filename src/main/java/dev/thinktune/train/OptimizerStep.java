@@ -1,6 +1,5 @@
 package dev.thinktune.train;
 
-import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.OffHeapMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,7 +14,7 @@ import java.util.Map;
  * clipping, the learning-rate schedule and AdamW, then a collection of freed off-heap arrays.
  */
 final class OptimizerStep {
-    private final ModelWeights weights;
+    private final Map<String, INDArray> parameters;
     private final AdamW adam;
     private final LrSchedule schedule;
     private final double maxGradNorm;
@@ -23,12 +22,13 @@ final class OptimizerStep {
     private final OffHeapMemory memory = new OffHeapMemory(2000);
     private long updates;
 
-    OptimizerStep(ModelWeights weights, TrainConfig.OptimizerSection opt, int totalUpdates) {
-        this.weights = weights;
+    /** An optimizer over {@code parameters} (by name; updated in place). */
+    OptimizerStep(Map<String, INDArray> parameters, TrainConfig.OptimizerSection opt, int totalUpdates) {
+        this.parameters = parameters;
         this.adam = new AdamW(opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay());
         this.schedule = new LrSchedule(opt.schedule(), opt.lr(), opt.warmupSteps(), totalUpdates, opt.minLrRatio());
         this.maxGradNorm = opt.maxGradNorm();
-        weights.tensors().forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
+        parameters.forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
     }
 
     /** What {@link #apply} did. */
@@ -57,7 +57,7 @@ final class OptimizerStep {
         boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
         if (finite) {
             GradientClipping.clip(accumulated, maxGradNorm);
-            adam.apply(weights.tensors(), accumulated, lr);
+            adam.apply(parameters, accumulated, lr);
             updates++;
         }
         memory.collect();

@@ -21,9 +21,9 @@ public final class PolicyUpdater {
     public PolicyUpdater(StudentModel model, ObjectiveConfig objective, TrainConfig.OptimizerSection opt,
                          int totalUpdates) {
         this.objective = objective;
-        this.optimizer = new OptimizerStep(model.weights(), opt, totalUpdates);
+        this.optimizer = new OptimizerStep(model.trainable(), opt, totalUpdates);
         ThinkTuningLoss.attach(model, objective);
-        this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.weights().tensors().keySet()),
+        this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.trainable().keySet()),
                 List.of(ThinkTuningLoss.LOSS, ThinkTuningLoss.CLIPPED, ThinkTuningLoss.W, ThinkTuningLoss.KEEP,
                         ThinkTuningLoss.K3));
     }

@@ -3,6 +3,7 @@ package dev.thinktune.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thinktune.data.Example;
 import dev.thinktune.eval.AccuracyEvaluator;
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
@@ -38,6 +39,8 @@ final class RunSetup {
     final Path out;
     final ModelAssets assets;
     final ModelWeights initial;
+    /** Fresh low-rank adapters when the config trains them ({@code model.lora}), else null. */
+    final LoraAdapters adapters;
     /** The initial student's Hugging Face directory ({@code model.path}). */
     final Path modelDir;
     final Set<Integer> stopIds;
@@ -58,7 +61,10 @@ final class RunSetup {
         // refused here, before a weight is read, when the run cannot fit this machine
         MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.storedBytes(modelDir),
                 MemoryPlan.Budget.ofThisProcess());
-        this.initial = HfCheckpoint.load(modelDir);
+        // a model trained through adapters stays frozen: its bfloat16 matrices are kept as they are stored
+        this.initial = cfg.model().lora() != null ? HfCheckpoint.loadFrozen(modelDir) : HfCheckpoint.load(modelDir);
+        this.adapters = cfg.model().lora() == null ? null
+                : LoraAdapters.initialize(cfg.model().lora(), initial.config(), Seeds.of(cfg.seed(), 0, Seeds.ADAPTERS));
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
         this.train = promptable(PretrainRun.read(cfg.data(), Path.of(cfg.data().train()), log));
         List<Example> held = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
@@ -144,8 +150,13 @@ final class RunSetup {
 
     /** Writes {@code weights} (with the tokenizer files) as {@code <out>/final}. */
     Path saveFinal(ModelWeights weights) {
+        return saveFinal(weights, null);
+    }
+
+    /** Writes the trained weights, or the {@code adapters} when not null, as {@code <out>/final}. */
+    Path saveFinal(ModelWeights weights, LoraAdapters adapters) {
         Path dir = out.resolve("final");
-        new TrainerCheckpoints(out, assets.tokenizerFiles(), 1).saveModel(dir, weights);
+        new TrainerCheckpoints(out, assets.tokenizerFiles(), 1).saveModel(dir, weights, adapters, cfg.model().path());
         log.println("final model: " + dir);
         return dir;
     }

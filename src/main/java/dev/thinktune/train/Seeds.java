@@ -5,7 +5,7 @@ package dev.thinktune.train;
  * run repeats the choices of one that never stopped without saving generator state.
  */
 public final class Seeds {
-    public static final long DATA = 1, ROLLOUT = 2, GUIDE = 3, SHUFFLE = 4, EVAL = 5;
+    public static final long DATA = 1, ROLLOUT = 2, GUIDE = 3, SHUFFLE = 4, EVAL = 5, ADAPTERS = 6;
 
     private Seeds() {
     }

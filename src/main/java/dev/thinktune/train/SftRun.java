@@ -53,9 +53,11 @@ public final class SftRun {
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("no training sequence fits the model's context");
         }
-        StudentModel policy = StudentModel.of(setup.initial);
+        StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
         Path metricsFile = setup.out.resolve("metrics.csv");
-        try (RolloutEngine engine = RolloutEngine.create(policy.weights());
+        try (RolloutEngine engine = policy.adapters() != null
+                ? RolloutEngine.create(setup.modelDir, policy.adapters(), RolloutEngine.Options.defaults())
+                : RolloutEngine.create(policy.weights());
              MetricsLog metrics = new MetricsLog(metricsFile)) {
             Files.deleteIfExists(metricsFile);
             Map<String, Double> before = setup.evaluate(engine, "before");
@@ -74,7 +76,7 @@ public final class SftRun {
             });
             engine.refreshWeights();
             Map<String, Double> after = setup.evaluate(engine, "after");
-            Path finalModel = setup.saveFinal(policy.weights());
+            Path finalModel = setup.saveFinal(policy.weights(), policy.adapters());
             return new Outcome(setup.out, before, after, metricsFile, finalModel, samples.size(), ft.updates());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,7 @@
 package dev.thinktune.train;
 
 import dev.thinktune.data.Example;
+import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.Verifier;
@@ -98,14 +99,20 @@ public final class StarRun {
     public Outcome run() {
         RunSetup setup = RunSetup.load(cfg, log);
         ModelWeights original = setup.initial;
+        // with adapters each iteration trains fresh ones on the frozen original, and the decoder samples with the
+        // newest (B = 0 at first: the original itself)
+        LoraAdapters sampling = setup.adapters;
+        LoraAdapters current = null;
         Path metricsFile = setup.out.resolve("metrics.csv");
         List<Iteration> iterations = new ArrayList<>();
-        try (RolloutEngine engine = RolloutEngine.create(original.copy());
+        try (RolloutEngine engine = sampling != null
+                ? RolloutEngine.create(setup.modelDir, sampling, RolloutEngine.Options.defaults())
+                : RolloutEngine.create(original.copy());
              MetricsLog metrics = new MetricsLog(metricsFile)) {
             Files.deleteIfExists(metricsFile);
             Generator sampler = generatorFactory.apply(engine);
             Map<String, Double> before = setup.evaluate(engine, "before");
-            ModelWeights current = original;
+            ModelWeights currentWeights = original;
             for (int it = 1; it <= cfg.star().iterations(); it++) {
                 long t0 = System.nanoTime();
                 Collected c = collect(setup, sampler, it);
@@ -114,14 +121,24 @@ public final class StarRun {
                 RunSetup.FineTune ft = null;
                 if (data.isEmpty()) {
                     log.printf("iteration %d: nothing to fine-tune on; the model stays the original%n", it);
-                    current = original;
+                    currentWeights = original;
+                    current = null;
                 } else {
-                    StudentModel student = StudentModel.of(original.copy());
+                    StudentModel student = sampling != null ? StudentModel.of(original, LoraAdapters.initialize(
+                            cfg.model().lora(), original.config(), Seeds.of(cfg.seed(), it, Seeds.ADAPTERS)))
+                            : StudentModel.of(original.copy());
                     ft = setup.fineTune(student, data, it, "star " + it + "/" + cfg.star().iterations(), (e, s) -> { });
                     updates = ft.updates();
-                    current = student.weights();
+                    currentWeights = student.weights();
+                    current = student.adapters();
                 }
-                engine.syncFrom(current);
+                if (sampling != null) {
+                    LoraAdapters now = current != null ? current : setup.adapters.zeroed();
+                    sampling.tensors().forEach((name, a) -> a.assign(now.tensors().get(name)));
+                    engine.refreshWeights();
+                } else {
+                    engine.syncFrom(currentWeights);
+                }
                 Iteration row = new Iteration(it, setup.train.size(), c.sampled, c.correctSamples, c.kept, c.failed,
                         c.rationalized, data.size(), updates, ft == null ? Double.NaN : ft.meanLoss());
                 iterations.add(row);
@@ -145,7 +162,8 @@ public final class StarRun {
                 metrics.append(m);
             }
             Map<String, Double> after = setup.evaluate(engine, "after");
-            Path finalModel = setup.saveFinal(current);
+            Path finalModel = setup.saveFinal(currentWeights, sampling != null
+                    ? (current != null ? current : setup.adapters.zeroed()) : null);
             return new Outcome(setup.out, before, after, metricsFile, finalModel, List.copyOf(iterations));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -25,9 +25,9 @@ public final class SupervisedTrainer {
 
     public SupervisedTrainer(StudentModel model, TrainConfig.OptimizerSection opt, int totalUpdates) {
         this.model = model;
-        this.optimizer = new OptimizerStep(model.weights(), opt, totalUpdates);
+        this.optimizer = new OptimizerStep(model.trainable(), opt, totalUpdates);
         NextTokenLoss.attach(model);
-        this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.weights().tensors().keySet()),
+        this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.trainable().keySet()),
                 List.of(NextTokenLoss.LOSS));
     }
 

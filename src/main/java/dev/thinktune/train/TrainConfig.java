@@ -2,6 +2,7 @@ package dev.thinktune.train;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.reward.RewardConfig;
 
 import java.util.List;
@@ -84,11 +85,21 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
      * @param chatTemplate {@code auto} (Llama 3 when the tokenizer has its header tokens, else plain),
      *                     {@code llama3}, or {@code plain}
      * @param systemPrompt system message put before every question; empty = none
+     * @param lora         low-rank adapters to train instead of the weights ({@link LoraConfig} lists the fields
+     *                     and defaults: {@code lora: {}} takes them all); absent (null) = full fine-tuning
      */
-    public record ModelSection(String path, String tokenizer, String chatTemplate, String systemPrompt) {
-        public static final ModelSection DEFAULTS = new ModelSection("models/arith-tiny", "", "auto", "");
+    public record ModelSection(String path, String tokenizer, String chatTemplate, String systemPrompt,
+                               LoraConfig lora) {
+        public static final ModelSection DEFAULTS = new ModelSection("models/arith-tiny", "", "auto", "", null);
+
+        public ModelSection(String path, String tokenizer, String chatTemplate, String systemPrompt) {
+            this(path, tokenizer, chatTemplate, systemPrompt, null);
+        }
 
         public ModelSection {
+            if (lora != null) {
+                lora.requireTrainable();
+            }
             require(path != null && !path.isBlank(), "model.path", path, "a model directory");
             tokenizer = tokenizer == null ? "" : tokenizer;
             systemPrompt = systemPrompt == null ? "" : systemPrompt;

@@ -1,9 +1,12 @@
 package dev.thinktune.train;
 
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.PeftAdapter;
 import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.model.DType;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.StudentModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * Checkpoints of a run under {@code <output>/checkpoints/step-NNNNNN}: a Hugging Face model directory (with the
- * tokenizer files, so it loads anywhere) plus {@code optimizer.safetensors}, {@code trainer_state.json} and
+ * tokenizer files, so it loads anywhere), or for a run that trains low-rank adapters a PEFT adapter directory
+ * ({@code adapter_config.json}, {@code adapter_model.safetensors}, naming the base model), plus {@code optimizer.safetensors}, {@code trainer_state.json} and
  * {@code train_config.yaml}. Each is written in a staging directory and renamed into place; a {@code latest}
  * file, also replaced atomically, names the newest complete one. A write that fails removes its staging directory;
  * those of a killed process are removed when the next run starts ({@link RunFolder#removeStaging}).
@@ -43,13 +47,23 @@ public final class TrainerCheckpoints {
     }
 
     public Path save(ModelWeights weights, AdamW optimizer, TrainerState state, TrainConfig config) {
+        return save(weights, null, optimizer, state, config);
+    }
+
+    /** A checkpoint of what {@code student} trains: its weights, or its adapters. */
+    public Path save(StudentModel student, AdamW optimizer, TrainerState state, TrainConfig config) {
+        return save(student.weights(), student.adapters(), optimizer, state, config);
+    }
+
+    private Path save(ModelWeights weights, LoraAdapters adapters, AdamW optimizer, TrainerState state,
+                      TrainConfig config) {
         String name = String.format(Locale.ROOT, "step-%06d", state.step());
         Path target = root.resolve(name);
         Path staged = null;
         try {
             Files.createDirectories(root);
             staged = Files.createTempDirectory(root, name + ".staging-");
-            writeModel(staged, weights);
+            writeModel(staged, weights, adapters, config.model().path());
             optimizer.save(staged.resolve(OPTIMIZER), Map.of("updates", Long.toString(state.updates())));
             AtomicFiles.writeString(staged.resolve(STATE), state.toJson());
             ConfigLoader.write(config, staged.resolve(CONFIG));
@@ -82,12 +96,20 @@ public final class TrainerCheckpoints {
 
     /** Writes a plain model directory (weights, config, tokenizer files), atomically. */
     public void saveModel(Path dir, ModelWeights weights) {
+        saveModel(dir, weights, null, "");
+    }
+
+    /**
+     * Writes a model directory atomically: the weights as a Hugging Face checkpoint, or when {@code adapters} is
+     * not null the adapters alone in PEFT's format (naming {@code baseModel}); the tokenizer files beside them.
+     */
+    public void saveModel(Path dir, ModelWeights weights, LoraAdapters adapters, String baseModel) {
         Path staged = null;
         try {
             Path abs = dir.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
-            writeModel(staged, weights);
+            writeModel(staged, weights, adapters, baseModel);
             AtomicFiles.replaceDirectory(staged, abs);
         } catch (IOException | RuntimeException e) {
             removeQuietly(staged, e);
@@ -96,8 +118,13 @@ public final class TrainerCheckpoints {
         }
     }
 
-    private void writeModel(Path dir, ModelWeights weights) throws IOException {
-        HfCheckpoint.writeInto(dir, weights, DType.F32, Map.of());
+    private void writeModel(Path dir, ModelWeights weights, LoraAdapters adapters, String baseModel)
+            throws IOException {
+        if (adapters != null) {
+            PeftAdapter.write(dir, adapters, baseModel, DType.F32);
+        } else {
+            HfCheckpoint.writeInto(dir, weights, DType.F32, Map.of());
+        }
         for (Path f : tokenizerFiles) {
             Files.copy(f, dir.resolve(f.getFileName()));
         }

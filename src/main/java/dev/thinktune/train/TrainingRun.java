@@ -1,10 +1,12 @@
 package dev.thinktune.train;
 
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.PeftAdapter;
 import dev.thinktune.model.HfCheckpoint;
-import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.rollout.RolloutEngine;
+import dev.thinktune.rollout.SequenceScorer;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.teacher.Teacher;
 
@@ -117,9 +119,10 @@ public final class TrainingRun {
         RunSetup setup = RunSetup.load(cfg, log);
         Path out = setup.out;
         ModelAssets assets = setup.assets;
-        // the policy trains the loaded weights in place; the frozen initial student (the KL reference, a local
-        // teacher) is read again from model.path in its stored dtype, so no float32 copy of it is kept
-        StudentModel policy = StudentModel.of(setup.initial);
+        // the policy trains the loaded weights (or its adapters) in place; the frozen initial student (the KL
+        // reference, a local teacher) is read again from model.path in its stored dtype, so no float32 copy of it
+        // is kept
+        StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
         Set<Integer> stopIds = setup.stopIds;
 
         TrainerCheckpoints checkpoints = new TrainerCheckpoints(out, assets.tokenizerFiles(), cfg.training().keepCheckpoints());
@@ -133,8 +136,14 @@ public final class TrainingRun {
         RolloutEngine.Options opts = RolloutEngine.Options.defaults().withMaxSequenceLength(maxSeq);
         Teacher teacher = null;
         List<AutoCloseable> closeables = new ArrayList<>();
-        try (RolloutEngine engine = RolloutEngine.create(policy.weights(), opts);
-             RolloutEngine reference = cfg.objective().beta() > 0 ? RolloutEngine.create(setup.modelDir, opts) : null) {
+        boolean lora = policy.adapters() != null;
+        // with adapters the decoder reads the frozen base as stored and is also the reference, adapters off
+        try (RolloutEngine engine = lora ? RolloutEngine.create(setup.modelDir, policy.adapters(), opts)
+                : RolloutEngine.create(policy.weights(), opts);
+             RolloutEngine separateReference = cfg.objective().beta() > 0 && !lora
+                     ? RolloutEngine.create(setup.modelDir, opts) : null) {
+            SequenceScorer reference = cfg.objective().beta() <= 0 ? null
+                    : lora ? engine.baseScorer() : separateReference;
             log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());
             GuideContext ctx = new GuideContext(cfg, assets, setup.modelDir, stopIds);
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
@@ -190,7 +199,7 @@ public final class TrainingRun {
                         r = trainer.step(step, state);
                     } catch (TrainingStoppedException e) {
                         if (e.stepUndone() && state.step() > savedStep) {
-                            saved = checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                            saved = checkpoints.save(policy, trainer.updater().optimizer(), state, cfg);
                             log.printf("%ncheckpoint of step %d: %s%n", state.step(), saved);
                         }
                         throw e;
@@ -207,7 +216,7 @@ public final class TrainingRun {
                     boolean last = step == cfg.training().steps();
                     boolean due = cfg.training().checkpointEvery() > 0 && step % cfg.training().checkpointEvery() == 0;
                     if (last || due || stop.requested()) {
-                        saved = checkpoints.save(policy.weights(), trainer.updater().optimizer(), state, cfg);
+                        saved = checkpoints.save(policy, trainer.updater().optimizer(), state, cfg);
                         savedStep = step;
                     }
                 }
@@ -216,7 +225,7 @@ public final class TrainingRun {
                 return stopped(out, state, before, metricsFile, saved);
             }
             Map<String, Double> after = setup.evaluate(engine, "after");
-            Path finalModel = setup.saveFinal(policy.weights());
+            Path finalModel = setup.saveFinal(policy.weights(), policy.adapters());
             return new Outcome(out, state, before, after, metricsFile, finalModel, false, saved);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -278,8 +287,12 @@ public final class TrainingRun {
     }
 
     private TrainerState restore(Path checkpoint, StudentModel policy, ThinkTuningTrainer trainer) {
-        ModelWeights saved = HfCheckpoint.load(checkpoint);
-        policy.weights().assign(saved);
+        if (policy.adapters() != null) {
+            LoraAdapters saved = PeftAdapter.read(checkpoint, policy.config());
+            policy.adapters().tensors().forEach((name, a) -> a.assign(saved.tensors().get(name)));
+        } else {
+            policy.weights().assign(HfCheckpoint.load(checkpoint));
+        }
         trainer.updater().optimizer().load(checkpoint.resolve(TrainerCheckpoints.OPTIMIZER));
         TrainerState s = TrainerState.read(checkpoint.resolve(TrainerCheckpoints.STATE));
         if (s.seed() != cfg.seed()) {

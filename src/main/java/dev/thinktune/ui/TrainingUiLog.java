@@ -14,8 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +30,10 @@ import java.util.Map;
  * <p>Scalar events carry the trainer's metric names unchanged ({@code loss}, {@code reward/mean}, {@code kl},
  * {@code lr}, ...), so the charts and the metrics CSV agree. {@code step} is the x axis and is not charted;
  * values that are not finite (a step without updates reports NaN) are left out, as a chart cannot draw them.
- * Parameter histograms are named {@code params/<variable>} (Hugging Face tensor names).
+ * The ThinkTuning quantities ({@link #THINKTUNING_METRICS}) are named first, before any step, so the Plots tab
+ * leads with them in that order, and each step also writes {@value #GUIDED_STEP}: 1 on a guided step (a teacher's
+ * text entered the batch, {@code guided_fraction > 0}), 0 on the others; the page shades those steps on every
+ * chart. Parameter histograms are named {@code params/<variable>} (Hugging Face tensor names).
  *
  * <p>Writing must never stop training: an I/O error is reported once as a warning and the log stops.
  */
@@ -41,6 +46,15 @@ public final class TrainingUiLog implements StepListener, AutoCloseable {
     public static final int HISTOGRAM_BINS = 30;
     /** Prefix of the parameter histogram names. */
     public static final String HISTOGRAM_PREFIX = "params/";
+    /**
+     * The metrics that show what ThinkTuning does, in chart order: reward, accuracy, KL, clip ratio, AAS weight
+     * mean, masked tokens, guided fraction, teacher failures (the trainer's names, as in metrics.csv).
+     */
+    public static final List<String> THINKTUNING_METRICS = List.of("reward/mean", "accuracy", "kl", "clip_ratio",
+            "aas/weight_mean", "aas/masked_tokens", "guided_fraction", "teacher/failures");
+    /** The series that is 1 on guided steps and 0 on the others (written when the step reports guided_fraction). */
+    public static final String GUIDED_STEP = "guided_step";
+    private static final String GUIDED_FRACTION = "guided_fraction";
 
     private final Path file;
     private final SameDiff graph;
@@ -56,6 +70,14 @@ public final class TrainingUiLog implements StepListener, AutoCloseable {
         this.graph = graph;
         this.histogramEvery = histogramEvery;
         this.writer = GraphLogWriter.create(file, graph);
+        try {
+            for (String name : THINKTUNING_METRICS) {
+                register(name);
+            }
+            register(GUIDED_STEP);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the UI log " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -83,7 +105,18 @@ public final class TrainingUiLog implements StepListener, AutoCloseable {
         }
         try {
             long time = System.currentTimeMillis();
-            for (Map.Entry<String, Double> e : metrics.entrySet()) {
+            Map<String, Double> ordered = new LinkedHashMap<>();
+            for (String name : THINKTUNING_METRICS) {
+                if (metrics.containsKey(name)) {
+                    ordered.put(name, metrics.get(name));
+                }
+            }
+            Double guided = metrics.get(GUIDED_FRACTION);
+            if (guided != null && Double.isFinite(guided)) {
+                ordered.put(GUIDED_STEP, guided > 0 ? 1.0 : 0.0);
+            }
+            metrics.forEach(ordered::putIfAbsent);
+            for (Map.Entry<String, Double> e : ordered.entrySet()) {
                 Double v = e.getValue();
                 if ("step".equals(e.getKey()) || v == null || !Double.isFinite(v)) {
                     continue;

@@ -38,9 +38,10 @@ import java.util.Map;
  * @param scalars    scalar series by event name, in file order
  * @param histograms histograms by event name, in file order
  * @param bytes      the length of the complete records read (a log being appended to may end in a partial one)
+ * @param names      the event names in the order the log registered them (the order the Plots tab charts them)
  */
 public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, List<HistogramEvent>> histograms,
-                    long bytes) {
+                    long bytes, List<String> names) {
 
     public record Graph(List<String> inputs, List<String> outputs, List<Variable> variables, List<Op> ops) {
         public List<String> variableNames() {
@@ -52,8 +53,12 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
         }
     }
 
-    /** A variable: {@code type} is VARIABLE, CONSTANT, PLACEHOLDER or ARRAY (an op output). */
-    public record Variable(String name, String type, String dtype, long[] shape, String outputOf) {
+    /**
+     * A variable: {@code type} is VARIABLE, CONSTANT, PLACEHOLDER or ARRAY (an op output); {@code inputsFor} names
+     * the ops that read it.
+     */
+    public record Variable(String name, String type, String dtype, long[] shape, String outputOf,
+                           List<String> inputsFor) {
     }
 
     public record Op(String name, String opName, List<String> inputs, List<String> outputs) {
@@ -99,6 +104,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
         Map<String, List<Scalar>> scalars = new LinkedHashMap<>();
         Map<String, List<HistogramEvent>> histograms = new LinkedHashMap<>();
         Map<Integer, String> names = new HashMap<>();
+        List<String> order = new ArrayList<>();
         boolean events = false;
         int at = 0;
         while (at < end) {
@@ -121,6 +127,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
                 case UIEventType.ADD_NAME -> {
                     UIAddName n = UIAddName.getRootAsUIAddName(content);
                     names.put(n.nameIdx(), n.name());
+                    order.add(n.name());
                 }
                 case UIEventType.SCALAR -> {
                     double v = Nd4j.createFromFlatArray(FlatArray.getRootAsFlatArray(content)).getDouble(0);
@@ -138,7 +145,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
                 }
             }
         }
-        return new UiLog(graph, scalars, histograms, end);
+        return new UiLog(graph, scalars, histograms, end, List.copyOf(order));
     }
 
     private static String name(Map<Integer, String> names, UIEvent e) {
@@ -158,7 +165,7 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
         return new HistogramEvent(e.iteration(), e.timestamp(), range.getDouble(0), range.getDouble(1), y);
     }
 
-    private static Graph graph(UIGraphStructure g) {
+    static Graph graph(UIGraphStructure g) {
         List<String> inputs = new ArrayList<>();
         for (int i = 0; i < g.inputsLength(); i++) {
             inputs.add(g.inputs(i));
@@ -174,7 +181,13 @@ public record UiLog(Graph graph, Map<String, List<Scalar>> scalars, Map<String, 
             for (int j = 0; j < shape.length; j++) {
                 shape[j] = v.shape(j);
             }
-            vars.add(new Variable(v.name(), VarType.name(v.type()), DType.name(v.datatype()), shape, v.outputOfOp()));
+            List<String> users = new ArrayList<>();
+            for (int j = 0; j < v.inputsForOpLength(); j++) {
+                users.add(v.inputsForOp(j));
+            }
+            String outputOf = v.outputOfOp() == null || v.outputOfOp().isEmpty() ? null : v.outputOfOp();
+            vars.add(new Variable(v.name(), VarType.name(v.type()), DType.name(v.datatype()), shape, outputOf,
+                    List.copyOf(users)));
         }
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < g.opsLength(); i++) {

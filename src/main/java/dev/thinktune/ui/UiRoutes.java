@@ -24,11 +24,15 @@ import java.util.Map;
  * <ul>
  *   <li>{@code GET /thinktune}: an index of the registered logs with links to their pages</li>
  *   <li>{@code GET /thinktune/samediff/NAME}: Deeplearning4j's SameDiff page that loads log NAME by itself
- *       (instead of its file picker); {@code ?page=plots} opens the Plots tab, {@code ?refresh=S} re-reads
- *       the log every S seconds while it grows</li>
+ *       (instead of its file picker), its graph drawn as blocks ({@link GraphBlocks}) with a list of them in the
+ *       sidebar; {@code ?block=B} opens block B (or any scope) to its ops, {@code ?view=ops} shows every op,
+ *       {@code ?page=plots} opens the Plots tab, {@code ?refresh=S} re-reads the log every S seconds while it
+ *       grows</li>
  *   <li>{@code GET /thinktune/logs}: the logs as JSON (name, file, size, links)</li>
  *   <li>{@code GET /thinktune/logs/NAME}: the log's bytes, up to its last complete record: what the page
- *       parses, and what "Select File" on {@code /samediff} accepts when saved</li>
+ *       parses, and what "Select File" on {@code /samediff} accepts when saved; {@code ?view=blocks} replaces its
+ *       graph with the blocks, {@code ?block=B} with block B's ops (the events are kept)</li>
+ *   <li>{@code GET /thinktune/logs/NAME/blocks}: the blocks of its graph as JSON (name, kind, ops, weights)</li>
  *   <li>{@code GET /thinktune/logs/NAME/summary}: the log decoded on the server, as JSON: graph variables and
  *       ops, scalar series, histograms</li>
  * </ul>
@@ -69,6 +73,7 @@ final class UiRoutes {
         r.get(PREFIX + "/logs").blockingHandler(this::list, false);
         r.get(PREFIX + "/logs/:name").blockingHandler(this::bytes, false);
         r.get(PREFIX + "/logs/:name/summary").blockingHandler(this::summary, false);
+        r.get(PREFIX + "/logs/:name/blocks").blockingHandler(this::blocks, false);
     }
 
     private void index(RoutingContext rc) {
@@ -132,6 +137,26 @@ final class UiRoutes {
             return;
         }
         int n = UiLog.completeLength(data);
+        String view = rc.request().getParam("view");
+        String block = rc.request().getParam("block");
+        if (view != null && !view.equals("ops") && !view.equals("blocks")) {
+            rc.response().setStatusCode(400).putHeader("content-type", "text/plain; charset=utf-8")
+                    .end("view must be 'blocks' or 'ops', got '" + view + "'");
+            return;
+        }
+        try {
+            if (block != null && !block.isEmpty()) {
+                data = GraphBlocks.opened(n == data.length ? data : Arrays.copyOf(data, n), block);
+                n = data.length;
+            } else if ("blocks".equals(view)) {
+                data = GraphBlocks.blockView(n == data.length ? data : Arrays.copyOf(data, n));
+                n = data.length;
+            }
+        } catch (IllegalArgumentException e) {
+            rc.response().setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8")
+                    .end(e.getMessage());
+            return;
+        }
         rc.response().putHeader("content-type", "application/octet-stream")
                 .putHeader("cache-control", "no-store")
                 .putHeader("content-disposition", "inline; filename=\"" + name + ".sdlog\"")
@@ -159,6 +184,13 @@ final class UiRoutes {
         m.put("scalars", l.scalars());
         m.put("histograms", l.histograms());
         sendJson(rc, m);
+    }
+
+    private void blocks(RoutingContext rc) {
+        byte[] data = read(rc, rc.pathParam("name"));
+        if (data != null) {
+            sendJson(rc, GraphBlocks.blocks(data));
+        }
     }
 
     private byte[] read(RoutingContext rc, String name) {

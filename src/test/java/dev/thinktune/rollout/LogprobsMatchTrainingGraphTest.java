@@ -1,5 +1,7 @@
 package dev.thinktune.rollout;
 
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
@@ -45,6 +47,34 @@ class LogprobsMatchTrainingGraphTest {
             }
             assertTrue(moved > 1e-3, "the update did not change the log-probs: " + moved);
             sampleAndCompare(engine, model, 12L);
+        }
+    }
+
+    /**
+     * With low-rank adapters: the decoder applying them beside the frozen weights agrees with the graph that
+     * trains them, before and after the adapters change in place (the optimizer's update), and its base scorer
+     * agrees with the graph of the base model.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama3", "tiny-llama2"})
+    void withAdaptersTheDecoderMatchesTheGraphThatTrainsThem(String name) {
+        ModelWeights weights = RolloutTesting.fixture(name);
+        LoraAdapters adapters = LoraAdapters.initialize(new LoraConfig(4, 8, 0, LoraConfig.MODULES),
+                weights.config(), 3);
+        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(8);
+        adapters.tensors().forEach((k, a) -> a.addi(Nd4j.randn(rng, a.shape()).castTo(a.dataType()).muli(0.05)));
+        StudentModel model = StudentModel.of(weights, adapters);
+        try (RolloutEngine engine = RolloutEngine.create(weights, adapters, RolloutEngine.Options.defaults())) {
+            List<int[]> seqs = sampleAndCompare(engine, model, 21L);
+            adapters.tensors().forEach((k, a) -> a.addi(Nd4j.randn(rng, a.shape()).castTo(a.dataType()).muli(0.05)));
+            engine.refreshWeights();
+            sampleAndCompare(engine, model, 22L);
+            float[] base = StudentModel.of(weights).tokenLogprobs(TokenBatch.rightPadded(seqs.subList(0, 1), 0))
+                    .data().asFloat();
+            float[] scored = engine.baseScorer().logprobs(seqs.subList(0, 1)).get(0);
+            for (int i = 0; i < scored.length; i++) {
+                assertEquals(base[i], scored[i], TOLERANCE, "base scorer, position " + i);
+            }
         }
     }
 

@@ -35,6 +35,18 @@ public final class Fixtures {
         return p;
     }
 
+    /** max |a - b| / max |b| over rows of equal lengths. */
+    public static double relativeError(java.util.List<float[]> a, java.util.List<float[]> b) {
+        double num = 0, den = 0;
+        for (int r = 0; r < a.size(); r++) {
+            for (int i = 0; i < a.get(r).length; i++) {
+                num = Math.max(num, Math.abs(a.get(r)[i] - b.get(r)[i]));
+                den = Math.max(den, Math.abs(b.get(r)[i]));
+            }
+        }
+        return num / Math.max(den, 1e-30);
+    }
+
     /** max |a - b| / max |b|. */
     public static double relativeError(float[] a, float[] b) {
         double num = 0, den = 0;

@@ -4,6 +4,7 @@ import dev.thinktune.rollout.Completion;
 import dev.thinktune.rollout.FinishReason;
 import dev.thinktune.rollout.GenerationRequest;
 import dev.thinktune.rollout.Generator;
+import dev.thinktune.rollout.TopLogprobs;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * A generator that writes scripted token ids instead of sampling: each continuation is the script's ids for its
- * request, cut after the first stop id (finish EOS) or at max_new_tokens (finish LENGTH). Tokens reach the
- * listener one by one, as a real generator's do. It records the requests it was given.
+ * request (each with log-prob 0), cut after the first stop id (finish EOS) or at max_new_tokens (finish LENGTH).
+ * Tokens reach the listener one by one, as a real generator's do. It records the requests it was given.
  */
 public final class ScriptedGenerator implements Generator {
     private final Function<GenerationRequest, int[]> script;
@@ -45,7 +46,7 @@ public final class ScriptedGenerator implements Generator {
                 int len = 0;
                 FinishReason finish = FinishReason.LENGTH;
                 while (len < ids.length && len < req.params().maxNewTokens()) {
-                    listener.onToken(r, s, ids[len]);
+                    listener.onToken(r, s, ids[len], 0f, TopLogprobs.NONE);
                     if (req.params().stopIds().contains(ids[len++])) {
                         finish = FinishReason.EOS;
                         break;

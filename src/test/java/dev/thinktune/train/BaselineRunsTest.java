@@ -2,6 +2,8 @@ package dev.thinktune.train;
 
 import dev.thinktune.cli.Main;
 import dev.thinktune.data.Example;
+import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.lora.PeftAdapter;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.rollout.GenerationRequest;
@@ -163,6 +165,35 @@ class BaselineRunsTest {
             assertEquals(prompt.length, c.samples().get(i).promptLength());
             assertEquals("So the answer is \\boxed{" + e.answer() + "}.<|eot_id|>",
                     tok.decode(Arrays.copyOfRange(ids, prompt.length, ids.length), false));
+        }
+    }
+
+    /** SFT and STaR with model.lora: final/ holds PEFT adapters that change the model, and the base is untouched. */
+    @Test
+    void sftAndStarTrainAdaptersWhenTheConfigAsksForThem(@TempDir Path dir) throws Exception {
+        for (String mode : List.of("sft", "star")) {
+            Path d = dir.resolve(mode);
+            Files.createDirectories(d);
+            List<String> overrides = new ArrayList<>(setUp(d, mode));
+            overrides.addAll(List.of("model.lora.r=2", "model.lora.target_modules=[q_proj, up_proj]",
+                    "optimizer.lr=0.05"));
+            TrainConfig cfg = ConfigLoader.load(overrides);
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            Path finalDir;
+            if (mode.equals("sft")) {
+                finalDir = new SftRun(cfg, quiet).run().finalModel();
+            } else {
+                Tokenizer tok = TestModels.fixtureTokenizer();
+                int eot = tok.tokenId("<|eot_id|>").orElseThrow();
+                finalDir = new StarRun(cfg, quiet, engine -> scriptedStudent(tok, eot)).run().finalModel();
+            }
+            ModelWeights base = HfCheckpoint.load(d.resolve("model"));
+            LoraAdapters trained = PeftAdapter.read(finalDir, base.config());
+            assertEquals(List.of("q_proj", "up_proj"), trained.config().targetModules(), mode);
+            assertTrue(trained.b("model.layers.0.mlp.up_proj").norm2Number().doubleValue() > 0,
+                    mode + ": the adapters were trained");
+            assertTrue(Files.isRegularFile(finalDir.resolve("tokenizer.json")), mode);
+            assertFalse(Files.exists(finalDir.resolve(HfCheckpoint.WEIGHTS)), mode + ": no copy of the base");
         }
     }
 

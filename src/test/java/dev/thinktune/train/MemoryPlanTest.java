@@ -93,8 +93,37 @@ class MemoryPlanTest {
         assertTrue(m.contains("with training.micro_batch_size: 1 (now 2): "), m);
         assertTrue(m.contains("with objective.beta: 0"), m);
         assertTrue(m.contains("does not fit either"), m);
-        assertTrue(m.contains("alone need 24.72 GB"), "5 x 4 bytes x 1.236e9: " + m);
-        assertTrue(m.contains("low-rank adapters"), m);
+        assertTrue(m.contains("with low-rank adapters (model.lora: {} - r 16 on all seven projections): "), m);
+        assertTrue(m.contains("with low-rank adapters and training.micro_batch_size: 1: "), m);
+    }
+
+    /**
+     * Adapters r = 16 on the seven projections of Llama-3.2-1B: per layer 16 x (2048+2048) for q and o,
+     * 16 x (2048+512) for k and v, 16 x (2048+8192) for gate, up and down; 16 layers.
+     */
+    @Test
+    void adaptersOfLlama32OneBillionHoldTheFrozenWeightsOnceAndTheirOwnGradientsAndMoments() {
+        LlamaConfig c = BenchSize.LLAMA_3_2_1B.config();
+        long perLayer = 16L * (2 * (2048 + 2048) + 2 * (2048 + 512) + 3 * (2048 + 8192));
+        assertEquals(11_272_192L, 16 * perLayer);
+        TrainConfig cfg = ConfigLoader.load(List.of("model.lora.r=16", "training.micro_batch_size=1",
+                "rollout.max_new_tokens=128", "guidance.teacher.max_new_tokens=128", "eval.max_new_tokens=128"));
+        MemoryPlan.Shape s = MemoryPlan.shape(c, cfg, 2);
+        assertEquals(16 * perLayer, s.adapterParams());
+        MemoryPlan p = MemoryPlan.training("t", c, s);
+        assertEquals(2L * 1_235_814_400L, line(p, "student weights, frozen, as stored (bfloat16)").bytes());
+        assertEquals(4L * 8192 * 2048, line(p, "a frozen matrix widened").bytes(), "8192 rows of the head");
+        assertEquals(6L * 4 * 16 * perLayer, line(p, "adapters, their gradients").bytes());
+        assertEquals(2L * 1_235_814_400L, line(p, "rollout decoder weights, as stored (bfloat16)").bytes(),
+                "one decoder, bf16, also the reference");
+        assertTrue(p.lines().stream().noneMatch(l -> l.what().startsWith("gradients") || l.what().startsWith("AdamW")
+                || l.what().startsWith("the tied") || l.what().startsWith("reference")), p.table());
+        MemoryPlan.check(c, cfg, 2, new MemoryPlan.Budget(24 * GB, 22 * GB, 11 * GB));
+    }
+
+    private static MemoryPlan.Line line(MemoryPlan p, String prefix) {
+        return p.lines().stream().filter(l -> l.what().startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line '" + prefix + "' in\n" + p.table()));
     }
 
     @Test

@@ -10,6 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The training log on a small hand-built graph: histograms per parameter type, replacing, failing softly. */
+/**
+ * The training log on a small hand-built graph: the ThinkTuning metrics first and guided steps marked, histograms
+ * per parameter type, replacing, failing softly.
+ */
 class TrainingUiLogTest {
 
     @TempDir
@@ -54,6 +58,58 @@ class TrainingUiLogTest {
         assertEquals(5.0, ones.counts()[TrainingUiLog.HISTOGRAM_BINS / 2]);
         assertTrue(l.graph().inputs().contains("x"));
         assertEquals(6, l.scalars().get("loss").size());
+    }
+
+    @Test
+    void theThinkTuningMetricsAreNamedFirstAndGuidedStepsAreMarked() {
+        Path f = dir.resolve("tt.sdlog");
+        try (TrainingUiLog log = TrainingUiLog.create(f, graph(), 0)) {
+            for (int step = 1; step <= 4; step++) {
+                boolean guided = step % 2 == 0;
+                Map<String, Double> m = new LinkedHashMap<>();   // the trainer's order, not the charts'
+                m.put("step", (double) step);
+                m.put("accuracy", 0.1 * step);
+                m.put("completion/length_mean", 40.0 + step);
+                m.put("loss", 1.0 / step);
+                m.put("reward/mean", 0.2 * step);
+                m.put("clip_ratio", 0.01 * step);
+                m.put("kl", 0.001 * step);
+                m.put("aas/weight_mean", guided ? 0.5 + 0.1 * step : Double.NaN);
+                m.put("aas/masked_tokens", guided ? 3.0 : 0.0);
+                m.put("guided_fraction", guided ? 0.25 : 0.0);
+                m.put("teacher/failures", step == 4 ? 1.0 : 0.0);
+                m.put("time/rollout", 2.0);
+                log.onStep(step, m);
+            }
+        }
+        UiLog l = UiLog.read(f);
+        List<String> first = List.of("reward/mean", "accuracy", "kl", "clip_ratio", "aas/weight_mean",
+                "aas/masked_tokens", "guided_fraction", "teacher/failures", TrainingUiLog.GUIDED_STEP);
+        assertEquals(first, l.names().subList(0, first.size()), "the charts lead with the ThinkTuning metrics");
+        assertEquals(List.of("completion/length_mean", "loss", "time/rollout"),
+                l.names().subList(first.size(), l.names().size()));
+        assertEquals(List.of(0.0, 1.0, 0.0, 1.0), values(l, TrainingUiLog.GUIDED_STEP), "1 on guided steps");
+        assertEquals(List.of(1, 2, 3, 4), l.scalars().get(TrainingUiLog.GUIDED_STEP).stream()
+                .map(UiLog.Scalar::iteration).toList());
+        assertEquals(List.of(0.7, 0.9), values(l, "aas/weight_mean"), "unguided steps have no AAS weight");
+        assertEquals(List.of(2, 4), l.scalars().get("aas/weight_mean").stream().map(UiLog.Scalar::iteration).toList());
+        assertEquals(List.of(0.2, 0.4, 0.2 * 3, 0.8), values(l, "reward/mean"));
+        assertEquals(List.of(0.0, 3.0, 0.0, 3.0), values(l, "aas/masked_tokens"));
+        assertEquals(List.of(0.0, 0.0, 0.0, 1.0), values(l, "teacher/failures"));
+        assertEquals(List.of(0.0, 0.25, 0.0, 0.25), values(l, "guided_fraction"));
+    }
+
+    @Test
+    void aRunWithoutGuidanceFractionWritesNoGuidedSeries() {
+        Path f = dir.resolve("sft.sdlog");
+        try (TrainingUiLog log = TrainingUiLog.create(f, graph(), 0)) {
+            log.onStep(1, Map.of("loss", 1.0));
+        }
+        assertEquals(List.of("loss"), List.copyOf(UiLog.read(f).scalars().keySet()));
+    }
+
+    private static List<Double> values(UiLog l, String name) {
+        return l.scalars().get(name).stream().map(UiLog.Scalar::value).toList();
     }
 
     @Test

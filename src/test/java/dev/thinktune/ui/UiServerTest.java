@@ -9,6 +9,7 @@ import dev.thinktune.train.ObjectiveConfig;
 import dev.thinktune.train.ThinkTuningLoss;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,9 +18,12 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -237,5 +241,113 @@ class UiServerTest {
 
     private static List<Double> values(List<UiLog.Scalar> s) {
         return s.stream().map(UiLog.Scalar::value).toList();
+    }
+
+    /**
+     * The block views of the student graph with the ThinkTuning loss (this class's log of three training steps):
+     * what the page opens on by default is the model's blocks, not its ops, and a block opens to exactly its ops;
+     * the events of the log are kept in both.
+     */
+    @Nested
+    class BlockViews {
+
+        private UiLog fetch(String query) {
+            HttpResponse<byte[]> r = UiTesting.get(url("/thinktune/logs/" + NAME + query));
+            assertEquals(200, r.statusCode(), new String(r.body()));
+            return UiLog.parse(r.body());
+        }
+
+        private List<String> expectedBlocks() {
+            List<String> blocks = new ArrayList<>(List.of("inputs", "model.embed_tokens", "model.rotary_emb",
+                    "model.attention_mask"));
+            for (int i = 0; i < model.config().numLayers(); i++) {
+                blocks.add("model.layers." + i);
+            }
+            blocks.addAll(List.of("model.norm", "lm_head", "logprobs", GraphBlocks.LOSS));
+            return blocks;
+        }
+
+        @Test
+        void theDefaultViewIsTheModelsBlocksWithTheArraysPassedBetweenThem() {
+            UiLog full = fetch("");
+            UiLog blocks = fetch("?view=blocks");
+            assertTrue(full.graph().ops().size() > 100, "the whole graph has " + full.graph().ops().size() + " ops");
+            assertEquals(expectedBlocks(), blocks.graph().opNames());
+            UiLog.Op layer1 = blocks.graph().ops().stream().filter(o -> o.name().equals("model.layers.1")).findFirst()
+                    .orElseThrow();
+            assertEquals("decoder layer", layer1.opName());
+            assertTrue(layer1.inputs().contains("model.layers.0/mlp_residual"), layer1.inputs().toString());
+            assertTrue(layer1.inputs().stream().anyMatch(i -> i.startsWith("model.rotary_emb/")), layer1.toString());
+            UiLog.Variable residual = blocks.graph().variables().stream()
+                    .filter(v -> v.name().equals("model.layers.0/mlp_residual")).findFirst().orElseThrow();
+            assertEquals("model.layers.0", residual.outputOf());
+            assertTrue(blocks.graph().variables().stream().noneMatch(v -> v.type().equals("VARIABLE")),
+                    "weights are counted on their blocks, not drawn");
+            assertTrue(blocks.graph().inputs().contains(ThinkTuningLoss.ADVANTAGES));
+            UiLog.Op loss = blocks.graph().ops().get(blocks.graph().ops().size() - 1);
+            assertTrue(loss.inputs().contains(ThinkTuningLoss.ADVANTAGES), loss.toString());
+            assertEquals(full.scalars(), blocks.scalars(), "the charts' events are kept");
+            assertEquals(full.histograms().keySet(), blocks.histograms().keySet());
+        }
+
+        @Test
+        void everyOpIsInExactlyOneBlockAndABlockOpensToItsOps() throws IOException {
+            UiLog full = fetch("");
+            JsonNode listed = new ObjectMapper().readTree(UiTesting.text(url(
+                    "/thinktune/logs/" + NAME + "/blocks")));
+            Set<String> seen = new HashSet<>();
+            for (JsonNode b : listed) {
+                b.path("ops").forEach(op -> assertTrue(seen.add(op.asText()), "op in two blocks: " + op));
+            }
+            assertEquals(new HashSet<>(full.graph().opNames()), seen);
+
+            UiLog layer = fetch("?block=model.layers.1");
+            List<String> want = full.graph().opNames().stream()
+                    .filter(n -> n.startsWith("model.layers.1.") || n.startsWith("model.layers.1/")).toList();
+            assertEquals(want, layer.graph().opNames());
+            assertTrue(layer.graph().opNames().contains("model.layers.1.self_attn/softmax"));
+            UiLog.Variable from = layer.graph().variables().stream()
+                    .filter(v -> v.name().equals("model.layers.0/mlp_residual")).findFirst().orElseThrow();
+            assertEquals("PLACEHOLDER", from.type(), "what the block takes from another is its input");
+            assertTrue(layer.graph().inputs().contains("model.layers.0/mlp_residual"));
+            assertTrue(layer.graph().variables().stream().anyMatch(v -> v.name().equals(
+                    "model.layers.1.self_attn.q_proj.weight") && v.type().equals("VARIABLE")));
+            UiLog.Variable scores = layer.graph().variables().stream()
+                    .filter(v -> v.name().equals("model.layers.1.self_attn/scores")).findFirst().orElseThrow();
+            assertTrue(layer.graph().opNames().contains(scores.outputOf()), "the named arrays of the block");
+
+            UiLog attention = fetch("?block=model.layers.1.self_attn");
+            assertTrue(attention.graph().opNames().stream().allMatch(n -> n.startsWith("model.layers.1.self_attn/")));
+            assertTrue(attention.graph().opNames().size() < want.size());
+
+            UiLog loss = fetch("?block=" + GraphBlocks.LOSS);
+            for (String term : List.of(ThinkTuningLoss.LOSS, ThinkTuningLoss.RATIO, ThinkTuningLoss.W,
+                    ThinkTuningLoss.K3)) {
+                UiLog.Variable v = loss.graph().variables().stream().filter(x -> x.name().equals(term)).findFirst()
+                        .orElseThrow(() -> new AssertionError("loss block without " + term));
+                assertTrue(loss.graph().opNames().contains(v.outputOf()), term);
+            }
+            assertEquals(full.scalars(), loss.scalars());
+        }
+
+        @Test
+        void anUnknownBlockOrViewIsRefusedNamingWhatExists() throws IOException {
+            HttpResponse<byte[]> r = UiTesting.get(url("/thinktune/logs/"
+                    + NAME + "?block=model.layers.99"));
+            assertEquals(404, r.statusCode());
+            String body = new String(r.body());
+            assertTrue(body.contains("model.layers.99") && body.contains("model.layers.0") && body.contains("loss"),
+                    body);
+            assertEquals(400, UiTesting.get(url("/thinktune/logs/" + NAME + "?view=tree")).statusCode());
+            byte[] bytes = Files.readAllBytes(logFile);
+            assertThrows(IllegalArgumentException.class, () -> GraphBlocks.opened(bytes, "nothing"));
+        }
+
+        @Test
+        void thePageOpensOnTheBlocks() {
+            String script = UiTesting.text(url("/thinktune/samediff-thinktune.js"));
+            assertTrue(script.contains("\"blocks\"") && script.contains("?view=blocks"),
+                    "the page asks for the blocks");
+        }
     }
 }

@@ -48,13 +48,24 @@ public final class EmbeddingLookup extends JavaOp {
     protected void compute(List<INDArray> in, List<INDArray> out) {
         INDArray table = in.get(0);
         ids(in.get(1), table.size(0), "embedding lookup");
-        // gather's forward pass is right in M2.1 (only its gradient is not)
-        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(table, in.get(1)).addOutputs(out.get(0))
+        // gather's forward pass is right in M2.1 (only its gradient is not); a frozen bfloat16 table's rows are
+        // gathered as they are and widened (exactly)
+        INDArray rows = table.dataType() == out.get(0).dataType() ? out.get(0)
+                : Nd4j.createUninitialized(table.dataType(), out.get(0).shape());
+        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(table, in.get(1)).addOutputs(rows)
                 .addIntegerArguments(0).build());
+        if (rows != out.get(0)) {
+            out.get(0).assign(rows);
+            rows.close();
+        }
     }
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
+        if (arg(0).isConstant()) {
+            // a frozen embedding (a model trained through adapters): no [V, D] gradient
+            return List.of(sameDiff.zerosLike(arg(0)), sameDiff.zerosLike(arg(1)));
+        }
         SDVariable dTable = new Grad(sameDiff, arg(0), arg(1), grads.get(0)).outputVariable();
         return List.of(dTable, sameDiff.zerosLike(arg(1)));
     }

@@ -87,6 +87,12 @@ public final class TokenLogprobs extends JavaOp {
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
+        if (arg(1).isConstant()) {
+            // a frozen head (a model trained through adapters): no [V, D] gradient is computed or held
+            SDVariable dh = new HiddenGrad(sameDiff, arg(0), arg(1), arg(2), grads.get(0), (int) blockRows(this))
+                    .outputVariable();
+            return List.of(dh, sameDiff.zerosLike(arg(1)), sameDiff.zerosLike(arg(2)));
+        }
         SDVariable[] g = new Grad(sameDiff, arg(0), arg(1), arg(2), grads.get(0), (int) blockRows(this))
                 .outputVariables();
         return List.of(g[0], g[1], sameDiff.zerosLike(arg(2)));
@@ -121,24 +127,106 @@ public final class TokenLogprobs extends JavaOp {
 
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
-            INDArray h = in.get(0), w = in.get(1);
-            int[] targets = ids(in.get(2), w.size(0), "token log-probabilities gradient");
-            float[] g = dense(in.get(3)).data().asFloat();
-            INDArray dh = out.get(0), dw = out.get(1);
+            backward(in, out.get(0), out.get(1), blockRows(this));
+        }
+    }
+
+    /** dh [N, D] of {@code sum_n g[n] logp[n]} alone, for a frozen head. */
+    public static final class HiddenGrad extends JavaOp {
+        public static final String OP_NAME = "thinktune_token_logprobs_hidden_bp";
+
+        HiddenGrad(SameDiff sd, SDVariable hidden, SDVariable head, SDVariable targets, SDVariable grad,
+                   int blockRows) {
+            super(sd, hidden, head, targets, grad);
+            addIArgument(blockRows);
+        }
+
+        public HiddenGrad() {
+        }
+
+        @Override
+        public String opName() {
+            return OP_NAME;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 1;
+        }
+
+        @Override
+        protected List<long[]> outputShapes(List<INDArray> in) {
+            return List.of(in.get(0).shape());
+        }
+
+        @Override
+        protected void compute(List<INDArray> in, List<INDArray> out) {
+            backward(in, out.get(0), null, blockRows(this));
+        }
+    }
+
+    /**
+     * dh (and dW when {@code dw} is not null) of {@code sum_n g[n] logp[n]} from the op's inputs
+     * (hidden, head, targets, g), a block of logits at a time.
+     */
+    private static void backward(List<INDArray> in, INDArray dh, INDArray dw, long blockRows) {
+        INDArray h = in.get(0), w = in.get(1);
+        int[] targets = ids(in.get(2), w.size(0), "token log-probabilities gradient");
+        float[] g = dense(in.get(3)).data().asFloat();
+        if (dw != null) {
             dw.assign(0);
-            new Blocks(h, w, targets, blockRows(this)).forEach((start, probs, lse, picked) -> {
-                int c = lse.length;
-                // probs holds softmax; dlogits = g * (onehot(t) - softmax)
-                INDArray gc = Nd4j.createFromArray(java.util.Arrays.copyOfRange(g, start, start + c)).reshape(c, 1);
-                probs.muliColumnVector(gc.negi());
-                for (int r = 0; r < c; r++) {
-                    probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
-                }
+        }
+        new Blocks(h, w, targets, blockRows).forEach((start, probs, lse, picked) -> {
+            int c = lse.length;
+            // probs holds softmax; dlogits = g * (onehot(t) - softmax)
+            INDArray gc = Nd4j.createFromArray(java.util.Arrays.copyOfRange(g, start, start + c)).reshape(c, 1);
+            probs.muliColumnVector(gc.negi());
+            for (int r = 0; r < c; r++) {
+                probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
+            }
+            INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
+            hiddenGrad(probs, w, dhc);                                      // dh = dlogits W       [c, D]
+            if (dw != null) {
                 INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                Nd4j.gemm(probs, w, dhc, false, false, 1.0, 0.0);           // dh = dlogits W       [c, D]
                 Nd4j.gemm(probs, hc, dw, true, false, 1.0, 1.0);            // dW += dlogits^T h    [V, D]
-            }, true);
+            }
+        }, true);
+    }
+
+    /** Rows of a frozen bfloat16 head widened at a time (64 MiB of float32 at Llama 3's width). */
+    public static final int HEAD_ROWS = 8192;
+
+    /** {@code logits [c, V] = h W^T}; a bfloat16 head is widened {@link #HEAD_ROWS} rows at a time. */
+    private static void logits(INDArray hc, INDArray w, INDArray logits) {
+        if (w.dataType() == DataType.FLOAT) {
+            Nd4j.gemm(hc, w, logits, false, true, 1.0, 0.0);
+            return;
+        }
+        long v = w.size(0);
+        for (long v0 = 0; v0 < v; v0 += HEAD_ROWS) {
+            long v1 = Math.min(v, v0 + HEAD_ROWS);
+            try (INDArray part = Nd4j.createUninitialized(DataType.FLOAT, hc.size(0), v1 - v0)) {
+                Widened.with(w.get(NDArrayIndex.interval(v0, v1), NDArrayIndex.all()),
+                        rows -> Nd4j.gemm(hc, rows, part, false, true, 1.0, 0.0));
+                logits.get(NDArrayIndex.all(), NDArrayIndex.interval(v0, v1)).assign(part);
+            }
+        }
+    }
+
+    /** {@code dh [c, D] = dlogits W}; a bfloat16 head is widened {@link #HEAD_ROWS} rows at a time. */
+    private static void hiddenGrad(INDArray dlogits, INDArray w, INDArray dh) {
+        if (w.dataType() == DataType.FLOAT) {
+            Nd4j.gemm(dlogits, w, dh, false, false, 1.0, 0.0);
+            return;
+        }
+        long v = w.size(0);
+        for (long v0 = 0; v0 < v; v0 += HEAD_ROWS) {
+            long v1 = Math.min(v, v0 + HEAD_ROWS);
+            double beta = v0 == 0 ? 0.0 : 1.0;
+            try (INDArray part = dlogits.get(NDArrayIndex.all(), NDArrayIndex.interval(v0, v1)).dup('c')) {
+                Widened.with(w.get(NDArrayIndex.interval(v0, v1), NDArrayIndex.all()),
+                        rows -> Nd4j.gemm(part, rows, dh, false, false, 1.0, beta));
+            }
         }
     }
 
@@ -176,7 +264,7 @@ public final class TokenLogprobs extends JavaOp {
                     int c = Math.min(rows, n - start);
                     INDArray logits = c == rows ? buffer : buffer.get(NDArrayIndex.interval(0, c), NDArrayIndex.all());
                     INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                    Nd4j.gemm(hc, w, logits, false, true, 1.0, 0.0);               // [c, V]
+                    logits(hc, w, logits);                                          // [c, V]
                     float[] picked = new float[c];
                     for (int r = 0; r < c; r++) {
                         picked[r] = logits.getFloat(r, targets[start + r]);
