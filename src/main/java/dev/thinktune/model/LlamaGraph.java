@@ -1,6 +1,7 @@
 package dev.thinktune.model;
 
 import dev.thinktune.lora.LoraAdapters;
+import dev.thinktune.model.ops.CausalAttention;
 import dev.thinktune.model.ops.EmbeddingLookup;
 import dev.thinktune.model.ops.FrozenLinear;
 import dev.thinktune.model.ops.JavaOps;
@@ -25,14 +26,13 @@ import java.util.function.Supplier;
  * (token_logprobs is computed a block of positions at a time, without the [B,T,V] logits)
  * </pre>
  *
- * Hidden states stay 2-D {@code [B*T, D]} so every projection is one plain matrix product. Attention runs per
- * key/value head with the query heads of its group stacked ({@code [B, KV, G*T, hd]}), so grouped-query
- * attention needs no repeated keys. The causal and padding mask is built in the graph from
- * {@code attention_mask} (left and right padding), and rotary angles from {@code position_ids}.
- * The embedding lookup and the head's per-token log-probabilities are thinktune ops computed in Java
- * ({@link EmbeddingLookup}, {@link TokenLogprobs}): SameDiff M2.1's gather has a wrong gradient, and the
- * log-softmax route would hold several {@code [tokens, vocab]} arrays (230 MB each for 448 tokens at Llama 3's
- * 128,256-token vocabulary).
+ * Hidden states stay 2-D {@code [B*T, D]} so every projection is one plain matrix product. Rotary angles come
+ * from {@code position_ids}. The embedding lookup, the attention and the head's per-token log-probabilities are
+ * thinktune ops computed in Java ({@link EmbeddingLookup}, {@link CausalAttention}, {@link TokenLogprobs}):
+ * SameDiff M2.1's gather has a wrong gradient; attention built from SameDiff's ops would hold {@code [B, H, T, T]}
+ * scores, probabilities and their gradients (the fused op masks causally and by {@code attention_mask}, left and
+ * right padding, and keeps a log-sum-exp per query); and the log-softmax route would hold several
+ * {@code [tokens, vocab]} arrays (230 MB each for 448 tokens at Llama 3's 128,256-token vocabulary).
  */
 public final class LlamaGraph {
     public static final String INPUT_IDS = "input_ids";
@@ -40,15 +40,12 @@ public final class LlamaGraph {
     public static final String POSITION_IDS = "position_ids";
     public static final String LOGITS = "logits";
     public static final String TOKEN_LOGPROBS = "token_logprobs";
-    private static final double MASK_VALUE = 1e9;
 
     private final SameDiff sd;
     private final LlamaConfig cfg;
     /** The adapters on the projections, or null (full fine-tuning). */
     private final LoraAdapters adapters;
     private final SDVariable batchTime; // [B, T]
-    private final SDVariable batch;     // [B]
-    private final SDVariable time;      // [T]
     private final java.util.Map<String, SDVariable> constants = new java.util.HashMap<>();
 
     private LlamaGraph(SameDiff sd, LlamaConfig cfg, LoraAdapters adapters, SDVariable ids) {
@@ -57,8 +54,6 @@ public final class LlamaGraph {
         this.adapters = adapters;
         try (NameScope ignored = sd.withNameScope("inputs")) {
             this.batchTime = named(sd.shape(ids).castTo(DataType.LONG), "batch_time");
-            this.batch = named(sd.stridedSlice(batchTime, new long[]{0}, new long[]{1}, new long[]{1}), "batch");
-            this.time = named(sd.stridedSlice(batchTime, new long[]{1}, new long[]{2}, new long[]{1}), "time");
         }
     }
 
@@ -99,7 +94,7 @@ public final class LlamaGraph {
 
     /**
      * The forward pass. Every op is created in the name scope of the Hugging Face module it belongs to
-     * ({@code model.layers.2.self_attn/scores}, {@code model.layers.2.mlp/swiglu}, {@code lm_head/logits}), so
+     * ({@code model.layers.2.self_attn/context}, {@code model.layers.2.mlp/swiglu}, {@code lm_head/logits}), so
      * the graph reads by module in the UI and in error messages.
      */
     private SDVariable forward(SDVariable ids, SDVariable mask, SDVariable pos) {
@@ -113,14 +108,10 @@ public final class LlamaGraph {
         try (NameScope ignored = sd.withNameScope("model.rotary_emb")) {
             rope = rotaryTables(pos);
         }
-        SDVariable bias;
-        try (NameScope ignored = sd.withNameScope("model.attention_mask")) {
-            bias = attentionBias(mask);
-        }
         for (int l = 0; l < cfg.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             SDVariable h = rmsNorm(x, p + "input_layernorm");
-            SDVariable attn = attention(h, p + "self_attn", rope, bias);
+            SDVariable attn = attention(h, p + "self_attn", rope, mask);
             try (NameScope ignored = sd.withNameScope("model.layers." + l)) {
                 x = named(x.add(attn), "attn_residual");
             }
@@ -211,26 +202,14 @@ public final class LlamaGraph {
     }
 
 
-    /**
-     * Additive attention bias [B, 1, 1, T, T]: 0 where query i may attend key j (j at or before i and j not
-     * padding), -1e9 elsewhere. Positions count along the sequence, so left and right padding both work.
-     */
-    private SDVariable attentionBias(SDVariable mask) {
-        SDVariable index = sd.cumsum(sd.onesLike(mask), false, false, 1);          // [B, T]: 1..T
-        SDVariable causal = sd.lte(sd.expandDims(index, 1), sd.expandDims(index, 2)).castTo(DataType.FLOAT);
-        SDVariable allowed = causal.mul(sd.expandDims(mask, 1));                   // [B, T(q), T(k)]
-        SDVariable bias = allowed.sub(1.0).mul(MASK_VALUE);
-        return named(sd.expandDims(sd.expandDims(bias, 1), 1), "bias");
-    }
-
-    private SDVariable attention(SDVariable h, String module, SDVariable[] rope, SDVariable bias) {
+    private SDVariable attention(SDVariable h, String module, SDVariable[] rope, SDVariable mask) {
         try (NameScope ignored = sd.withNameScope(module)) {
-            return attentionIn(h, module + ".", rope, bias);
+            return attentionIn(h, module + ".", rope, mask);
         }
     }
 
-    private SDVariable attentionIn(SDVariable h, String p, SDVariable[] rope, SDVariable bias) {
-        int KV = cfg.numKvHeads(), G = cfg.groupSize(), hd = cfg.headDim();
+    private SDVariable attentionIn(SDVariable h, String p, SDVariable[] rope, SDVariable mask) {
+        int KV = cfg.numKvHeads(), hd = cfg.headDim();
         SDVariable q = named(projection(h, p + "q_proj"), "q");                             // [N, H*hd]
         SDVariable k = named(projection(h, p + "k_proj"), "k");                             // [N, KV*hd]
         SDVariable v = named(projection(h, p + "v_proj"), "v");                             // [N, KV*hd]
@@ -238,19 +217,8 @@ public final class LlamaGraph {
                 .mul(1.0 / Math.sqrt(hd)), "q_rot");                                        // [N, H, hd], scaled
         SDVariable kRot = named(rotate(sd.reshape(k, -1, KV, hd), rope[2], rope[3]), "k_rot"); // [N, KV, hd]
 
-        // query head h = kv * G + g: [B, T, KV, G, hd] -> [B, KV, G, T, hd] -> [B, KV, G*T, hd]
-        SDVariable q5 = sd.permute(sd.reshape(qRot, shape(batchTime, KV, G, hd)), 0, 2, 3, 1, 4);
-        SDVariable qg = sd.reshape(q5, concat(batch, constant(KV, -1, hd)));
-        SDVariable k4 = sd.permute(sd.reshape(kRot, shape(batchTime, KV, hd)), 0, 2, 1, 3);   // [B, KV, T, hd]
-        SDVariable v4 = sd.permute(sd.reshape(v, shape(batchTime, KV, hd)), 0, 2, 1, 3);      // [B, KV, T, hd]
-
-        SDVariable scores = named(sd.mmul(qg, k4, false, true, false), "scores");            // [B, KV, G*T, T]
-        SDVariable scores5 = sd.reshape(scores, concat(batch, constant(KV, G), time, time));
-        SDVariable probs = named(sd.nn.softmax(scores5.add(bias), -1), "probs");             // [B, KV, G, T, T]
-        SDVariable probs4 = sd.reshape(probs, sd.shape(scores));                              // [B, KV, G*T, T]
-        SDVariable context = named(sd.mmul(probs4, v4), "context");                           // [B, KV, G*T, hd]
-        SDVariable out5 = sd.reshape(context, concat(batch, constant(KV, G), time, constant(hd)));
-        SDVariable merged = sd.reshape(sd.permute(out5, 0, 3, 1, 2, 4), -1, (long) cfg.numHeads() * hd); // [N, H*hd]
+        SDVariable v3 = named(sd.reshape(v, -1, KV, hd), "v_heads");                           // [N, KV, hd]
+        SDVariable merged = CausalAttention.apply(sd, scoped("context"), qRot, kRot, v3, mask);  // [N, H*hd]
         return named(projection(merged, p + "o_proj"), "out");
     }
 

@@ -7,6 +7,7 @@ import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SessionArrayCache;
+import dev.thinktune.model.ops.CausalAttention;
 import dev.thinktune.model.ops.TokenLogprobs;
 
 import java.io.IOException;
@@ -30,8 +31,12 @@ import java.util.Locale;
 public final class MemoryPlan {
     /** Bytes of a float32 value. */
     static final long FLOAT = 4;
-    /** The JVM, ND4J's and OpenBLAS's native libraries and buffers: the tiny model's forward pass peaks at 250 MB. */
-    static final long RUNTIME_BYTES = 300L << 20;
+    /**
+     * The JVM, ND4J's and OpenBLAS's native libraries and buffers, and the Java heap the Vector API kernels fill
+     * before the JIT compiles them (interpreted vector operations allocate): the tiny model's forward pass peaks at
+     * 450-505 MiB with the attention op, 232-288 MiB without it.
+     */
+    static final long RUNTIME_BYTES = 400L << 20;
     /** Tokens the rollout engine scores per group ({@code RolloutEngine}: eight batches of 512). */
     static final int SCORING_TOKENS = 8 * 512;
 
@@ -148,18 +153,20 @@ public final class MemoryPlan {
     // the shapes of runs
 
     /**
-     * Bytes of activations per token of a forward and backward pass over sequences of {@code seqLen} tokens, as
-     * SameDiff holds them at the peak of a training step: per layer 18 hidden-sized values (residual stream, two
-     * RMSNorms with their [N, D] factors, attention and MLP outputs, and their gradients), 13 per query/key/value
-     * width (projections, rotary terms, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and 7 per
-     * attention score ({@code heads x seqLen}: scores, masked scores, probabilities, gradients). The counts were
-     * fitted to the peaks {@code bench model} measured (tiny and small, whole batch and micro-batch 2: within 8%,
-     * see the README). Nothing per token is vocabulary-sized: the head's log-probabilities hold one block of
-     * logits at a time ({@link #logitBlockBytes}).
+     * Bytes of activations per token of a forward and backward pass, as SameDiff holds them at the peak of a
+     * training step: per layer 18 hidden-sized values (residual stream, two RMSNorms with their [N, D] factors,
+     * attention and MLP outputs, and their gradients), 13 per query/key/value width (projections, rotary terms,
+     * the attention's context, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and one per attention
+     * head (the log-sum-exp of its scores, which {@link CausalAttention} keeps instead of the {@code [heads, T]}
+     * scores and probabilities). The counts were fitted to the peaks {@code bench model} measured (tiny and small,
+     * whole batch and micro-batch 2, see the README). Nothing per token grows with the sequence's length: the
+     * attention recomputes its probabilities in the backward pass, one {@code [T, T]} block per (sequence,
+     * key/value head) and thread on the Java heap (3.3 MB at T = 640). Nothing per token is vocabulary-sized: the
+     * head's log-probabilities hold one block of logits at a time ({@link #logitBlockBytes}).
      */
-    public static long activationBytesPerToken(LlamaConfig c, int seqLen) {
+    public static long activationBytesPerToken(LlamaConfig c) {
         long qkv = (long) (c.numHeads() + 2L * c.numKvHeads()) * c.headDim();
-        long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + 7L * c.numHeads() * seqLen;
+        long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + c.numHeads();
         return FLOAT * c.numLayers() * perLayer;
     }
 
@@ -273,7 +280,8 @@ public final class MemoryPlan {
         l.add(new Line("adapters, their gradients (a pass's and the accumulated) and AdamW's m, v and scratch",
                 params + " x 6", 6 * a * FLOAT, Where.OFF_HEAP));
         activationLines(l, c, s);
-        l.add(new Line("runtime", "the JVM, ND4J and OpenBLAS", RUNTIME_BYTES, Where.OFF_HEAP));
+        l.add(new Line("runtime", "the JVM, ND4J, OpenBLAS and the vector kernels' warm-up", RUNTIME_BYTES,
+                Where.OFF_HEAP));
         if (s.engines() > 0) {
             l.add(new Line("rollout decoder weights, as stored (" + (stored == 2 ? "bfloat16" : "float32")
                     + "), also the reference with its adapters off", String.format(Locale.ROOT,
@@ -285,7 +293,7 @@ public final class MemoryPlan {
 
     /** The activations of one micro-batch, the head's block of logits and SameDiff's cache of other lengths. */
     private static void activationLines(List<Line> l, LlamaConfig c, Shape s) {
-        long perToken = activationBytesPerToken(c, s.sequenceTokens());
+        long perToken = activationBytesPerToken(c);
         long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
         l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
                 "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
@@ -327,7 +335,7 @@ public final class MemoryPlan {
         long largest = largestTensor(c);
         l.add(new Line("AdamW scratch buffer", String.format(Locale.ROOT, "the largest tensor, %,d values x 4 bytes",
                 largest), largest * FLOAT, Where.OFF_HEAP));
-        long perToken = activationBytesPerToken(c, s.sequenceTokens());
+        long perToken = activationBytesPerToken(c);
         long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
         l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
                 "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
@@ -347,7 +355,8 @@ public final class MemoryPlan {
                     "the activations again, at most the cache's cap of %s", gb(SessionArrayCache.MAX_CACHE_BYTES)),
                     Math.min(activations, SessionArrayCache.MAX_CACHE_BYTES), Where.OFF_HEAP));
         }
-        l.add(new Line("runtime", "the JVM, ND4J and OpenBLAS", RUNTIME_BYTES, Where.OFF_HEAP));
+        l.add(new Line("runtime", "the JVM, ND4J, OpenBLAS and the vector kernels' warm-up", RUNTIME_BYTES,
+                Where.OFF_HEAP));
         if (s.engines() > 0) {
             l.add(new Line("rollout decoder weights, float32", params + (s.engines() > 1 ? " x " + s.engines()
                     + " engines (policy, reference)" : ""), s.engines() * p * FLOAT, Where.HEAP));

@@ -20,7 +20,8 @@ public final class JavaOps {
             return;
         }
         for (JavaOp op : List.of(new EmbeddingLookup(), new EmbeddingLookup.Grad(), new TokenLogprobs(),
-                new TokenLogprobs.Grad(), new TokenLogprobs.HiddenGrad(), new FrozenLinear(), new FrozenLinear.Grad())) {
+                new TokenLogprobs.Grad(), new TokenLogprobs.HiddenGrad(), new FrozenLinear(), new FrozenLinear.Grad(),
+                new CausalAttention(), new CausalAttention.Grad())) {
             ImportClassMapping.getOpNameMapping().put(op.opName(), op);
         }
         registered = true;
