@@ -335,42 +335,24 @@ public final class MemoryPlan {
         long largest = largestTensor(c);
         l.add(new Line("AdamW scratch buffer", String.format(Locale.ROOT, "the largest tensor, %,d values x 4 bytes",
                 largest), largest * FLOAT, Where.OFF_HEAP));
-        long perToken = activationBytesPerToken(c);
-        long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
-        l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
-                "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
-                activations, Where.OFF_HEAP));
-        long tokens = (long) s.microBatch() * s.sequenceTokens();
-        l.add(new Line("a block of the head's logits", String.format(Locale.ROOT,
-                "at most %s, %,d of %,d tokens x %,d vocabulary x 4 bytes", gb(TokenLogprobs.CHUNK_BYTES),
-                logitBlockBytes(c, tokens) / FLOAT / c.vocabSize(), tokens, c.vocabSize()),
-                logitBlockBytes(c, tokens), Where.OFF_HEAP));
         if (c.tieWordEmbeddings()) {
             l.add(new Line("the tied embedding's two gradient parts", String.format(Locale.ROOT,
                     "lookup and head, each %,d x %,d x 4 bytes, before their sum", c.vocabSize(), c.hiddenSize()),
                     2L * c.vocabSize() * c.hiddenSize() * FLOAT, Where.OFF_HEAP));
         }
-        if (s.varyingLengths()) {
-            l.add(new Line("SameDiff's array cache, arrays of other sequence lengths", String.format(Locale.ROOT,
-                    "the activations again, at most the cache's cap of %s", gb(SessionArrayCache.MAX_CACHE_BYTES)),
-                    Math.min(activations, SessionArrayCache.MAX_CACHE_BYTES), Where.OFF_HEAP));
-        }
+        activationLines(l, c, s);
         l.add(new Line("runtime", "the JVM, ND4J, OpenBLAS and the vector kernels' warm-up", RUNTIME_BYTES,
                 Where.OFF_HEAP));
         if (s.engines() > 0) {
             l.add(new Line("rollout decoder weights, float32", params + (s.engines() > 1 ? " x " + s.engines()
                     + " engines (policy, reference)" : ""), s.engines() * p * FLOAT, Where.HEAP));
-            long kv = kvBytesPerToken(c);
-            long cacheTokens = (long) s.cacheSequences() * roundUp(s.cacheTokens(), 16);
             if (s.referenceBytes() > 0) {
                 l.add(new Line("reference decoder weights, as stored (" + (s.referenceBytes() == 2 ? "bfloat16"
                         : "float32") + ")", String.format(Locale.ROOT, "%,d parameters x %d bytes", p,
                         s.referenceBytes()), p * s.referenceBytes(), Where.HEAP));
             }
-            l.add(new Line("rollout key/value cache", String.format(Locale.ROOT,
-                    "%d sequences x %d tokens x %,d bytes a token (%d layers x 2 x %d kv heads x %d x 4)",
-                    s.cacheSequences(), roundUp(s.cacheTokens(), 16), kv, c.numLayers(), c.numKvHeads(), c.headDim()),
-                    cacheTokens * kv, Where.HEAP));
+            l.add(cacheLine(c, s));
+            long kv = kvBytesPerToken(c);
             if (s.hasReference()) {
                 l.add(new Line("reference decoder's scoring cache", String.format(Locale.ROOT,
                         "%d tokens x %,d bytes a token", SCORING_TOKENS, kv), SCORING_TOKENS * kv, Where.HEAP));
