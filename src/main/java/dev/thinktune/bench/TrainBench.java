@@ -6,6 +6,7 @@ import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.OffHeapMemory;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.reward.RewardInput;
@@ -172,6 +173,8 @@ public final class TrainBench {
                 s.steps(), s.tokenizer(), s.loraR()), longestPrompt))) : List.of();
         plan(size, s, longestPrompt).requireFits(MemoryPlan.Budget.ofThisProcess(), alts,
                 "fewer or shorter answers (--questions, --n, --new-tokens, --teacher-tokens) or a smaller size fit");
+        // what an earlier run of this invocation freed goes back to the system first, so the peak is this run's
+        OffHeapMemory.endPhase();
         ProcessStats.resetPeakRss();
         long t0 = System.nanoTime();
         TrainConfig cfg = ConfigLoader.load(List.of("mode=thinktune", "guidance.k=1000", "rollout.n=" + s.n(),
