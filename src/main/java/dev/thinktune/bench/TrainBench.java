@@ -221,6 +221,8 @@ public final class TrainBench {
                     RewardFunction.of(List.of(new RewardFunction.WeightedTerm(parity, 1.0))), prompts,
                     java.util.Set.of(), qs));
             double build = (System.nanoTime() - t0) / 1e9;
+            // what building left behind (the checkpoint writer's and reader's buffers) goes back before the steps
+            OffHeapMemory.endPhase();
             TrainerState state = TrainerState.start(1);
             Map<String, Double> sum = new LinkedHashMap<>();
             List<Long> rss = new ArrayList<>();
