@@ -130,6 +130,11 @@ public final class LoraAdapters {
         return tensors;
     }
 
+    /** Values in every adapter array. */
+    public long parameterCount() {
+        return tensors.values().stream().mapToLong(INDArray::length).sum();
+    }
+
     /** Whether {@code module} (a full module name) has an adapter. */
     public boolean has(String module) {
         return tensors.containsKey(module + A);
@@ -153,21 +158,4 @@ public final class LoraAdapters {
         return a;
     }
 
-    /** A copy with every B zero: adapters that leave the model as it is. */
-    public LoraAdapters zeroed() {
-        LinkedHashMap<String, INDArray> t = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> t.put(k, k.endsWith(B) ? Nd4j.zeros(DataType.FLOAT, v.shape()) : v.dup()));
-        return new LoraAdapters(config, model, t);
-    }
-
-    /** A deep copy. */
-    public LoraAdapters copy() {
-        LinkedHashMap<String, INDArray> t = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> t.put(k, v.dup()));
-        return new LoraAdapters(config, model, t);
-    }
-
-    public long parameterCount() {
-        return tensors.values().stream().mapToLong(INDArray::length).sum();
-    }
 }

@@ -53,16 +53,7 @@ public final class HfCheckpoint {
 
     /** Loads the weights from {@code weightsFile} (a file name in {@code dir}, or the index when sharded). */
     public static ModelWeights load(Path dir, String weightsFile) {
-        try (CheckpointTensors tensors = CheckpointTensors.open(dir, weightsFile)) {
-            Map<String, INDArray> out = new LinkedHashMap<>();
-            for (String name : tensors.names()) {
-                INDArray arr = Nd4j.createUninitialized(DataType.FLOAT, tensors.info(name).shape(), 'c');
-                tensors.readFloats(name, floatView(arr));
-                out.put(name, arr);
-            }
-            FiniteWeights.require(dir, out);
-            return new ModelWeights(tensors.config(), out);
-        }
+        return read(dir, weightsFile, false);
     }
 
     /**
@@ -76,13 +67,18 @@ public final class HfCheckpoint {
 
     /** As {@link #loadFrozen(Path)}, from {@code weightsFile} (a file in {@code dir}, or the index). */
     public static ModelWeights loadFrozen(Path dir, String weightsFile) {
+        return read(dir, weightsFile, true);
+    }
+
+    /** Every tensor as float32, or with {@code keepBf16} bfloat16 matrices as they are stored; all checked finite. */
+    private static ModelWeights read(Path dir, String weightsFile, boolean keepBf16) {
         try (CheckpointTensors tensors = CheckpointTensors.open(dir, weightsFile)) {
             Map<String, INDArray> out = new LinkedHashMap<>();
             Map<String, INDArray> floats = new LinkedHashMap<>();
             for (String name : tensors.names()) {
                 TensorInfo t = tensors.info(name);
                 INDArray arr;
-                if (t.dtype() == DType.BF16 && t.shape().length == 2) {
+                if (keepBf16 && t.dtype() == DType.BF16 && t.shape().length == 2) {
                     arr = Nd4j.createUninitialized(DataType.BFLOAT16, t.shape(), 'c');
                     java.nio.ByteBuffer bytes = arr.data().asNio().order(ByteOrder.LITTLE_ENDIAN);
                     bytes.clear().limit(Math.toIntExact(t.numel() * 2));

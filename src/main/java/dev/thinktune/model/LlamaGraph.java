@@ -268,7 +268,7 @@ public final class LlamaGraph {
         try (NameScope ignored = sd.withNameScope(leaf)) {
             SDVariable down = named(linear(x, w(module + LoraAdapters.A)), "lora_A");          // [N, r]
             SDVariable up = named(linear(down, w(module + LoraAdapters.B)), "lora_B");          // [N, out]
-            return named(base.add(up.mul(adapters.config().scale())), "adapted");
+            return base.add(up.mul(adapters.config().scale()));
         }
     }
 

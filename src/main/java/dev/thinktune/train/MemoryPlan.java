@@ -389,7 +389,7 @@ public final class MemoryPlan {
                 default -> Math.min(c.maxPositions(), Math.max(cfg.data().maxPromptTokens() + answer + 8, evalSeq));
             };
             return new Shape(1, cfg.training().microBatchSize(), seq, true, 1, storedBytes, answers, cacheTokens,
-                    true, adapterParameters(c, cfg.model().lora()));
+                    true, LoraAdapters.parameterCount(cfg.model().lora(), c));
         }
         return switch (cfg.mode()) {
             // TrainingRun trains the checkpoint's arrays in place; the policy's decoder is float32, the reference's
@@ -430,7 +430,7 @@ public final class MemoryPlan {
                 + " parameters, mode " + cfg.mode().id() + ")";
         List<Alternative> alts = new ArrayList<>();
         if (s.adapterParams() == 0) {
-            long adapters = adapterParameters(c, LoraConfig.DEFAULTS);
+            long adapters = LoraAdapters.parameterCount(LoraConfig.DEFAULTS, c);
             alts.add(new Alternative("low-rank adapters (model.lora: {} - r 16 on all seven projections)",
                     training(title, c, s.withAdapters(adapters).withReferenceBytes(storedBytes))));
             alts.add(new Alternative("low-rank adapters and training.micro_batch_size: 1",
@@ -457,10 +457,5 @@ public final class MemoryPlan {
                         + "accumulated) and AdamW's two moments",
                 gb(s.adapterParams() > 0 ? c.parameterCount() * Math.max(2, storedBytes)
                         : 5 * c.parameterCount() * FLOAT)));
-    }
-
-    /** Parameters of the adapters {@code lora} puts on {@code c}. */
-    static long adapterParameters(LlamaConfig c, LoraConfig lora) {
-        return LoraAdapters.parameterCount(lora, c);
     }
 }

@@ -148,11 +148,6 @@ final class RunSetup {
         return sb.append("}\n").toString();
     }
 
-    /** Writes {@code weights} (with the tokenizer files) as {@code <out>/final}. */
-    Path saveFinal(ModelWeights weights) {
-        return saveFinal(weights, null);
-    }
-
     /** Writes the trained weights, or the {@code adapters} when not null, as {@code <out>/final}. */
     Path saveFinal(ModelWeights weights, LoraAdapters adapters) {
         Path dir = out.resolve("final");

@@ -99,10 +99,10 @@ public final class StarRun {
     public Outcome run() {
         RunSetup setup = RunSetup.load(cfg, log);
         ModelWeights original = setup.initial;
-        // with adapters each iteration trains fresh ones on the frozen original, and the decoder samples with the
-        // newest (B = 0 at first: the original itself)
+        // with adapters each iteration trains fresh ones on the frozen original; the decoder samples with a copy of
+        // the newest, which is also what final/ holds (B = 0 at first and after an iteration without data: the
+        // original itself)
         LoraAdapters sampling = setup.adapters;
-        LoraAdapters current = null;
         Path metricsFile = setup.out.resolve("metrics.csv");
         List<Iteration> iterations = new ArrayList<>();
         try (RolloutEngine engine = sampling != null
@@ -122,7 +122,13 @@ public final class StarRun {
                 if (data.isEmpty()) {
                     log.printf("iteration %d: nothing to fine-tune on; the model stays the original%n", it);
                     currentWeights = original;
-                    current = null;
+                    if (sampling != null) {
+                        sampling.tensors().forEach((name, a) -> {
+                            if (name.endsWith(LoraAdapters.B)) {
+                                a.assign(0);
+                            }
+                        });
+                    }
                 } else {
                     StudentModel student = sampling != null ? StudentModel.of(original, LoraAdapters.initialize(
                             cfg.model().lora(), original.config(), Seeds.of(cfg.seed(), it, Seeds.ADAPTERS)))
@@ -130,11 +136,11 @@ public final class StarRun {
                     ft = setup.fineTune(student, data, it, "star " + it + "/" + cfg.star().iterations(), (e, s) -> { });
                     updates = ft.updates();
                     currentWeights = student.weights();
-                    current = student.adapters();
+                    if (sampling != null) {
+                        sampling.tensors().forEach((name, a) -> a.assign(student.adapters().tensors().get(name)));
+                    }
                 }
                 if (sampling != null) {
-                    LoraAdapters now = current != null ? current : setup.adapters.zeroed();
-                    sampling.tensors().forEach((name, a) -> a.assign(now.tensors().get(name)));
                     engine.refreshWeights();
                 } else {
                     engine.syncFrom(currentWeights);
@@ -162,8 +168,7 @@ public final class StarRun {
                 metrics.append(m);
             }
             Map<String, Double> after = setup.evaluate(engine, "after");
-            Path finalModel = setup.saveFinal(currentWeights, sampling != null
-                    ? (current != null ? current : setup.adapters.zeroed()) : null);
+            Path finalModel = setup.saveFinal(currentWeights, sampling);
             return new Outcome(setup.out, before, after, metricsFile, finalModel, List.copyOf(iterations));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
