@@ -324,7 +324,7 @@ public final class RolloutBench {
      * Extras of a row of a run with adapters: their rank and bytes, and on the adapted row its median decode time
      * over the base row's, minus one, by the clock ({@code decode_overhead}) and by the process's CPU time
      * ({@code cpu_decode_overhead}: steadier on a machine that other processes load), and the time
-     * {@code refreshWeights()} takes ({@code refresh_seconds}).
+     * {@code refreshWeights()} takes ({@code refresh_ms}).
      */
     private static void loraExtras(Map<String, Object> extra, boolean lora, RolloutEngine engine, List<Runs> runs,
                                    Settings s) {
@@ -334,19 +334,22 @@ public final class RolloutBench {
         extra.put("lora_r", lora ? s.loraRank() : 0);
         if (lora) {
             extra.put("adapter_bytes", engine.adapterBytes());
-            extra.put("refresh_seconds", refreshSeconds(engine));
+            extra.put("refresh_ms", refreshMillis(engine));
             extra.put("decode_overhead", median(runs.get(1).decode) / median(runs.get(0).decode) - 1);
             extra.put("cpu_decode_overhead", median(runs.get(1).decodeCpu) / median(runs.get(0).decodeCpu) - 1);
         }
     }
 
-    /** The fastest of three {@link RolloutEngine#refreshWeights()} (the adapters copied again, as after an update). */
-    private static double refreshSeconds(RolloutEngine engine) {
+    /**
+     * The fastest of three {@link RolloutEngine#refreshWeights()} (the adapters copied again, as after an update), in
+     * milliseconds: rows keep three decimals, and a small model's copy takes well under one millisecond.
+     */
+    private static double refreshMillis(RolloutEngine engine) {
         double best = Double.POSITIVE_INFINITY;
         for (int i = 0; i < 3; i++) {
             long t0 = System.nanoTime();
             engine.refreshWeights();
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
         }
         return best;
     }

@@ -58,7 +58,7 @@ class RolloutBenchTest {
         assertEquals(4, rows.get(1).get("lora_r").asInt());
         assertTrue(rows.get(1).get("adapter_bytes").asLong() > 0);
         assertTrue(rows.get(1).has("decode_overhead") && rows.get(1).has("cpu_decode_overhead"));
-        assertTrue(rows.get(1).get("refresh_seconds").asDouble() > 0);
+        assertTrue(rows.get(1).get("refresh_ms").asDouble() > 0);
         assertEquals(6, rows.get(1).get("new_tokens").asInt());
     }
 }
