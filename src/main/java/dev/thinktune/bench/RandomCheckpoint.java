@@ -218,6 +218,7 @@ public final class RandomCheckpoint {
         t.specialTokens().forEach(s -> byId.put(t.vocab().get(s), s));
         String bos = byId.getOrDefault(config.bosTokenId(), t.specialTokens().get(0));
         String eos = byId.getOrDefault(config.primaryEosTokenId(), bos);
-        TokenizerJsonWriter.write(t, dir, bos, eos);
+        TokenizerJsonWriter.write(t, dir, bos, eos, config.architecture() == Architecture.QWEN2
+                ? TokenizerJsonWriter.Family.QWEN2 : TokenizerJsonWriter.Family.LLAMA3);
     }
 }

@@ -24,6 +24,10 @@ public final class ChatMlTemplate implements ChatTemplate {
     public static final String IM_START = "<|im_start|>";
     public static final String IM_END = "<|im_end|>";
     public static final String END_OF_TEXT = "<|endoftext|>";
+    /** The Hugging Face chat template string of this rendering, written into generated tokenizers' configs. */
+    public static final String JINJA = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n'"
+            + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
     private final Tokenizer tokenizer;
     private final Set<Integer> stopIds;
