@@ -1,9 +1,6 @@
 package dev.thinktune.tokenizer;
 
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The ChatML template of Qwen2 and Qwen2.5 ({@code tokenizer_config.json}'s {@code chat_template} with
@@ -20,7 +17,7 @@ import java.util.Set;
  * exactly the messages given. Stop ids: {@code <|im_end|>}, and {@code <|endoftext|>} where the tokenizer has it
  * (as in Qwen2.5-Instruct's {@code generation_config.json}).
  */
-public final class ChatMlTemplate implements ChatTemplate {
+public final class ChatMlTemplate extends MarkedChatTemplate {
     public static final String IM_START = "<|im_start|>";
     public static final String IM_END = "<|im_end|>";
     public static final String END_OF_TEXT = "<|endoftext|>";
@@ -29,16 +26,8 @@ public final class ChatMlTemplate implements ChatTemplate {
             + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private final Tokenizer tokenizer;
-    private final Set<Integer> stopIds;
-
     ChatMlTemplate(Tokenizer tokenizer) {
-        this.tokenizer = tokenizer;
-        Set<Integer> stops = new LinkedHashSet<>();
-        for (String name : List.of(IM_END, END_OF_TEXT)) {
-            tokenizer.tokenId(name).ifPresent(stops::add);
-        }
-        this.stopIds = Collections.unmodifiableSet(stops);
+        super(tokenizer, List.of(IM_END, END_OF_TEXT));
     }
 
     /** Whether {@code tokenizer} has the ChatML markers. */
@@ -56,16 +45,6 @@ public final class ChatMlTemplate implements ChatTemplate {
             out.append(IM_START).append("assistant\n");
         }
         return out.toString();
-    }
-
-    @Override
-    public int[] encode(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        return tokenizer.encode(render(messages, addGenerationPrompt), false);
-    }
-
-    @Override
-    public Set<Integer> stopIds() {
-        return stopIds;
     }
 
     @Override

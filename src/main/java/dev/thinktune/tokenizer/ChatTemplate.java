@@ -8,7 +8,7 @@ import java.util.Set;
  * {@link #forTokenizer} picks ChatML (Qwen2) when the tokenizer has {@code <|im_start|>} and {@code <|im_end|>}, the
  * Llama 3 template when it has {@code <|start_header_id|>}, the plain one otherwise.
  */
-public sealed interface ChatTemplate permits ChatMlTemplate, Llama3ChatTemplate, PlainChatTemplate {
+public sealed interface ChatTemplate permits MarkedChatTemplate, PlainChatTemplate {
 
     /** The prompt text; with {@code addGenerationPrompt} it ends where the assistant's reply begins. */
     String render(List<ChatMessage> messages, boolean addGenerationPrompt);
