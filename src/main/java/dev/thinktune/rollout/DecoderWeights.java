@@ -31,6 +31,9 @@ final class DecoderWeights {
      * added in float32 after the product; null when the architecture has no such bias (Llama).
      */
     final float[][] qkvBias;
+    /** Per layer the query and key heads' RMSNorm weights ({@code [head_dim]}, Qwen3); null when there are none. */
+    final float[][] qNorm;
+    final float[][] kNorm;
     final PackedMatrix[] o;
     final PackedMatrix[] gateUp;
     final PackedMatrix[] down;
@@ -82,6 +85,8 @@ final class DecoderWeights {
             down[l] = add(source, d, f, p + "mlp.down_proj.weight");
         }
         qkvBias = cfg.architecture().blocks().qkvBias() ? new float[n][qkv[0].paddedOut()] : null;
+        qNorm = cfg.architecture().blocks().qkNorm() ? new float[n][hd] : null;
+        kNorm = cfg.architecture().blocks().qkNorm() ? new float[n][hd] : null;
         finalNorm = new float[d];
         String embedName = "model.embed_tokens.weight";
         head = add(source, cfg.vocabSize(), d, cfg.tieWordEmbeddings() ? embedName : "lm_head.weight");
@@ -167,6 +172,10 @@ final class DecoderWeights {
             int layer = l;
             jobs.add(s -> source.floats(p + "input_layernorm.weight", 0, 1, attnNorm[layer], 0));
             jobs.add(s -> source.floats(p + "post_attention_layernorm.weight", 0, 1, mlpNorm[layer], 0));
+            if (qNorm != null) {
+                jobs.add(s -> source.floats(p + "self_attn.q_norm.weight", 0, 1, qNorm[layer], 0));
+                jobs.add(s -> source.floats(p + "self_attn.k_norm.weight", 0, 1, kNorm[layer], 0));
+            }
             if (qkvBias != null) {
                 int qDim = cfg.numHeads() * cfg.headDim(), kvDim = cfg.numKvHeads() * cfg.headDim();
                 jobs.add(s -> {

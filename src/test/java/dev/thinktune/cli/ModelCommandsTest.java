@@ -3,7 +3,7 @@ package dev.thinktune.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thinktune.model.SafetensorsFile;
-import dev.thinktune.model.arch.Qwen2Testing;
+import dev.thinktune.model.arch.QwenTesting;
 import dev.thinktune.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,7 @@ class ModelCommandsTest {
 
     @Test
     void inspectShowsTheArchitectureAndChecksItsTensors() throws Exception {
-        String[] r = run("inspect", Qwen2Testing.tinyQwen2().toString());
+        String[] r = run("inspect", QwenTesting.tinyQwen2().toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("architecture qwen2 (Qwen2ForCausalLM), bias on q/k/v projections"), r[1]);
         assertTrue(r[1].matches("(?s).*model\\.layers\\.1\\.self_attn\\.v_proj\\.bias +F32 +\\[16\\] +zeros.*"), r[1]);
@@ -53,10 +53,10 @@ class ModelCommandsTest {
 
     @Test
     void scoreGivesTheTorchReferenceOfAQwen2Model() throws Exception {
-        try (SafetensorsFile ref = Qwen2Testing.reference()) {
-            int[] ids = Qwen2Testing.referenceSequences(ref).get(1);
+        try (SafetensorsFile ref = QwenTesting.reference()) {
+            int[] ids = QwenTesting.referenceSequences(ref).get(1);
             String joined = String.join(",", Arrays.stream(ids).mapToObj(Integer::toString).toList());
-            String[] r = run("score", "--model", Qwen2Testing.tinyQwen2().toString(), "--ids", joined);
+            String[] r = run("score", "--model", QwenTesting.tinyQwen2().toString(), "--ids", joined);
             assertEquals("0", r[0], r[2]);
             JsonNode json = new ObjectMapper().readTree(r[1]);
             float[] expected = ref.floats("token_logprobs");

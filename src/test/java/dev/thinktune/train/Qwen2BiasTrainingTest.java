@@ -8,7 +8,7 @@ import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.SafetensorsFile;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
-import dev.thinktune.model.arch.Qwen2Testing;
+import dev.thinktune.model.arch.QwenTesting;
 import dev.thinktune.rollout.RolloutEngine;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.VariableType;
@@ -57,14 +57,14 @@ class Qwen2BiasTrainingTest {
     }
 
     private static List<int[]> sequences() {
-        try (SafetensorsFile ref = Qwen2Testing.reference()) {
-            return Qwen2Testing.referenceSequences(ref);
+        try (SafetensorsFile ref = QwenTesting.reference()) {
+            return QwenTesting.referenceSequences(ref);
         }
     }
 
     @Test
     void theLossGradientForABiasMatchesFiniteDifferences() {
-        ModelWeights w = HfCheckpoint.load(Qwen2Testing.tinyQwen2());
+        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
         StudentModel m = StudentModel.of(w);
         Map<String, INDArray> ph = placeholders(m, sequences());
         ThinkTuningLoss.attach(m, new ObjectiveConfig(0.2, 0.2, 0.05, 1e-4, -1e-4, 0.01, -4, 4,
@@ -103,7 +103,7 @@ class Qwen2BiasTrainingTest {
 
     @Test
     void withAdaptersTheBiasesStayFrozenAndTheDecoderMatchesTheGraph() {
-        ModelWeights w = HfCheckpoint.load(Qwen2Testing.tinyQwen2());
+        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
         LoraAdapters adapters = LoraAdapters.initialize(new LoraConfig(4, 8, 0, LoraConfig.MODULES), w.config(), 3);
         Random rng = Nd4j.getRandomFactory().getNewRandomInstance(8);
         adapters.tensors().forEach((k, a) -> a.addi(Nd4j.randn(rng, a.shape()).castTo(a.dataType()).muli(0.05)));

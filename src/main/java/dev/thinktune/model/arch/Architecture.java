@@ -17,14 +17,16 @@ import java.util.stream.Collectors;
  * {@code inspect} for {@link #tensors}. Adding a family is adding one implementation here (and, where its forward
  * pass differs, the block that differs in both executors).
  */
-public sealed interface Architecture permits LlamaArchitecture, Qwen2Architecture {
+public sealed interface Architecture permits LlamaArchitecture, Qwen2Architecture, Qwen3Architecture {
 
     /** Llama 1-3 ({@code LlamaForCausalLM}). */
     Architecture LLAMA = new LlamaArchitecture();
     /** Qwen2 and Qwen2.5 ({@code Qwen2ForCausalLM}): Llama with biases on the query, key and value projections. */
     Architecture QWEN2 = new Qwen2Architecture();
+    /** Qwen3 ({@code Qwen3ForCausalLM}): Llama with an RMSNorm on each query and key head, no biases. */
+    Architecture QWEN3 = new Qwen3Architecture();
     /** Every supported family, in the order error messages list them. */
-    List<Architecture> ALL = List.of(LLAMA, QWEN2);
+    List<Architecture> ALL = List.of(LLAMA, QWEN2, QWEN3);
 
     /** {@code config.json}'s {@code model_type} ({@code llama}). */
     String modelType();
@@ -58,6 +60,10 @@ public sealed interface Architecture permits LlamaArchitecture, Qwen2Architectur
             projection(t, p + "self_attn.k_proj", kv, d, bias);
             projection(t, p + "self_attn.v_proj", kv, d, bias);
             projection(t, p + "self_attn.o_proj", d, q, false);
+            if (blocks().qkNorm()) {
+                t.add(TensorSpec.norm(p + "self_attn.q_norm.weight", c.headDim()));
+                t.add(TensorSpec.norm(p + "self_attn.k_norm.weight", c.headDim()));
+            }
             t.add(TensorSpec.norm(p + "post_attention_layernorm.weight", d));
             projection(t, p + "mlp.gate_proj", f, d, false);
             projection(t, p + "mlp.up_proj", f, d, false);

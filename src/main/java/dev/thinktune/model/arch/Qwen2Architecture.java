@@ -24,11 +24,16 @@ public record Qwen2Architecture() implements Architecture {
 
     @Override
     public Blocks blocks() {
-        return new Blocks(true);
+        return new Blocks(true, false);
     }
 
     @Override
     public void check(JsonNode config) {
+        refuseSlidingWindow(config);
+    }
+
+    /** Refuses {@code use_sliding_window: true} (Qwen2's and Qwen3's configs both have the field). */
+    static void refuseSlidingWindow(JsonNode config) {
         if (config.path("use_sliding_window").asBoolean(false)) {
             throw new CheckpointException("config.json: use_sliding_window true is not supported (thinktune "
                     + "attends over the whole sequence); only false is");

@@ -32,7 +32,7 @@ class Qwen2CheckpointTest {
 
     @Test
     void aQwen2ConfigDescribesBiasesOnQkvOnly() {
-        LlamaConfig c = HfCheckpoint.readConfig(Qwen2Testing.tinyQwen2());
+        LlamaConfig c = HfCheckpoint.readConfig(QwenTesting.tinyQwen2());
         assertEquals(Architecture.QWEN2, c.architecture());
         assertTrue(c.architecture().blocks().qkvBias());
         List<String> biases = c.tensors().stream().map(TensorSpec::name).filter(n -> n.endsWith(".bias")).toList();
@@ -42,12 +42,12 @@ class Qwen2CheckpointTest {
         // hidden 32, 4 heads of 8, 2 kv heads, ffn 64, vocab 64, 2 layers, separate head: counted by hand
         long layer = 32 + (32 * 32 + 32) + 2 * (16 * 32 + 16) + 32 * 32 + 32 + 3 * 64 * 32;
         assertEquals(2 * 64 * 32 + 2 * layer + 32, c.parameterCount());
-        assertEquals(c.parameterCount(), HfCheckpoint.load(Qwen2Testing.tinyQwen2()).parameterCount());
+        assertEquals(c.parameterCount(), HfCheckpoint.load(QwenTesting.tinyQwen2()).parameterCount());
     }
 
     @Test
     void freshWeightsStartBiasesAtZeroAndNormsAtOne() {
-        LlamaConfig c = HfCheckpoint.readConfig(Qwen2Testing.tinyQwen2());
+        LlamaConfig c = HfCheckpoint.readConfig(QwenTesting.tinyQwen2());
         ModelWeights w = ModelWeights.initialize(c, 0.02, 7);
         for (TensorSpec t : c.tensors()) {
             INDArray a = w.get(t.name());
@@ -63,7 +63,7 @@ class Qwen2CheckpointTest {
 
     @Test
     void saveThenLoadIsBitExactAndWritesAQwen2Config() throws IOException {
-        ModelWeights w = HfCheckpoint.load(Qwen2Testing.tinyQwen2());
+        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
         Path dir = tmp.resolve("saved");
         HfCheckpoint.save(dir, w);
         ModelWeights back = HfCheckpoint.load(dir);
@@ -83,14 +83,14 @@ class Qwen2CheckpointTest {
 
     @Test
     void theDecoderReadsBiasesStraightFromABf16Checkpoint() {
-        ModelWeights w = HfCheckpoint.load(Qwen2Testing.tinyQwen2());
+        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
         Path dir = tmp.resolve("bf16");
         HfCheckpoint.save(dir, w, DType.BF16, Map.of());
         ModelWeights widened = HfCheckpoint.load(dir); // the bf16 values, as float32
-        try (SafetensorsFile ref = Qwen2Testing.reference();
+        try (SafetensorsFile ref = QwenTesting.reference();
              RolloutEngine fromDir = RolloutEngine.create(dir, RolloutEngine.Options.defaults());
              RolloutEngine fromArrays = RolloutEngine.create(widened)) {
-            List<int[]> seqs = Qwen2Testing.referenceSequences(ref);
+            List<int[]> seqs = QwenTesting.referenceSequences(ref);
             List<float[]> a = fromDir.logprobs(seqs);
             List<float[]> b = fromArrays.logprobs(seqs);
             for (int s = 0; s < seqs.size(); s++) {
@@ -99,34 +99,36 @@ class Qwen2CheckpointTest {
         }
     }
 
+    /** The refusal of the tiny Qwen2 config.json with {@code from} replaced by {@code to}. */
+    private CheckpointException refusalOf(String from, String to) throws IOException {
+        String json = Files.readString(QwenTesting.tinyQwen2().resolve("config.json"));
+        assertTrue(json.contains(from), from);
+        Path p = tmp.resolve("config.json");
+        Files.writeString(p, json.replace(from, to));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> LlamaConfig.read(p));
+        assertTrue(e.getMessage().startsWith(p.toString()), "names the file: " + e.getMessage());
+        return e;
+    }
+
     @Test
     void slidingWindowAttentionIsRefusedByName() throws IOException {
-        String json = Files.readString(Qwen2Testing.tinyQwen2().resolve("config.json"))
-                .replace("\"use_sliding_window\": false", "\"use_sliding_window\": true");
-        Path p = tmp.resolve("config.json");
-        Files.writeString(p, json);
-        CheckpointException e = assertThrows(CheckpointException.class, () -> LlamaConfig.read(p));
+        CheckpointException e = refusalOf("\"use_sliding_window\": false", "\"use_sliding_window\": true");
         assertTrue(e.getMessage().contains("use_sliding_window true is not supported"), e.getMessage());
-        assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
     }
 
     @Test
     void anUnknownModelTypeIsRefusedWithTheSupportedOnes() throws IOException {
-        String json = Files.readString(Qwen2Testing.tinyQwen2().resolve("config.json"))
-                .replace("\"model_type\": \"qwen2\"", "\"model_type\": \"mistral\"");
-        Path p = tmp.resolve("config.json");
-        Files.writeString(p, json);
-        CheckpointException e = assertThrows(CheckpointException.class, () -> LlamaConfig.read(p));
-        assertTrue(e.getMessage().contains("model_type 'mistral' is not supported (llama, qwen2)"), e.getMessage());
+        CheckpointException e = refusalOf("\"model_type\": \"qwen2\"", "\"model_type\": \"mistral\"");
+        assertTrue(e.getMessage().contains("model_type 'mistral' is not supported (llama, qwen2, qwen3)"), e.getMessage());
     }
 
     @Test
     void aCheckpointWithoutItsBiasesIsRefusedNamingTheMissingOne() throws IOException {
         Path dir = tmp.resolve("nobias");
-        ModelWeights w = HfCheckpoint.load(Qwen2Testing.tinyQwen2());
+        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
         // the same tensors written as Llama (no biases), then read with the Qwen2 config
         HfCheckpoint.save(dir, new ModelWeights(w.config().withArchitecture(Architecture.LLAMA), w.tensors()));
-        Files.copy(Qwen2Testing.tinyQwen2().resolve("config.json"), dir.resolve("config.json"),
+        Files.copy(QwenTesting.tinyQwen2().resolve("config.json"), dir.resolve("config.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(dir));
         assertTrue(e.getMessage().contains("missing tensor 'model.layers.0.self_attn.q_proj.bias'"), e.getMessage());

@@ -42,22 +42,22 @@ class Qwen2ForwardTest {
         ModelWeights llama = HfCheckpoint.load(Fixtures.model(fixture));
         List<int[]> seqs = List.of(new int[]{1, 17, 33, 101, 7, 9, 42, 5}, new int[]{1, 250, 3, 44, 12, 8, 19, 77});
         float[][] asLlama = bothExecutors(llama, seqs);
-        float[][] asQwen2 = bothExecutors(Qwen2Testing.asQwen2(llama, 0f), seqs);
+        float[][] asQwen2 = bothExecutors(QwenTesting.asQwen2(llama, 0f), seqs);
         assertArrayEquals(asLlama[0], asQwen2[0], "graph");
         assertArrayEquals(asLlama[1], asQwen2[1], "decoder");
         // and a non-zero bias changes both (the bias is applied, not ignored)
-        float[][] biased = bothExecutors(Qwen2Testing.asQwen2(llama, 0.3f), seqs);
+        float[][] biased = bothExecutors(QwenTesting.asQwen2(llama, 0.3f), seqs);
         assertTrue(Fixtures.relativeError(biased[0], asLlama[0]) > 1e-3, "graph ignores the bias");
         assertTrue(Fixtures.relativeError(biased[1], asLlama[1]) > 1e-3, "decoder ignores the bias");
     }
 
     @Test
     void withBiasesBothExecutorsMatchTheTorchReference() {
-        ModelWeights w = HfCheckpoint.load(Qwen2Testing.tinyQwen2());
+        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
         assertEquals(Architecture.QWEN2, w.config().architecture());
         assertEquals(1_000_000.0, w.config().ropeTheta());
-        try (SafetensorsFile ref = Qwen2Testing.reference()) {
-            List<int[]> seqs = Qwen2Testing.referenceSequences(ref);
+        try (SafetensorsFile ref = QwenTesting.reference()) {
+            List<int[]> seqs = QwenTesting.referenceSequences(ref);
             float[] expected = ref.floats("token_logprobs");
             float[][] got = bothExecutors(w, seqs);
             for (int i = 0; i < expected.length; i++) {

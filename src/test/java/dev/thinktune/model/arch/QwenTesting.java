@@ -14,12 +14,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The tiny Qwen2 checkpoint with non-zero q/k/v biases and its torch reference (made by
- * {@code src/test/resources/dev/thinktune/model/qwen2/make_reference.py}), and Qwen2 views of Llama weights.
+ * The tiny Qwen2 checkpoint with non-zero q/k/v biases, the tiny Qwen3 checkpoint, and their torch references
+ * (made by {@code src/test/resources/dev/thinktune/model/qwen/make_reference.py}), and Qwen2 views of Llama
+ * weights.
  */
-public final class Qwen2Testing {
+public final class QwenTesting {
 
-    private Qwen2Testing() {
+    private QwenTesting() {
     }
 
     /** The directory of the tiny Qwen2 checkpoint (config.json, model.safetensors). */
@@ -30,6 +31,16 @@ public final class Qwen2Testing {
     /** The torch reference: input_ids [B, T], logits [B, T, V], token_logprobs [B, T-1]. */
     public static SafetensorsFile reference() {
         return SafetensorsFile.open(resource("reference.safetensors"));
+    }
+
+    /** The directory of the tiny Qwen3 checkpoint (head_dim 16 with hidden 32 and 4 heads; q/k norms). */
+    public static Path tinyQwen3() {
+        return resource("tiny-qwen3");
+    }
+
+    /** The Qwen3 model's torch reference, as {@link #reference()}. */
+    public static SafetensorsFile referenceQwen3() {
+        return SafetensorsFile.open(resource("reference-qwen3.safetensors"));
     }
 
     /** The reference's sequences, one array per row of input_ids. */
@@ -70,7 +81,7 @@ public final class Qwen2Testing {
 
     private static Path resource(String name) {
         try {
-            return Path.of(Qwen2Testing.class.getResource("/dev/thinktune/model/qwen2/" + name).toURI());
+            return Path.of(QwenTesting.class.getResource("/dev/thinktune/model/qwen/" + name).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
