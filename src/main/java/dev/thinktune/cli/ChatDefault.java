@@ -11,6 +11,7 @@ import dev.thinktune.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,8 +19,8 @@ import java.util.Optional;
  * in the chat template by default: a thinktune training checkpoint ({@code train_config.yaml}, with its
  * {@code model.chat_template}), a model thinktune pretrained ({@code pretrain.yaml}: pretraining always renders
  * the question as a user turn), a Hugging Face directory whose {@code tokenizer_config.json} carries a Llama 3 or
- * a ChatML ({@code <|im_start|>}) {@code chat_template}, or a Qwen2 checkpoint ({@code model_type: qwen2}, whose
- * published tokenizers all carry ChatML).
+ * a ChatML ({@code <|im_start|>}) {@code chat_template}, or a Qwen2 or Qwen3 checkpoint ({@code model_type: qwen2}
+ * or {@code qwen3}, whose published tokenizers all carry ChatML).
  *
  * @param template the chat template name for {@code ChatTemplate.named} (auto, chatml, llama3 or plain)
  * @param reason   what in the directory says so, for the user
@@ -56,9 +57,10 @@ record ChatDefault(String template, String reason) {
         Path config = dir.resolve(HfCheckpoint.CONFIG);
         if (Files.isRegularFile(config)) {
             try {
-                if (Architecture.QWEN2.modelType().equals(new ObjectMapper().readTree(config.toFile())
-                        .path("model_type").asText())) {
-                    return Optional.of(new ChatDefault("chatml", "config.json: model_type qwen2"));
+                String modelType = new ObjectMapper().readTree(config.toFile()).path("model_type").asText();
+                if (List.of(Architecture.QWEN2, Architecture.QWEN3).stream()
+                        .anyMatch(a -> a.modelType().equals(modelType))) {
+                    return Optional.of(new ChatDefault("chatml", "config.json: model_type " + modelType));
                 }
             } catch (IOException unreadable) {
                 return Optional.empty();

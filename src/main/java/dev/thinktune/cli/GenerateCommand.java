@@ -60,7 +60,7 @@ public final class GenerateCommand implements Callable<Integer> {
             description = {"Wrap the prompt as a user turn of the chat template (--no-chat: send it raw).",
                     "Default: on when the model directory was trained with a chat template (train_config.yaml,"
                             + " pretrain.yaml, a Llama 3 or ChatML chat_template in tokenizer_config.json, or a"
-                            + " qwen2 config.json)."})
+                            + " qwen2 or qwen3 config.json)."})
     Boolean chat;
 
     @Option(names = "--n", description = "Samples to draw (default: ${DEFAULT-VALUE}).")

@@ -88,6 +88,29 @@ public record LlamaConfig(
                 rmsNormEps, ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, bosTokenId, eosTokenIds, other);
     }
 
+    /**
+     * This config with the {@code eos_token_id} of a {@code generation_config.json} added to its end-of-sequence
+     * ids (Qwen2.5-Instruct's config names {@code <|im_end|>}, its generation config also {@code <|endoftext|>}).
+     */
+    public LlamaConfig withGenerationConfig(Path generationConfig) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(generationConfig));
+        } catch (IOException e) {
+            throw new CheckpointException(generationConfig + ": cannot read: " + e.getMessage(), e);
+        }
+        java.util.LinkedHashSet<Integer> eos = new java.util.LinkedHashSet<>(eosTokenIds);
+        try {
+            eos.addAll(ids(root == null ? null : root.get("eos_token_id")));
+            return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                    rmsNormEps, ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, bosTokenId,
+                    List.copyOf(eos), architecture);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(generationConfig + ": " + e.getMessage().replaceFirst("^config.json: ", ""),
+                    e);
+        }
+    }
+
     /** The divisor of {@code n} nearest to {@code near}, for a suggestion. */
     private static int nearestDivisor(int n, int near) {
         for (int d = 0; ; d++) {

@@ -11,6 +11,9 @@ import dev.thinktune.model.TokenBatch;
 import dev.thinktune.model.arch.QwenTesting;
 import dev.thinktune.rollout.RolloutEngine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -20,14 +23,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Qwen2's q/k/v biases in training: full fine-tuning trains them (the ThinkTuning loss's gradient for a bias
- * against central finite differences), LoRA leaves them frozen (constants of the graph), and the decoder with
- * adapters still agrees with the graph that trains them.
+ * Qwen2's q/k/v biases (and Qwen3's head norms) in training: full fine-tuning trains them (the ThinkTuning loss's
+ * gradient against central finite differences), LoRA leaves them frozen (constants of the graph), and the decoder
+ * with adapters still agrees with the graph that trains them.
  */
 class Qwen2BiasTrainingTest {
 
@@ -62,9 +66,19 @@ class Qwen2BiasTrainingTest {
         }
     }
 
-    @Test
-    void theLossGradientForABiasMatchesFiniteDifferences() {
-        ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
+    static Stream<Arguments> familyTensors() {
+        return Stream.of(
+                Arguments.of("qwen2", List.of("model.layers.0.self_attn.q_proj.bias",
+                        "model.layers.0.self_attn.k_proj.bias", "model.layers.1.self_attn.v_proj.bias")),
+                Arguments.of("qwen3", List.of("model.layers.0.self_attn.q_norm.weight",
+                        "model.layers.1.self_attn.k_norm.weight")));
+    }
+
+    /** The loss's gradient for Qwen2's biases and Qwen3's head norms, at entry 0 and the extreme entries. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("familyTensors")
+    void theLossGradientMatchesFiniteDifferences(String family, List<String> tensors) {
+        ModelWeights w = HfCheckpoint.load(family.equals("qwen2") ? QwenTesting.tinyQwen2() : QwenTesting.tinyQwen3());
         StudentModel m = StudentModel.of(w);
         Map<String, INDArray> ph = placeholders(m, sequences());
         ThinkTuningLoss.attach(m, new ObjectiveConfig(0.2, 0.2, 0.05, 1e-4, -1e-4, 0.01, -4, 4,
@@ -74,10 +88,9 @@ class Qwen2BiasTrainingTest {
                 .forEach((k, v) -> grads.put(k, v.dup())); // the runner's arrays are recycled by the next run
         double h = 1e-2;
         int checked = 0;
-        for (String bias : List.of("model.layers.0.self_attn.q_proj.bias", "model.layers.0.self_attn.k_proj.bias",
-                "model.layers.1.self_attn.v_proj.bias")) {
-            INDArray g = grads.get(bias);
-            INDArray b = w.get(bias);
+        for (String name : tensors) {
+            INDArray g = grads.get(name);
+            INDArray b = w.get(name);
             // entry 0 and the entries of the largest and the smallest gradient
             int[] entries = {0, g.argMax().getInt(0), g.neg().argMax().getInt(0)};
             for (int i : entries) {
@@ -89,12 +102,12 @@ class Qwen2BiasTrainingTest {
                 b.putScalar(i, orig);
                 double numeric = (plus - minus) / (2 * h);
                 double analytic = g.getDouble(i);
-                assertEquals(numeric, analytic, 2e-4 + 1e-3 * Math.abs(numeric), bias + "[" + i + "]");
+                assertEquals(numeric, analytic, 2e-4 + 1e-3 * Math.abs(numeric), name + "[" + i + "]");
                 checked++;
             }
-            assertTrue(g.norm2Number().doubleValue() > 1e-4, bias + " has no gradient");
+            assertTrue(g.norm2Number().doubleValue() > 1e-4, name + " has no gradient");
         }
-        assertEquals(9, checked);
+        assertEquals(3 * tensors.size(), checked);
     }
 
     private static double loss(StudentModel m, Map<String, INDArray> ph) {

@@ -123,6 +123,20 @@ class Qwen2CheckpointTest {
     }
 
     @Test
+    void theGenerationConfigsEndOfSequenceIdsAreAdded() throws IOException {
+        Path dir = tmp.resolve("generation");
+        HfCheckpoint.save(dir, HfCheckpoint.load(QwenTesting.tinyQwen2()));
+        assertEquals(List.of(1), HfCheckpoint.readConfig(dir).eosTokenIds());
+        Files.writeString(dir.resolve(HfCheckpoint.GENERATION_CONFIG), "{\"eos_token_id\": [5, 1], \"top_p\": 0.8}");
+        assertEquals(List.of(1, 5), HfCheckpoint.readConfig(dir).eosTokenIds());
+        assertEquals(List.of(1, 5), HfCheckpoint.load(dir).config().eosTokenIds());
+        Files.writeString(dir.resolve(HfCheckpoint.GENERATION_CONFIG), "{\"eos_token_id\": 70}");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.readConfig(dir));
+        assertTrue(e.getMessage().contains("generation_config.json: eos_token_id 70 outside the vocabulary (64)"),
+                e.getMessage());
+    }
+
+    @Test
     void aCheckpointWithoutItsBiasesIsRefusedNamingTheMissingOne() throws IOException {
         Path dir = tmp.resolve("nobias");
         ModelWeights w = HfCheckpoint.load(QwenTesting.tinyQwen2());
