@@ -14,15 +14,17 @@ package dev.thinktune.train;
  * @param optimizer        AdamW and schedule
  * @param evalQuestions    held-out questions answered greedily after each epoch (0 = skip)
  * @param evalMaxNewTokens the longest answer in evaluation
+ * @param maxBadSteps      stop after this many consecutive updates with a non-finite loss or gradient
  */
 public record PretrainConfig(long seed, String outputDir, String tokenizer, Architecture architecture,
                              TrainConfig.DataSection data, int epochs, int batchSize, int microBatchSize,
-                             TrainConfig.OptimizerSection optimizer, int evalQuestions, int evalMaxNewTokens) {
+                             TrainConfig.OptimizerSection optimizer, int evalQuestions, int evalMaxNewTokens,
+                             int maxBadSteps) {
 
     public static final PretrainConfig DEFAULTS = new PretrainConfig(7, "models/arith-tiny", "models/arith-tiny",
             Architecture.DEFAULTS, TrainConfig.DataSection.DEFAULTS, 3, 32, 32,
             new TrainConfig.OptimizerSection(1e-3, 0.9, 0.98, 1e-8, 0.01, 1.0, LrSchedule.Kind.WARMUP_COSINE,
-                    100, 0.1), 200, 96);
+                    100, 0.1), 200, 96, 3);
 
     public PretrainConfig {
         TrainConfig.require(outputDir != null && !outputDir.isBlank(), "output_dir", outputDir, "a directory");
@@ -35,6 +37,7 @@ public record PretrainConfig(long seed, String outputDir, String tokenizer, Arch
         TrainConfig.require(optimizer != null, "optimizer", null, "a section");
         TrainConfig.require(evalQuestions >= 0, "eval_questions", evalQuestions, ">= 0");
         TrainConfig.require(evalMaxNewTokens >= 1, "eval_max_new_tokens", evalMaxNewTokens, ">= 1");
+        TrainConfig.require(maxBadSteps >= 1, "max_bad_steps", maxBadSteps, ">= 1");
     }
 
     /**

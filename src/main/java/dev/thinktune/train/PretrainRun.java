@@ -1,10 +1,6 @@
 package dev.thinktune.train;
 
-import dev.thinktune.data.DataFormatException;
-import dev.thinktune.data.Datasets;
 import dev.thinktune.data.Example;
-import dev.thinktune.data.ReadOptions;
-import dev.thinktune.data.ReadResult;
 import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
@@ -28,8 +24,9 @@ public final class PretrainRun {
 
     public static Map<String, Double> run(PretrainConfig cfg, PrintStream log) {
         ModelAssets assets = ModelAssets.load(Path.of(cfg.tokenizer()), "auto", cfg.data().instruction(), "");
-        List<Example> train = read(cfg.data(), Path.of(cfg.data().train()), log);
-        List<Example> test = cfg.data().test().isEmpty() ? List.of() : read(cfg.data(), Path.of(cfg.data().test()), log);
+        List<Example> train = ExampleFiles.read(cfg.data(), Path.of(cfg.data().train()), log);
+        List<Example> test = cfg.data().test().isEmpty() ? List.of()
+                : ExampleFiles.read(cfg.data(), Path.of(cfg.data().test()), log);
         PretrainConfig.Architecture a = cfg.architecture();
         int bos = assets.tokenizer().bosId().orElse(-1);
         int eot = assets.prompts().endOfTurnId();
@@ -59,24 +56,5 @@ public final class PretrainRun {
         } finally {
             metrics.close();
         }
-    }
-
-    /** The examples of {@code path} in the section's format; malformed rows refused or skipped as it says. */
-    static List<Example> read(TrainConfig.DataSection data, Path path, PrintStream log) {
-        ReadResult r;
-        try {
-            r = Datasets.read(data.format(), path, data.strict() ? ReadOptions.strict() : ReadOptions.lenient());
-        } catch (DataFormatException e) {
-            throw new DataFormatException(e.file(), e.line(), e.field(), e.detail() + " (data.strict is true: a "
-                    + "file with any malformed row is refused; set it to false to skip such rows with a warning)", e);
-        }
-        if (r.failedRows() > 0) {
-            log.printf("%s: %d rows did not parse and were skipped (data.strict: true refuses such a file); "
-                    + "first: %s%n", path, r.failedRows(), r.firstErrors().isEmpty() ? "" : r.firstErrors().get(0));
-        }
-        if (r.examples().isEmpty()) {
-            throw new IllegalArgumentException(path + ": no usable examples");
-        }
-        return r.examples();
     }
 }

@@ -10,11 +10,11 @@ import dev.thinktune.rollout.SamplingParams;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -68,48 +68,34 @@ public final class Pretrainer {
         if (skipped > 0) {
             log.printf("skipped %d training examples longer than %d tokens%n", skipped, maxLen);
         }
-        int updatesPerEpoch = (samples.size() + cfg.batchSize() - 1) / cfg.batchSize();
-        SupervisedTrainer trainer = new SupervisedTrainer(model, cfg.optimizer(), updatesPerEpoch * cfg.epochs());
-        Map<String, Double> last = Map.of();
-        for (int epoch = 1; epoch <= cfg.epochs(); epoch++) {
-            List<SupervisedSample> order = new ArrayList<>(samples);
-            Collections.shuffle(order, new Random(Seeds.of(cfg.seed(), epoch, Seeds.SHUFFLE)));
-            ProgressBar bar = new ProgressBar(log, "epoch " + epoch + "/" + cfg.epochs(), updatesPerEpoch);
-            double lossSum = 0;
-            int n = 0;
-            long t0 = System.nanoTime();
-            long tokens = 0;
-            for (int u = 0; u < updatesPerEpoch; u++) {
-                List<SupervisedSample> batch = order.subList(u * cfg.batchSize(),
-                        Math.min(order.size(), (u + 1) * cfg.batchSize()));
-                SupervisedTrainer.Stats st = trainer.update(batch, cfg.microBatchSize());
-                tokens += batch.stream().mapToInt(s -> s.ids().length).sum();
-                if (!st.skipped()) {
-                    lossSum += st.loss();
-                    n++;
-                }
-                if (u % 10 == 9 || u == updatesPerEpoch - 1) {
-                    bar.update(u + 1, String.format(java.util.Locale.ROOT, "loss %.4f lr %.2e", st.loss(), st.lr()));
-                }
-            }
-            double secs = (System.nanoTime() - t0) / 1e9;
+        SupervisedEpochs epochs = new SupervisedEpochs(cfg.epochs(), cfg.batchSize(), cfg.microBatchSize(), cfg.seed(),
+                0, cfg.maxBadSteps(), "max_bad_steps", "pretrain");
+        List<Map<String, Double>> last = new ArrayList<>(List.of(Map.of()));
+        epochs.run(model, cfg.optimizer(), samples, log, u -> { }, ep -> {
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("epoch", (double) epoch);
-            m.put("loss", n == 0 ? Double.NaN : lossSum / n);
-            m.put("tokens_per_s", tokens / secs);
+            m.put("epoch", (double) ep.epoch());
+            m.put("loss", ep.meanLoss());
+            m.put("tokens_per_s", ep.tokens() / ep.seconds());
             if (cfg.evalQuestions() > 0 && !test.isEmpty()) {
-                sampler.syncWeights();
-                AccuracyEvaluator ev = new AccuracyEvaluator(sampler.generator(), prompts, Verifier.lenient(), 64);
-                List<Example> evalSet = test.subList(0, Math.min(test.size(), cfg.evalQuestions()));
-                AccuracyEvaluator.Result r = ev.evaluate(evalSet, SamplingParams.greedy(cfg.evalMaxNewTokens(),
-                        java.util.Set.of(prompts.endOfTurnId())), 1);
-                m.put("eval/accuracy", r.accuracy());
-                m.put("eval/length_mean", r.meanTokens());
+                m.putAll(evaluate(test));
             }
-            log.printf(java.util.Locale.ROOT, "epoch %d: %s%n", epoch, m);
+            log.printf(Locale.ROOT, "epoch %d: %s%n", ep.epoch(), m);
             afterEpoch.accept(m);
-            last = m;
-        }
-        return last;
+            last.set(0, m);
+        });
+        return last.get(0);
+    }
+
+    /** Greedy held-out accuracy on the first {@code eval_questions} of {@code test}. */
+    private Map<String, Double> evaluate(List<Example> test) {
+        sampler.syncWeights();
+        AccuracyEvaluator ev = new AccuracyEvaluator(sampler.generator(), prompts, Verifier.lenient(), 64);
+        List<Example> evalSet = test.subList(0, Math.min(test.size(), cfg.evalQuestions()));
+        AccuracyEvaluator.Result r = ev.evaluate(evalSet, SamplingParams.greedy(cfg.evalMaxNewTokens(),
+                Set.of(prompts.endOfTurnId())), 1);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("eval/accuracy", r.accuracy());
+        m.put("eval/length_mean", r.meanTokens());
+        return m;
     }
 }

@@ -1,16 +1,10 @@
 package dev.thinktune.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thinktune.data.Example;
-import dev.thinktune.eval.AccuracyEvaluator;
 import dev.thinktune.lora.LoraAdapters;
-import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.StudentModel;
-import dev.thinktune.reward.Verifier;
-import dev.thinktune.rollout.Generator;
-import dev.thinktune.rollout.SamplingParams;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,20 +12,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
  * What every training mode (ThinkTuning and GRPO, SFT, STaR) starts from and writes: the student, tokenizer and
- * data of the config, the held-out evaluation before and after, the supervised fine-tuning loop of the
- * baselines, and the output directory's files ({@code train_config.yaml}, {@code eval_before.json},
- * {@code eval_after.json}, {@code final/}).
+ * data of the config, its held-out evaluation ({@link HeldOutEvaluation}), the baselines' supervised fine-tuning
+ * ({@link SupervisedEpochs}), and the output directory's {@code train_config.yaml} and {@code final/}.
  */
 final class RunSetup {
     final TrainConfig cfg;
@@ -46,6 +34,8 @@ final class RunSetup {
     final Set<Integer> stopIds;
     final List<Example> train;
     final List<Example> test;
+    /** The held-out accuracy before, during and after training. */
+    final HeldOutEvaluation heldOut;
 
     private RunSetup(TrainConfig cfg, PrintStream log) {
         this.cfg = cfg;
@@ -66,10 +56,11 @@ final class RunSetup {
         this.adapters = cfg.model().lora() == null ? null
                 : LoraAdapters.initialize(cfg.model().lora(), initial.config(), Seeds.of(cfg.seed(), 0, Seeds.ADAPTERS));
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
-        this.train = promptable(PretrainRun.read(cfg.data(), Path.of(cfg.data().train()), log));
+        this.train = promptable(ExampleFiles.read(cfg.data(), Path.of(cfg.data().train()), log));
         List<Example> held = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
-                : PretrainRun.read(cfg.data(), Path.of(cfg.data().test()), log);
+                : ExampleFiles.read(cfg.data(), Path.of(cfg.data().test()), log);
         this.test = held.subList(0, Math.min(held.size(), cfg.eval().questions()));
+        this.heldOut = new HeldOutEvaluation(cfg, assets.prompts(), stopIds, test, out, log);
     }
 
     static RunSetup load(TrainConfig cfg, PrintStream log) {
@@ -99,53 +90,6 @@ final class RunSetup {
                     + cfg.data().maxPromptTokens());
         }
         return ok;
-    }
-
-    /** The held-out accuracy (as {@link TrainingRun} reports it), written to {@code eval_<when>.json}; empty without a test split. */
-    Map<String, Double> evaluate(Generator generator, String when) {
-        if (test.isEmpty()) {
-            return Map.of();
-        }
-        SamplingParams p = cfg.eval().temperature() == 0
-                ? SamplingParams.greedy(cfg.eval().maxNewTokens(), stopIds)
-                : new SamplingParams(cfg.eval().temperature(), 1.0, 0, 0.0, cfg.eval().maxNewTokens(), stopIds,
-                List.of(), Seeds.of(cfg.seed(), 0, Seeds.EVAL));
-        AccuracyEvaluator.Result r = new AccuracyEvaluator(generator, assets.prompts(), Verifier.lenient(), 64)
-                .evaluate(test, p, cfg.eval().samples());
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("accuracy", r.accuracy());
-        m.put("length_mean", r.meanTokens());
-        m.put("questions", (double) test.size());
-        log.printf(Locale.ROOT, "held-out accuracy %s: %.3f on %d questions (mean %.1f tokens; %s)%n", when,
-                r.accuracy(), test.size(), r.meanTokens(), AccuracyEvaluator.PROMPT);
-        AtomicFiles.writeString(evaluationFile(when), json(m));
-        return m;
-    }
-
-    /** An evaluation written by {@link #evaluate} (such as "before" of a resumed run), or nothing. */
-    Map<String, Double> savedEvaluation(String when) {
-        Path file = evaluationFile(when);
-        if (!Files.isRegularFile(file)) {
-            return Map.of();
-        }
-        try {
-            Map<String, Double> m = new LinkedHashMap<>();
-            new ObjectMapper().readTree(file.toFile()).fields()
-                    .forEachRemaining(e -> m.put(e.getKey(), e.getValue().asDouble()));
-            return m;
-        } catch (IOException e) {
-            return Map.of();
-        }
-    }
-
-    private Path evaluationFile(String when) {
-        return out.resolve("eval_" + when + ".json");
-    }
-
-    private static String json(Map<String, Double> m) {
-        StringBuilder sb = new StringBuilder("{");
-        m.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-        return sb.append("}\n").toString();
     }
 
     /** Writes the trained weights, or the {@code adapters} when not null, as {@code <out>/final}. */
@@ -178,40 +122,12 @@ final class RunSetup {
      */
     FineTune fineTune(StudentModel model, List<SupervisedSample> samples, int round, String label,
                       BiConsumer<Integer, SupervisedTrainer.Stats> onUpdate) {
-        int batch = cfg.star().batchSize();
-        int perEpoch = (samples.size() + batch - 1) / batch;
-        int epochs = cfg.star().epochs();
-        SupervisedTrainer trainer = new SupervisedTrainer(model, cfg.optimizer(), Math.max(1, perEpoch * epochs));
-        ProgressBar bar = new ProgressBar(log, label, perEpoch * epochs);
-        double lossSum = 0;
-        int good = 0;
-        int bad = 0;
-        int done = 0;
-        long tokens = 0;
-        SupervisedTrainer.Stats last = null;
-        for (int epoch = 1; epoch <= epochs; epoch++) {
-            List<SupervisedSample> order = new ArrayList<>(samples);
-            Collections.shuffle(order, new Random(Seeds.of(cfg.seed(), (long) round * 1_000_003L + epoch, Seeds.SHUFFLE)));
-            for (int u = 0; u < perEpoch; u++) {
-                List<SupervisedSample> b = order.subList(u * batch, Math.min(order.size(), (u + 1) * batch));
-                last = trainer.update(b, cfg.training().microBatchSize());
-                tokens += last.tokens();
-                done++;
-                if (last.skipped()) {
-                    if (++bad >= cfg.training().maxBadSteps()) {
-                        throw new TrainingStoppedException("stopped after " + bad + " consecutive updates with a"
-                                + " non-finite loss or gradient (training.max_bad_steps)");
-                    }
-                } else {
-                    bad = 0;
-                    lossSum += last.loss();
-                    good++;
-                }
-                onUpdate.accept(epoch, last);
-                bar.update(done, String.format(Locale.ROOT, "epoch %d loss %.4f lr %.2e", epoch, last.loss(), last.lr()));
-            }
-        }
-        return new FineTune(done, good == 0 ? Double.NaN : lossSum / good,
-                last == null ? Double.NaN : last.gradNorm(), last == null ? Double.NaN : last.lr(), tokens);
+        SupervisedEpochs epochs = new SupervisedEpochs(cfg.star().epochs(), cfg.star().batchSize(),
+                cfg.training().microBatchSize(), cfg.seed(), round, cfg.training().maxBadSteps(),
+                "training.max_bad_steps", label);
+        SupervisedEpochs.Result r = epochs.run(model, cfg.optimizer(), samples, log,
+                u -> onUpdate.accept(u.epoch(), u.stats()), e -> { });
+        return new FineTune(r.updates(), r.meanLoss(), r.last() == null ? Double.NaN : r.last().gradNorm(),
+                r.last() == null ? Double.NaN : r.last().lr(), r.targetTokens());
     }
 }

@@ -60,7 +60,7 @@ public final class SftRun {
                 : RolloutEngine.create(policy.weights());
              MetricsLog metrics = new MetricsLog(metricsFile)) {
             Files.deleteIfExists(metricsFile);
-            Map<String, Double> before = setup.evaluate(engine, "before");
+            Map<String, Double> before = setup.heldOut.evaluate(engine, "before");
             log.printf("SFT on %d reference solutions: %d epoch(s), %d per update%n", samples.size(),
                     cfg.star().epochs(), cfg.star().batchSize());
             int[] step = {0};
@@ -75,7 +75,7 @@ public final class SftRun {
                 metrics.append(m);
             });
             engine.refreshWeights();
-            Map<String, Double> after = setup.evaluate(engine, "after");
+            Map<String, Double> after = setup.heldOut.evaluate(engine, "after");
             Path finalModel = setup.saveFinal(policy.weights(), policy.adapters());
             return new Outcome(setup.out, before, after, metricsFile, finalModel, samples.size(), ft.updates());
         } catch (IOException e) {

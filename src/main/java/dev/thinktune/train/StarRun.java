@@ -111,7 +111,7 @@ public final class StarRun {
              MetricsLog metrics = new MetricsLog(metricsFile)) {
             Files.deleteIfExists(metricsFile);
             Generator sampler = generatorFactory.apply(engine);
-            Map<String, Double> before = setup.evaluate(engine, "before");
+            Map<String, Double> before = setup.heldOut.evaluate(engine, "before");
             ModelWeights currentWeights = original;
             for (int it = 1; it <= cfg.star().iterations(); it++) {
                 long t0 = System.nanoTime();
@@ -167,7 +167,7 @@ public final class StarRun {
                 m.put("lr", ft == null ? Double.NaN : ft.lastLr());
                 metrics.append(m);
             }
-            Map<String, Double> after = setup.evaluate(engine, "after");
+            Map<String, Double> after = setup.heldOut.evaluate(engine, "after");
             Path finalModel = setup.saveFinal(currentWeights, sampling);
             return new Outcome(setup.out, before, after, metricsFile, finalModel, List.copyOf(iterations));
         } catch (IOException e) {

@@ -162,8 +162,8 @@ public final class TrainingRun {
             if (stop.requested()) {
                 return stopped(out, state, Map.of(), metricsFile, latest.orElse(null));
             }
-            Map<String, Double> before = state.step() == 0 ? setup.evaluate(engine, "before")
-                    : setup.savedEvaluation("before");
+            Map<String, Double> before = state.step() == 0 ? setup.heldOut.evaluate(engine, "before")
+                    : setup.heldOut.saved("before");
             Path saved = latest.orElse(null);
             int savedStep = state.step();
             try (MetricsLog metrics = new MetricsLog(metricsFile); MetricsLog timings = new MetricsLog(timingsFile);
@@ -207,7 +207,7 @@ public final class TrainingRun {
                     state = r.state();
                     if (cfg.training().evalEvery() > 0 && step % cfg.training().evalEvery() == 0
                             && step < cfg.training().steps()) {
-                        setup.evaluate(engine, "step-" + step).forEach((k, v) -> r.metrics().put("eval/" + k, v));
+                        setup.heldOut.evaluate(engine, "step-" + step).forEach((k, v) -> r.metrics().put("eval/" + k, v));
                     }
                     metrics.append(withoutTimings(r.metrics(), false));
                     timings.append(withoutTimings(r.metrics(), true));
@@ -224,7 +224,7 @@ public final class TrainingRun {
             if (stop.requested() && state.step() < cfg.training().steps()) {
                 return stopped(out, state, before, metricsFile, saved);
             }
-            Map<String, Double> after = setup.evaluate(engine, "after");
+            Map<String, Double> after = setup.heldOut.evaluate(engine, "after");
             Path finalModel = setup.saveFinal(policy.weights(), policy.adapters());
             return new Outcome(out, state, before, after, metricsFile, finalModel, false, saved);
         } catch (java.io.IOException e) {

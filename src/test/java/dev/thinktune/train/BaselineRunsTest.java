@@ -93,7 +93,8 @@ class BaselineRunsTest {
         for (String f : List.of("eval_before.json", "eval_after.json", "train_config.yaml", "report.md")) {
             assertTrue(Files.isRegularFile(run.resolve(f)), f);
         }
-        assertTrue(Files.readString(run.resolve("eval_after.json")).contains("\"questions\": 2.0"));
+        assertEquals(2.0, new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("eval_after.json")
+                .toFile()).get("questions").asDouble());
         assertTrue(Files.readString(run.resolve("train_config.yaml")).contains("mode: sft"));
     }
 

@@ -33,7 +33,7 @@ class DataStrictTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TrainConfig lenient = ConfigLoader.load(List.of("data.train=" + file));
         assertFalse(lenient.data().strict(), "skip-and-warn stays the default");
-        List<Example> read = PretrainRun.read(lenient.data(), file, new PrintStream(log, true, StandardCharsets.UTF_8));
+        List<Example> read = ExampleFiles.read(lenient.data(), file, new PrintStream(log, true, StandardCharsets.UTF_8));
         assertEquals(List.of("2", "4", "8"), read.stream().map(Example::answer).toList());
         String warning = log.toString(StandardCharsets.UTF_8);
         assertTrue(warning.contains("2 rows did not parse and were skipped") && warning.contains("data.strict: true")
@@ -41,7 +41,7 @@ class DataStrictTest {
 
         TrainConfig strict = ConfigLoader.load(List.of("data.train=" + file, "data.strict=true"));
         DataFormatException e = assertThrows(DataFormatException.class,
-                () -> PretrainRun.read(strict.data(), file, new PrintStream(new ByteArrayOutputStream())));
+                () -> ExampleFiles.read(strict.data(), file, new PrintStream(new ByteArrayOutputStream())));
         assertEquals(3, e.line(), "the first malformed row");
         assertTrue(e.getMessage().startsWith(file + ":3: ") && e.getMessage().contains("data.strict is true"),
                 e.getMessage());
