@@ -9,6 +9,7 @@ import dev.thinktune.train.TrainingRun;
 import dev.thinktune.ui.TrainingUiLog;
 import dev.thinktune.ui.UiServerLauncher;
 import dev.thinktune.train.ConsoleInterrupt;
+import dev.thinktune.train.RunOutcome;
 import dev.thinktune.train.RunFolder;
 import dev.thinktune.train.StopRequest;
 import picocli.CommandLine.Command;
@@ -97,8 +98,7 @@ public final class TrainCommand implements Callable<Integer> {
                 if (variant.equals("grpo")) {
                     extra.add("guidance.k=0");
                 }
-                TrainConfig c = ConfigLoader.parse(ConfigLoader.toYaml(cfg), "config");
-                c = ConfigLoader.load(TrainConfig.class, c, extra);
+                TrainConfig c = ConfigLoader.load(TrainConfig.class, cfg, extra);
                 System.out.println("== " + variant + " ==");
                 TrainingRun.Outcome o = train(c, start, stop);
                 if (o.interrupted()) {
@@ -146,9 +146,8 @@ public final class TrainCommand implements Callable<Integer> {
         return String.join(" ", args);
     }
 
-    private static RunReport.Run reportRun(String name, TrainConfig cfg, TrainingRun.Outcome o) {
-        return new RunReport.Run(name, cfg, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
-                o.after().getOrDefault("accuracy", Double.NaN));
+    private static RunReport.Run reportRun(String name, TrainConfig cfg, RunOutcome o) {
+        return new RunReport.Run(name, cfg, o.metricsFile(), o.accuracyBefore(), o.accuracyAfter());
     }
 
     /** SFT and STaR: their own runs, with the same outputs (and report) as a ThinkTuning or GRPO run. */
@@ -158,16 +157,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + " not " + cfg.mode().id());
         }
         new RunFolder(Path.of(cfg.outputDir())).prepare(start);
-        RunReport.Run run;
-        if (cfg.mode() == TrainConfig.Mode.SFT) {
-            SftRun.Outcome o = new SftRun(cfg, System.out).run();
-            run = new RunReport.Run("sft", cfg, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
-                    o.after().getOrDefault("accuracy", Double.NaN));
-        } else {
-            StarRun.Outcome o = new StarRun(cfg, System.out).run();
-            run = new RunReport.Run("star", cfg, o.metricsFile(), o.before().getOrDefault("accuracy", Double.NaN),
-                    o.after().getOrDefault("accuracy", Double.NaN));
-        }
+        RunOutcome o = cfg.mode() == TrainConfig.Mode.SFT ? new SftRun(cfg, System.out).run()
+                : new StarRun(cfg, System.out).run();
+        RunReport.Run run = reportRun(cfg.mode().id(), cfg, o);
         List<String> charts = new ArrayList<>(plots);
         if (!charts.contains("loss")) {
             charts.add("loss");

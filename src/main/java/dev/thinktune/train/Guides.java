@@ -22,13 +22,13 @@ public final class Guides {
     }
 
     /** The configured teacher; a local teacher without a model uses the frozen initial student. */
-    public static Teacher teacher(TrainingRun.GuideContext ctx) {
+    public static Teacher teacher(GuideContext ctx) {
         Tokenizer tok = ctx.assets().tokenizer();
         return TeacherFactory.create(settings(ctx.config().guidance().teacher()), () -> new TeacherFactory.LocalModel(
                 RolloutEngine.create(ctx.initialModel(), RolloutEngine.Options.defaults().withTokenizer(tok)), tok));
     }
 
-    public static Guide fromConfig(TrainingRun.GuideContext ctx, Teacher teacher) {
+    public static Guide fromConfig(GuideContext ctx, Teacher teacher) {
         TrainConfig cfg = ctx.config();
         List<Behavior> behaviors = cfg.guidance().behaviors().stream().map(Behavior::parse).toList();
         return new TeacherGuide(teacher, ctx.assets().tokenizer(), cfg.guidance().gamma(),

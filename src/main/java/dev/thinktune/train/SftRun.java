@@ -29,7 +29,7 @@ public final class SftRun {
 
     /** How the run ended. */
     public record Outcome(Path outputDir, Map<String, Double> before, Map<String, Double> after, Path metricsFile,
-                          Path finalModel, int examples, int updates) {
+                          Path finalModel, int examples, int updates) implements RunOutcome {
     }
 
     private final TrainConfig cfg;

@@ -65,7 +65,7 @@ public final class StarRun {
 
     /** How the run ended. */
     public record Outcome(Path outputDir, Map<String, Double> before, Map<String, Double> after, Path metricsFile,
-                          Path finalModel, List<Iteration> iterations) {
+                          Path finalModel, List<Iteration> iterations) implements RunOutcome {
     }
 
     private final TrainConfig cfg;

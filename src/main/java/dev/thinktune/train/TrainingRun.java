@@ -31,13 +31,6 @@ public final class TrainingRun {
     /** The responses of each step, in the run directory (see {@link SampleLog}). */
     public static final String SAMPLES_FILE = "samples.jsonl";
 
-    /**
-     * What the run needs to build a guide for its policy (the teacher may use the initial student, read from
-     * {@code initialModel}, its Hugging Face directory).
-     */
-    public record GuideContext(TrainConfig config, ModelAssets assets, Path initialModel, Set<Integer> stopIds) {
-    }
-
     /** Per-step timings, apart from {@code metrics.csv} so that the metrics of a run are a function of its inputs. */
     public static final String TIMINGS_FILE = "timings.csv";
 
@@ -49,7 +42,7 @@ public final class TrainingRun {
      * @param checkpoint  the newest checkpoint, or null when none was written
      */
     public record Outcome(Path outputDir, TrainerState state, Map<String, Double> before, Map<String, Double> after,
-                          Path metricsFile, Path finalModel, boolean interrupted, Path checkpoint) {
+                          Path metricsFile, Path finalModel, boolean interrupted, Path checkpoint) implements RunOutcome {
         public Path samplesFile() {
             return outputDir.resolve(SAMPLES_FILE);
         }
