@@ -24,6 +24,14 @@ public final class PolicyEngines implements AutoCloseable {
 
     /** The decoders of {@code policy}, whose initial weights are the Hugging Face directory {@code modelDir}. */
     public static PolicyEngines open(TrainConfig cfg, StudentModel policy, Path modelDir) {
+        return open(cfg, policy, modelDir, true);
+    }
+
+    /**
+     * As {@link #open(TrainConfig, StudentModel, Path)}; without {@code withReference} no reference is read (a
+     * driver whose executors do the scoring).
+     */
+    public static PolicyEngines open(TrainConfig cfg, StudentModel policy, Path modelDir, boolean withReference) {
         int maxSeq = Math.min(policy.config().maxPositions(), cfg.data().maxPromptTokens() + Math.max(
                 cfg.rollout().maxNewTokens() + cfg.guidance().teacher().maxNewTokens(), cfg.eval().maxNewTokens()) + 8);
         RolloutEngine.Options opts = RolloutEngine.Options.defaults().withMaxSequenceLength(maxSeq);
@@ -31,8 +39,9 @@ public final class PolicyEngines implements AutoCloseable {
         RolloutEngine engine = lora ? RolloutEngine.create(modelDir, policy.adapters(), opts)
                 : RolloutEngine.create(policy.weights(), opts);
         try {
-            RolloutEngine separate = cfg.objective().beta() > 0 && !lora ? RolloutEngine.create(modelDir, opts) : null;
-            SequenceScorer reference = cfg.objective().beta() <= 0 ? null : lora ? engine.baseScorer() : separate;
+            boolean scored = withReference && cfg.objective().beta() > 0;
+            RolloutEngine separate = scored && !lora ? RolloutEngine.create(modelDir, opts) : null;
+            SequenceScorer reference = !scored ? null : lora ? engine.baseScorer() : separate;
             return new PolicyEngines(engine, separate, reference);
         } catch (RuntimeException | Error e) {
             engine.close();

@@ -3,6 +3,7 @@ package dev.thinktune.train;
 import dev.thinktune.data.Example;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.OffHeapMemory;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.teacher.Guide;
@@ -31,6 +32,8 @@ public final class StepWorker implements AutoCloseable {
     private final Teacher teacher;
     private final StepPreparation preparation;
     private final LossGradients gradients;
+    /** Frees a pass's off-heap arrays between micro-batches, as {@link OptimizerStep#accumulate} does. */
+    private final OffHeapMemory memory = new OffHeapMemory(2000);
     private long version = -1;
 
     private StepWorker(TrainConfig cfg, StudentModel policy, PolicyEngines engines, Teacher teacher,
@@ -122,7 +125,10 @@ public final class StepWorker implements AutoCloseable {
         policy.trainable().forEach((k, v) -> sums.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
         LossGradients.Sums s = gradients.run(p.samples(), cfg.training().microBatchSize(), 1, 1,
                 cfg.objective().advMin(), cfg.objective().advMax(),
-                grads -> grads.forEach((k, g) -> sums.get(k).addi(g)));
+                grads -> {
+                    grads.forEach((k, g) -> sums.get(k).addi(g));
+                    memory.collect();
+                });
         StepShare share = StepShare.of(p, snapshot(sums), s, (System.nanoTime() - t0) / 1e9, firstGroup,
                 cfg.rollout().n());
         sums.values().forEach(INDArray::close);

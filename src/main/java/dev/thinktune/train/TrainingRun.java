@@ -141,7 +141,7 @@ public final class TrainingRun {
             }
         }
         // with adapters the decoder reads the frozen base as stored and is also the reference, adapters off
-        try (PolicyEngines engines = PolicyEngines.open(cfg, policy, setup.modelDir);
+        try (PolicyEngines engines = PolicyEngines.open(cfg, policy, setup.modelDir, !scaledOut);
              DistributedSteps distributed = scaledOut ? DistributedSteps.open(cfg, policy, teacherFactory, log) : null) {
             RolloutEngine engine = engines.engine();
             log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());

@@ -17,14 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Data-parallel ThinkTuning on {@code local[N]}: the same parameters, metrics and logged samples as the run in one
- * process, whatever the number of partitions, and a resume onto another number of executors.
+ * process, and a resume onto another number of executors.
  */
 class SparkTrainingTest {
     @TempDir
     Path tmp;
 
     @Test
-    void twoStepsOnTwoExecutorsMatchTheSingleProcessRunAndSoDoThree() {
+    void twoStepsOnTwoExecutorsMatchTheSingleProcessRun() {
         TrainingRun.Outcome single = run(config(tmp.resolve("single")));
         TrainingRun.Outcome two = run(config(tmp.resolve("two"), "distributed.spark.master=local[2]",
                 "distributed.spark.partitions=2"));
@@ -35,10 +35,6 @@ class SparkTrainingTest {
         // guidance happened, so the comparison covers the teacher's part too
         assertTrue(lines(two.samplesFile()).stream().anyMatch(l -> l.contains("\"guided\":true")));
 
-        TrainingRun.Outcome three = run(config(tmp.resolve("three"), "distributed.spark.master=local[2]",
-                "distributed.spark.partitions=3"));
-        assertSameWeights(single, three, 2e-6f);
-        assertSameMetrics(single, three, 1e-4);
     }
 
     @Test
