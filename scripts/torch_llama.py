@@ -1,7 +1,8 @@
 """The Llama architecture of thinktune's student in plain torch modules (no transformers), shared by the benchmark
 peers (bench_model_torch.py, bench_rollout_torch.py): RMSNorm, rotary embeddings (rotate_half, rope_theta, llama3
 rope scaling), grouped-query attention with a causal mask or a key/value cache, SwiGLU, a tied or separate LM head;
-float32, random weights (normal(0, 0.02)), built from a transformers config.json as a dict.
+float32, random weights (normal(0, 0.02)), built from a transformers config.json as a dict; a qwen2 config
+adds the biases of the q, k and v projections.
 """
 import math
 
@@ -34,14 +35,15 @@ class Llama(torch.nn.Module):
         self.hd = c.get("head_dim") or d // self.heads
         self.eps = c.get("rms_norm_eps", 1e-6)
         ffn = c["intermediate_size"]
+        qkv_bias = c.get("model_type") == "qwen2"  # Qwen2: biases on q, k and v (modeling_qwen2.py)
         self.embed = torch.nn.Embedding(v, d)
         self.layers = torch.nn.ModuleList()
         for _ in range(c["num_hidden_layers"]):
             m = torch.nn.Module()
             m.attn_norm = torch.nn.Parameter(torch.ones(d))
-            m.q = torch.nn.Linear(d, self.heads * self.hd, bias=False)
-            m.k = torch.nn.Linear(d, self.kv_heads * self.hd, bias=False)
-            m.v = torch.nn.Linear(d, self.kv_heads * self.hd, bias=False)
+            m.q = torch.nn.Linear(d, self.heads * self.hd, bias=qkv_bias)
+            m.k = torch.nn.Linear(d, self.kv_heads * self.hd, bias=qkv_bias)
+            m.v = torch.nn.Linear(d, self.kv_heads * self.hd, bias=qkv_bias)
             m.o = torch.nn.Linear(self.heads * self.hd, d, bias=False)
             m.mlp_norm = torch.nn.Parameter(torch.ones(d))
             m.gate = torch.nn.Linear(d, ffn, bias=False)

@@ -2,6 +2,7 @@ package dev.thinktune.bench;
 
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.RopeScaling;
+import dev.thinktune.model.arch.Architecture;
 
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +27,13 @@ public enum BenchSize {
     /** meta-llama/Llama-3.2-1B: vocab 128,256, hidden 2048, 16 layers, 32 / 8 heads, ffn 8192, tied; 8 x 256 */
     LLAMA_3_2_1B("llama-3.2-1b", llama32(2048, 16, 32, 64), 8, 256),
     /** meta-llama/Llama-3.2-3B: vocab 128,256, hidden 3072, 28 layers, 24 / 8 heads, ffn 8192, tied; 8 x 256 */
-    LLAMA_3_2_3B("llama-3.2-3b", llama32(3072, 28, 24, 128), 8, 256);
+    LLAMA_3_2_3B("llama-3.2-3b", llama32(3072, 28, 24, 128), 8, 256),
+    /**
+     * Qwen/Qwen2.5-0.5B: vocab 151,936, hidden 896, 24 layers, 14 / 2 heads of 64, ffn 4864, tied, rope_theta 1e6,
+     * q/k/v biases; 8 x 256
+     */
+    QWEN2_5_0_5B("qwen2.5-0.5b", new LlamaConfig(151_936, 896, 4864, 24, 14, 2, 64, 1e-6, 1_000_000.0, null, 32_768,
+            true, 151_643, List.of(151_643), Architecture.QWEN2), 8, 256);
 
     private final String label;
     private final LlamaConfig config;

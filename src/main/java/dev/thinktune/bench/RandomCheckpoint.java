@@ -9,6 +9,8 @@ import dev.thinktune.model.DType;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SafetensorsWriter;
+import dev.thinktune.model.arch.Architecture;
+import dev.thinktune.model.arch.TensorSpec;
 import dev.thinktune.tokenizer.BpeTrainer;
 import dev.thinktune.tokenizer.ByteLevelAlphabet;
 import dev.thinktune.tokenizer.TokenizerJsonWriter;
@@ -62,7 +64,7 @@ public final class RandomCheckpoint {
             Path staged = Files.createTempDirectory(abs.getParent(), abs.getFileName() + ".staging-");
             AtomicFiles.writeString(staged.resolve(HfCheckpoint.CONFIG), configJson(config));
             written = CheckpointShards.write(staged, config, DType.BF16, maxShardBytes,
-                    name -> () -> values(seed, name, config.parameterShapes().get(name)), progress);
+                    name -> () -> values(seed, spec(config, name)), progress);
             writeTokenizer(config, staged);
             AtomicFiles.replaceDirectory(staged, abs);
         } catch (IOException e) {
@@ -78,12 +80,30 @@ public final class RandomCheckpoint {
         return CheckpointShards.plan(config, DType.BF16, maxShardBytes);
     }
 
-    /** A tensor's values: ones for a norm (a vector), normal(0, STD) seeded by the seed and the name otherwise. */
-    static SafetensorsWriter.Values values(long seed, String name, long[] shape) {
-        if (shape.length == 1) {
-            return (chunk, n) -> java.util.Arrays.fill(chunk, 0, n, 1f);
+    /** Qwen2's {@code <|im_end|>} id, after {@code <|endoftext|>} and {@code <|im_start|>}. */
+    private static final int QWEN_IM_END = 151_645;
+
+    /** The architecture's description of tensor {@code name}. */
+    private static TensorSpec spec(LlamaConfig config, String name) {
+        return config.tensors().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * A tensor's values as its architecture starts them: ones for a norm, zeros for a bias, normal(0, STD) seeded
+     * by the seed and the name otherwise.
+     */
+    static SafetensorsWriter.Values values(long seed, TensorSpec spec) {
+        switch (spec.init()) {
+            case NORM_ONES -> {
+                return (chunk, n) -> java.util.Arrays.fill(chunk, 0, n, 1f);
+            }
+            case ZEROS -> {
+                return (chunk, n) -> java.util.Arrays.fill(chunk, 0, n, 0f);
+            }
+            default -> {
+            }
         }
-        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + spec.name().hashCode());
         return (chunk, n) -> {
             for (int i = 0; i < n; i++) {
                 chunk[i] = (float) (rng.nextGaussian() * STD);
@@ -115,7 +135,8 @@ public final class RandomCheckpoint {
 
     /**
      * A byte-level BPE tokenizer with exactly {@code config.vocabSize()} ids: the special tokens at the config's
-     * ids (Llama 3's 256 at 128,000 and up for its vocabulary, else BOS and EOS), the 256 byte tokens, then merges
+     * ids (Llama 3's 256 at 128,000 and up for its vocabulary, Qwen2's {@code <|endoftext|>}, {@code <|im_start|>}
+     * and {@code <|im_end|>} at 151,643-151,645 for its, else BOS and EOS), the 256 byte tokens, then merges
      * of byte pairs and of pairs with a third byte until every id is taken. Real text encodes into ids of the
      * vocabulary; the merges carry no meaning.
      */
@@ -130,6 +151,10 @@ public final class RandomCheckpoint {
                 specials.put(128_000 + i, i < named.length ? named[i]
                         : "<|reserved_special_token_" + (i - named.length + 3) + "|>");
             }
+        } else if (config.architecture() == Architecture.QWEN2 && vocab > QWEN_IM_END) {
+            specials.put(QWEN_IM_END - 2, "<|endoftext|>");
+            specials.put(QWEN_IM_END - 1, "<|im_start|>");
+            specials.put(QWEN_IM_END, "<|im_end|>");
         } else {
             List<Integer> eos = config.eosTokenIds();
             if (config.bosTokenId() >= 0) {
@@ -193,6 +218,7 @@ public final class RandomCheckpoint {
         t.specialTokens().forEach(s -> byId.put(t.vocab().get(s), s));
         String bos = byId.getOrDefault(config.bosTokenId(), t.specialTokens().get(0));
         String eos = byId.getOrDefault(config.primaryEosTokenId(), bos);
-        TokenizerJsonWriter.write(t, dir, bos, eos);
+        TokenizerJsonWriter.write(t, dir, bos, eos, config.architecture() == Architecture.QWEN2
+                ? TokenizerJsonWriter.Family.QWEN2 : TokenizerJsonWriter.Family.LLAMA3);
     }
 }

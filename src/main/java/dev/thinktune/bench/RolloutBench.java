@@ -46,7 +46,8 @@ import java.util.function.Consumer;
  * {@code bench = "rollout"}; extras: {@code median_seconds}, {@code new_tokens}, {@code threads}, and a
  * {@code note} where a number is extrapolated or comes from elsewhere.
  *
- * <p>The real shapes ({@code smollm2-135m}, {@code smollm2-135m-v128k}, {@code llama-3.2-1b}, {@code llama-3.2-3b})
+ * <p>The real shapes ({@code smollm2-135m}, {@code smollm2-135m-v128k}, {@code llama-3.2-1b}, {@code llama-3.2-3b},
+ * {@code qwen2.5-0.5b})
  * run as users run them: a seeded random bfloat16 checkpoint written by {@link RandomCheckpoint} (or reused),
  * the engine built straight from it (mode {@code bf16}). Their rows add {@code load_seconds},
  * {@code decode_tokens_per_s} (the steps after the first token), {@code weight_bytes_per_step}, the machine's

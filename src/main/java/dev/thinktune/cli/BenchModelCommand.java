@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
                         + "anything is built."})
 public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--sizes", split = ",", defaultValue = "tiny,small",
-            description = "sizes, of: tiny, small, smollm2-135m, smollm2-135m-v128k, llama-3.2-1b, llama-3.2-3b "
+            description = "sizes, of: tiny, small, smollm2-135m, smollm2-135m-v128k, llama-3.2-1b, llama-3.2-3b, "
+                    + "qwen2.5-0.5b "
                     + "(default ${DEFAULT-VALUE})")
     List<String> sizes;
 

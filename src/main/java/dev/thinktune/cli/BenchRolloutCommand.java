@@ -21,7 +21,7 @@ public final class BenchRolloutCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--sizes", split = ",", description = "Model sizes: tiny, small (float32 arrays), smollm2-135m,"
-            + " smollm2-135m-v128k, llama-3.2-1b, llama-3.2-3b (from a bfloat16 checkpoint; default: ${DEFAULT-VALUE}).")
+            + " smollm2-135m-v128k, llama-3.2-1b, llama-3.2-3b, qwen2.5-0.5b (from a bfloat16 checkpoint; default: ${DEFAULT-VALUE}).")
     List<String> sizes = List.of("tiny", "small");
 
     @Option(names = "--batches", split = ",", description = "Sequences per run (default: ${DEFAULT-VALUE}).")

@@ -110,7 +110,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file or directory (default: the model directory).")
     Path tokenizer;
 
-    @Option(names = "--chat-template", description = "auto, llama3 or plain (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--chat-template", description = "auto, chatml, llama3 or plain (default: ${DEFAULT-VALUE}).")
     String chatTemplate = "auto";
 
     @Option(names = "--system-prompt", description = "System message before every question (default: none).")

@@ -59,7 +59,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chat", negatable = true,
             description = {"Wrap the prompt as a user turn of the chat template (--no-chat: send it raw).",
                     "Default: on when the model directory was trained with a chat template (train_config.yaml,"
-                            + " pretrain.yaml, or a Llama 3 chat_template in tokenizer_config.json)."})
+                            + " pretrain.yaml, a Llama 3 or ChatML chat_template in tokenizer_config.json, or a"
+                            + " qwen2 or qwen3 config.json)."})
     Boolean chat;
 
     @Option(names = "--n", description = "Samples to draw (default: ${DEFAULT-VALUE}).")

@@ -29,6 +29,8 @@ public final class HfCheckpoint {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
+    /** Beside config.json in published checkpoints; its {@code eos_token_id} adds to the config's. */
+    public static final String GENERATION_CONFIG = "generation_config.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private HfCheckpoint() {
@@ -44,7 +46,9 @@ public final class HfCheckpoint {
         if (!Files.isRegularFile(cfg)) {
             throw new CheckpointException(dir + ": no config.json (not a Hugging Face model directory)");
         }
-        return LlamaConfig.read(cfg);
+        LlamaConfig config = LlamaConfig.read(cfg);
+        Path generation = dir.resolve(GENERATION_CONFIG);
+        return Files.isRegularFile(generation) ? config.withGenerationConfig(generation) : config;
     }
 
     public static ModelWeights load(Path dir) {

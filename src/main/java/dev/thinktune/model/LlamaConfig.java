@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.thinktune.model.arch.Architecture;
+import dev.thinktune.model.arch.TensorSpec;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +16,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The architecture of a Llama-style student, read from (and written as) a Hugging Face {@code config.json}.
- * Fields that thinktune cannot honour (another rope type, biases, another activation) are refused by name.
+ * The shape of a Llama-style student, read from (and written as) a Hugging Face {@code config.json}, and its
+ * {@link Architecture} (the family: Llama, Qwen2), which says which tensors it has and which blocks its forward
+ * pass runs. Fields that thinktune cannot honour (another rope type, sliding windows, another activation) are
+ * refused by name.
  */
 public record LlamaConfig(
         int vocabSize,
@@ -30,12 +35,16 @@ public record LlamaConfig(
         int maxPositions,
         boolean tieWordEmbeddings,
         int bosTokenId,
-        List<Integer> eosTokenIds) {
+        List<Integer> eosTokenIds,
+        Architecture architecture) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public LlamaConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (architecture == null) {
+            architecture = Architecture.LLAMA;
+        }
         positive("vocab_size", vocabSize);
         positive("hidden_size", hiddenSize);
         positive("intermediate_size", intermediateSize);
@@ -62,6 +71,43 @@ public record LlamaConfig(
                 throw new CheckpointException("config.json: eos_token_id " + id + " outside the vocabulary ("
                         + vocabSize + ")");
             }
+        }
+    }
+
+    /** A Llama config (the family thinktune's own models and most callers use). */
+    public LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, RopeScaling ropeScaling,
+                       int maxPositions, boolean tieWordEmbeddings, int bosTokenId, List<Integer> eosTokenIds) {
+        this(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, rmsNormEps,
+                ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, bosTokenId, eosTokenIds, Architecture.LLAMA);
+    }
+
+    /** This shape in another family (a Llama checkpoint's weights read as Qwen2, say). */
+    public LlamaConfig withArchitecture(Architecture other) {
+        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                rmsNormEps, ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, bosTokenId, eosTokenIds, other);
+    }
+
+    /**
+     * This config with the {@code eos_token_id} of a {@code generation_config.json} added to its end-of-sequence
+     * ids (Qwen2.5-Instruct's config names {@code <|im_end|>}, its generation config also {@code <|endoftext|>}).
+     */
+    public LlamaConfig withGenerationConfig(Path generationConfig) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(generationConfig));
+        } catch (IOException e) {
+            throw new CheckpointException(generationConfig + ": cannot read: " + e.getMessage(), e);
+        }
+        java.util.LinkedHashSet<Integer> eos = new java.util.LinkedHashSet<>(eosTokenIds);
+        try {
+            eos.addAll(ids(root == null ? null : root.get("eos_token_id")));
+            return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                    rmsNormEps, ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, bosTokenId,
+                    List.copyOf(eos), architecture);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(generationConfig + ": " + e.getMessage().replaceFirst("^config.json: ", ""),
+                    e);
         }
     }
 
@@ -111,11 +157,12 @@ public record LlamaConfig(
 
     /** Number of parameters (tensors of the checkpoint). */
     public long parameterCount() {
-        long attn = (long) hiddenSize * numHeads * headDim * 2 + 2L * hiddenSize * numKvHeads * headDim;
-        long mlp = 3L * hiddenSize * intermediateSize;
-        long norms = 2L * hiddenSize;
-        long embed = (long) vocabSize * hiddenSize;
-        return embed + numLayers * (attn + mlp + norms) + hiddenSize + (tieWordEmbeddings ? 0 : embed);
+        return tensors().stream().mapToLong(TensorSpec::size).sum();
+    }
+
+    /** Every parameter tensor, in checkpoint order, as the architecture describes it. */
+    public List<TensorSpec> tensors() {
+        return architecture.tensors(this);
     }
 
     public static LlamaConfig read(Path configJson) {
@@ -136,18 +183,11 @@ public record LlamaConfig(
     }
 
     public static LlamaConfig fromJson(JsonNode c) {
-        String modelType = c.path("model_type").asText("llama");
-        if (!modelType.equals("llama")) {
-            throw new CheckpointException("config.json: model_type '" + modelType + "' is not supported (llama)");
-        }
+        Architecture arch = Architecture.of(c.path("model_type").asText("llama"));
+        arch.check(c);
         String act = c.path("hidden_act").asText("silu");
         if (!act.equals("silu")) {
             throw new CheckpointException("config.json: hidden_act '" + act + "' is not supported (silu)");
-        }
-        for (String bias : List.of("attention_bias", "mlp_bias")) {
-            if (c.path(bias).asBoolean(false)) {
-                throw new CheckpointException("config.json: " + bias + " true is not supported");
-            }
         }
         int hidden = required(c, "hidden_size");
         int heads = required(c, "num_attention_heads");
@@ -177,7 +217,7 @@ public record LlamaConfig(
         return new LlamaConfig(required(c, "vocab_size"), hidden, required(c, "intermediate_size"),
                 required(c, "num_hidden_layers"), heads, kv, headDim, c.path("rms_norm_eps").asDouble(1e-6),
                 c.path("rope_theta").asDouble(10000.0), scaling, c.path("max_position_embeddings").asInt(2048),
-                c.path("tie_word_embeddings").asBoolean(false), bos.isEmpty() ? -1 : bos.get(0), eos);
+                c.path("tie_word_embeddings").asBoolean(false), bos.isEmpty() ? -1 : bos.get(0), eos, arch);
     }
 
     private static int required(JsonNode c, String field) {
@@ -209,8 +249,8 @@ public record LlamaConfig(
     /** This config as a transformers {@code config.json} object. */
     public ObjectNode toJson() {
         ObjectNode c = JSON.createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama");
+        c.putArray("architectures").add(architecture.className());
+        c.put("model_type", architecture.modelType());
         c.put("vocab_size", vocabSize);
         c.put("hidden_size", hiddenSize);
         c.put("intermediate_size", intermediateSize);
@@ -232,9 +272,8 @@ public record LlamaConfig(
             rs.put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
             rs.put("rope_type", "llama3");
         }
-        c.put("attention_bias", false);
+        architecture.describe(c, this);
         c.put("attention_dropout", 0.0);
-        c.put("mlp_bias", false);
         c.put("tie_word_embeddings", tieWordEmbeddings);
         if (bosTokenId >= 0) {
             c.put("bos_token_id", bosTokenId);
@@ -261,23 +300,7 @@ public record LlamaConfig(
     /** Hugging Face names and shapes of every parameter tensor, in checkpoint order. */
     public java.util.LinkedHashMap<String, long[]> parameterShapes() {
         java.util.LinkedHashMap<String, long[]> m = new java.util.LinkedHashMap<>();
-        m.put("model.embed_tokens.weight", new long[]{vocabSize, hiddenSize});
-        for (int l = 0; l < numLayers; l++) {
-            String p = "model.layers." + l + ".";
-            m.put(p + "input_layernorm.weight", new long[]{hiddenSize});
-            m.put(p + "self_attn.q_proj.weight", new long[]{(long) numHeads * headDim, hiddenSize});
-            m.put(p + "self_attn.k_proj.weight", new long[]{(long) numKvHeads * headDim, hiddenSize});
-            m.put(p + "self_attn.v_proj.weight", new long[]{(long) numKvHeads * headDim, hiddenSize});
-            m.put(p + "self_attn.o_proj.weight", new long[]{hiddenSize, (long) numHeads * headDim});
-            m.put(p + "post_attention_layernorm.weight", new long[]{hiddenSize});
-            m.put(p + "mlp.gate_proj.weight", new long[]{intermediateSize, hiddenSize});
-            m.put(p + "mlp.up_proj.weight", new long[]{intermediateSize, hiddenSize});
-            m.put(p + "mlp.down_proj.weight", new long[]{hiddenSize, intermediateSize});
-        }
-        m.put("model.norm.weight", new long[]{hiddenSize});
-        if (!tieWordEmbeddings) {
-            m.put("lm_head.weight", new long[]{vocabSize, hiddenSize});
-        }
+        tensors().forEach(t -> m.put(t.name(), t.shape()));
         return m;
     }
 }

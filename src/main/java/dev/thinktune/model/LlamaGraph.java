@@ -16,11 +16,14 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.function.Supplier;
 
 /**
- * The Llama decoder as a SameDiff graph, top to bottom, with Hugging Face tensor names on its variables.
+ * The Llama-family decoder (Llama, Qwen2, Qwen3: see {@link dev.thinktune.model.arch.Architecture}) as a SameDiff graph,
+ * top to bottom, with Hugging Face tensor names on its variables.
  *
  * <pre>
  * input_ids [B,T] ─ embedding lookup ─► x [B*T, D]
  * per layer:  x += o_proj(attention(rope(q_proj(rms(x))), rope(k_proj(rms(x))), v_proj(rms(x))))
+ *             (q_proj, k_proj, v_proj add their bias where the architecture has one: Qwen2;
+ *              q and k are RMS-normalised per head before rope where it says so: Qwen3)
  *             x += down_proj(silu(gate_proj(rms(x))) * up_proj(rms(x)))
  * logits = rms(x) · lm_head^T ─► [B,T,V];  token_logprobs[b,t] = log_softmax(logits[b,t])[input_ids[b,t+1]]
  * (token_logprobs is computed a block of positions at a time, without the [B,T,V] logits)
@@ -213,13 +216,25 @@ public final class LlamaGraph {
         SDVariable q = named(projection(h, p + "q_proj"), "q");                             // [N, H*hd]
         SDVariable k = named(projection(h, p + "k_proj"), "k");                             // [N, KV*hd]
         SDVariable v = named(projection(h, p + "v_proj"), "v");                             // [N, KV*hd]
-        SDVariable qRot = named(rotate(sd.reshape(q, -1, cfg.numHeads(), hd), rope[0], rope[1])
-                .mul(1.0 / Math.sqrt(hd)), "q_rot");                                        // [N, H, hd], scaled
-        SDVariable kRot = named(rotate(sd.reshape(k, -1, KV, hd), rope[2], rope[3]), "k_rot"); // [N, KV, hd]
+        SDVariable qHeads = sd.reshape(headNorm(q, p + "q_norm"), -1, cfg.numHeads(), hd);       // [N, H, hd]
+        SDVariable kHeads = sd.reshape(headNorm(k, p + "k_norm"), -1, KV, hd);                   // [N, KV, hd]
+        SDVariable qRot = named(rotate(qHeads, rope[0], rope[1]).mul(1.0 / Math.sqrt(hd)), "q_rot"); // scaled
+        SDVariable kRot = named(rotate(kHeads, rope[2], rope[3]), "k_rot");
 
         SDVariable v3 = named(sd.reshape(v, -1, KV, hd), "v_heads");                           // [N, KV, hd]
         SDVariable merged = CausalAttention.apply(sd, scoped("context"), qRot, kRot, v3, mask);  // [N, H*hd]
         return named(projection(merged, p + "o_proj"), "out");
+    }
+
+    /**
+     * Qwen3's RMSNorm over each head of x [N, heads*hd] (weight {@code module.weight} of hd) as [N*heads, hd]
+     * rows; x itself where the architecture has no such norm.
+     */
+    private SDVariable headNorm(SDVariable x, String module) {
+        if (!cfg.architecture().blocks().qkNorm()) {
+            return x;
+        }
+        return rmsNorm(sd.reshape(x, -1, cfg.headDim()), module);                             // [N*heads, hd]
     }
 
     /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
@@ -252,10 +267,22 @@ public final class LlamaGraph {
 
     /**
      * The projection {@code module} ({@code model.layers.0.self_attn.q_proj}) of x: {@code x W^T}, plus
-     * {@code (alpha / r) * (x A^T) B^T} when it has an adapter. A frozen weight (a constant) is applied by
-     * {@link FrozenLinear}, whose gradient skips the weight's.
+     * {@code (alpha / r) * (x A^T) B^T} when it has an adapter, plus its bias {@code b} when the architecture
+     * gives it one (Qwen2's q, k and v). A frozen weight (a constant) is applied by {@link FrozenLinear}, whose
+     * gradient skips the weight's; the bias is a variable or a constant with the weight.
      */
     private SDVariable projection(SDVariable x, String module) {
+        SDVariable product = product(x, module);                                             // [N, out]
+        String bias = module + ".bias";
+        if (!sd.hasVariable(bias)) {
+            return product;
+        }
+        String leaf = module.substring(module.lastIndexOf('.') + 1);
+        return sd.nn.biasAdd(scoped(leaf + "_bias"), product, w(bias), false);              // [N, out] + [out]
+    }
+
+    /** {@code x W^T} of projection {@code module}, with its adapter's product when it has one. */
+    private SDVariable product(SDVariable x, String module) {
         SDVariable weight = w(module + ".weight");
         String leaf = module.substring(module.lastIndexOf('.') + 1);
         if (!weight.isConstant()) {

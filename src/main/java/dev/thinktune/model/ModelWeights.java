@@ -1,5 +1,6 @@
 package dev.thinktune.model;
 
+import dev.thinktune.model.arch.TensorSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -42,18 +43,21 @@ public final class ModelWeights {
     }
 
     /**
-     * Fresh weights initialised as transformers' {@code LlamaForCausalLM} does: normal(0, std) for matrices
-     * (std = {@code initializerRange}), ones for the norm weights; seeded.
+     * Fresh weights initialised as transformers does for the config's architecture ({@link TensorSpec#init()}):
+     * normal(0, std) for matrices (std = {@code initializerRange}), ones for the norm weights, zeros for biases;
+     * seeded.
      */
     public static ModelWeights initialize(LlamaConfig config, double initializerRange, long seed) {
         Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
         LinkedHashMap<String, INDArray> t = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : config.parameterShapes().entrySet()) {
-            long[] shape = e.getValue();
-            INDArray a = shape.length == 1
-                    ? Nd4j.ones(DataType.FLOAT, shape)
-                    : Nd4j.randn(rng, shape).castTo(DataType.FLOAT).muli(initializerRange);
-            t.put(e.getKey(), a);
+        for (TensorSpec spec : config.tensors()) {
+            long[] shape = spec.shape();
+            INDArray a = switch (spec.init()) {
+                case NORM_ONES -> Nd4j.ones(DataType.FLOAT, shape);
+                case ZEROS -> Nd4j.zeros(DataType.FLOAT, shape);
+                case NORMAL -> Nd4j.randn(rng, shape).castTo(DataType.FLOAT).muli(initializerRange);
+            };
+            t.put(spec.name(), a);
         }
         return new ModelWeights(config, t);
     }

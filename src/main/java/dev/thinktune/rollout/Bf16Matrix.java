@@ -127,21 +127,21 @@ final class Bf16Matrix extends PackedMatrix {
      * the widening's registers made the JIT spill, and four rows at a time ran faster.
      */
     @Override
-    void kernel8(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
-        kernel4(a, a0, lda, pOff, c, c0, ldc, acc);
-        kernel4(a, a0 + 4 * lda, lda, pOff, c, c0 + 4 * ldc, ldc, acc);
+    void kernel8(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc) {
+        kernel4(a, a0, lda, pOff, c, c0, ldc);
+        kernel4(a, a0 + 4 * lda, lda, pOff, c, c0 + 4 * ldc, ldc);
     }
 
     @Override
-    void kernel4(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
+    void kernel4(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc) {
         final int[] w = data;
         final int full = in >> 1;
         final int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         final int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
-        FloatVector r10 = init(c, c1, acc), r11 = init(c, c1 + L, acc), r12 = init(c, c1 + 2 * L, acc);
-        FloatVector r20 = init(c, c2, acc), r21 = init(c, c2 + L, acc), r22 = init(c, c2 + 2 * L, acc);
-        FloatVector r30 = init(c, c3, acc), r31 = init(c, c3 + L, acc), r32 = init(c, c3 + 2 * L, acc);
+        FloatVector r00 = FloatVector.zero(S), r01 = FloatVector.zero(S), r02 = FloatVector.zero(S);
+        FloatVector r10 = FloatVector.zero(S), r11 = FloatVector.zero(S), r12 = FloatVector.zero(S);
+        FloatVector r20 = FloatVector.zero(S), r21 = FloatVector.zero(S), r22 = FloatVector.zero(S);
+        FloatVector r30 = FloatVector.zero(S), r31 = FloatVector.zero(S), r32 = FloatVector.zero(S);
         for (int q = 0; q < full; q++) {
             int po = pOff + q * NR;
             int i = 2 * q;
@@ -176,16 +176,16 @@ final class Bf16Matrix extends PackedMatrix {
 
     /** Two rows as two passes of one (a tail of the batch: the panel is in cache for the second). */
     @Override
-    void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
-        kernel1(a, a0, pOff, c, c0, acc);
-        kernel1(a, a0 + lda, pOff, c, c0 + ldc, acc);
+    void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc) {
+        kernel1(a, a0, pOff, c, c0);
+        kernel1(a, a0 + lda, pOff, c, c0 + ldc);
     }
 
     @Override
-    void kernel1(float[] a, int a0, int pOff, float[] c, int c0, boolean acc) {
+    void kernel1(float[] a, int a0, int pOff, float[] c, int c0) {
         final int[] w = data;
         final int full = in >> 1;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
+        FloatVector r00 = FloatVector.zero(S), r01 = FloatVector.zero(S), r02 = FloatVector.zero(S);
         for (int q = 0; q < full; q++) {
             int po = pOff + q * NR;
             int i = 2 * q;

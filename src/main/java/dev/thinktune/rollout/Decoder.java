@@ -5,13 +5,14 @@ import dev.thinktune.model.LlamaConfig;
 import java.util.Arrays;
 
 /**
- * The Llama forward pass in plain Java over {@link DecoderWeights}, for any set of tokens that each sit at a known
+ * The Llama-family forward pass (Llama, Qwen2, Qwen3) in plain Java over {@link DecoderWeights}, for any set of tokens that each sit at a known
  * position of a known cache slot: a prefill is all the tokens of some prompts, a decode step one token per live
  * sequence. Same math as {@code LlamaGraph}, top to bottom:
  *
  * <pre>
  * x = embed[id]                                                  [rows, D]
- * per layer:  q,k,v = rms(x)·Wqkvᵀ;  q,k = rope(q,k, pos);  cache[slot, pos] = k, v
+ * per layer:  q,k,v = rms(x)·Wqkvᵀ (+ bqkv, Qwen2);  q,k = rope(q,k, pos) (per-head rms first, Qwen3);
+ *             cache[slot, pos] = k, v
  *             x += Woᵀ · softmax(q·Kᵀ/√hd over positions 0..pos of the slot) · V     (query head h reads kv head h/G)
  *             x += Wdown · (silu(rms(x)·Wgateᵀ) * rms(x)·Wupᵀ)
  * h = rms(x) for the rows whose logits are wanted;  logits = h · Wheadᵀ
@@ -232,6 +233,7 @@ final class Decoder {
             }
             PackedMatrix wqkv = w.qkv[l];
             LowRankUpdate uqkv = lora == null ? null : lora.qkv[l];
+            float[] bqkv = w.qkvBias == null ? null : w.qkvBias[l];
             if (uqkv != null) {
                 uqkv.project(hm, r0 * d, d, rows, um, uOff);
             }
@@ -239,6 +241,11 @@ final class Decoder {
                 wqkv.multiplyPanel(p, hm, r0 * d, d, rows, qkv, r0 * ldQkv + p * NR, ldQkv, false);
                 if (uqkv != null) {
                     uqkv.addPanel(p, um, uOff, rows, qkv, r0 * ldQkv + p * NR, ldQkv);
+                }
+                if (bqkv != null) {
+                    for (int r = r0; r < end; r++) {
+                        VectorMath.add(bqkv, p * NR, qkv, r * ldQkv + p * NR, NR);
+                    }
                 }
             }
             m.barrier();
@@ -307,15 +314,24 @@ final class Decoder {
         }
     }
 
-    /** Rotary embedding of row r's query heads of group g and of its key head g; key and value into the cache. */
+    /**
+     * Rotary embedding of row r's query heads of group g and of its key head g (each RMS-normalised first where
+     * the architecture says so: Qwen3); key and value into the cache.
+     */
     private void ropeAndStore(int l, int r, int g, int[] pos, int[] slot) {
         int p = pos[r];
         int tOff = p * half;
         int row = r * ldQkv;
         for (int q = g * group; q < (g + 1) * group; q++) {
+            if (w.qNorm != null) {
+                VectorMath.rmsNorm(qkv, row + q * hd, w.qNorm[l], eps, qkv, row + q * hd, hd);
+            }
             VectorMath.rope(qkv, row + q * hd, half, ropeCos, ropeSin, tOff);
         }
         int kOff = row + qDim + g * hd;
+        if (w.kNorm != null) {
+            VectorMath.rmsNorm(qkv, kOff, w.kNorm[l], eps, qkv, kOff, hd);
+        }
         VectorMath.rope(qkv, kOff, half, ropeCos, ropeSin, tOff);
         cache.store(l, slot[r], g, p, qkv, kOff, kOff + kvHeads * hd);
     }

@@ -26,6 +26,14 @@ final class DecoderWeights {
     final float[][] attnNorm;
     final float[][] mlpNorm;
     final PackedMatrix[] qkv;
+    /**
+     * Per layer the q, k and v biases laid out as {@link #qkv}'s output rows ({@code [paddedOut]}, zero padding),
+     * added in float32 after the product; null when the architecture has no such bias (Llama).
+     */
+    final float[][] qkvBias;
+    /** Per layer the query and key heads' RMSNorm weights ({@code [head_dim]}, Qwen3); null when there are none. */
+    final float[][] qNorm;
+    final float[][] kNorm;
     final PackedMatrix[] o;
     final PackedMatrix[] gateUp;
     final PackedMatrix[] down;
@@ -76,6 +84,9 @@ final class DecoderWeights {
             });
             down[l] = add(source, d, f, p + "mlp.down_proj.weight");
         }
+        qkvBias = cfg.architecture().blocks().qkvBias() ? new float[n][qkv[0].paddedOut()] : null;
+        qNorm = cfg.architecture().blocks().qkNorm() ? new float[n][hd] : null;
+        kNorm = cfg.architecture().blocks().qkNorm() ? new float[n][hd] : null;
         finalNorm = new float[d];
         String embedName = "model.embed_tokens.weight";
         head = add(source, cfg.vocabSize(), d, cfg.tieWordEmbeddings() ? embedName : "lm_head.weight");
@@ -135,7 +146,8 @@ final class DecoderWeights {
     /** Bytes of every weight this decoder holds (packed matrices, the separate embedding, the norms). */
     long heldBytes() {
         long norms = 4L * cfg.hiddenSize() * (2L * cfg.numLayers() + 1);
-        return layouts.stream().mapToLong(l -> l.matrix().bytes()).sum() + norms;
+        long biases = qkvBias == null ? 0 : 4L * qkvBias.length * qkvBias[0].length;
+        return biases + layouts.stream().mapToLong(l -> l.matrix().bytes()).sum() + norms;
     }
 
     /**
@@ -160,6 +172,18 @@ final class DecoderWeights {
             int layer = l;
             jobs.add(s -> source.floats(p + "input_layernorm.weight", 0, 1, attnNorm[layer], 0));
             jobs.add(s -> source.floats(p + "post_attention_layernorm.weight", 0, 1, mlpNorm[layer], 0));
+            if (qNorm != null) {
+                jobs.add(s -> source.floats(p + "self_attn.q_norm.weight", 0, 1, qNorm[layer], 0));
+                jobs.add(s -> source.floats(p + "self_attn.k_norm.weight", 0, 1, kNorm[layer], 0));
+            }
+            if (qkvBias != null) {
+                int qDim = cfg.numHeads() * cfg.headDim(), kvDim = cfg.numKvHeads() * cfg.headDim();
+                jobs.add(s -> {
+                    source.floats(p + "self_attn.q_proj.bias", 0, 1, qkvBias[layer], 0);
+                    source.floats(p + "self_attn.k_proj.bias", 0, 1, qkvBias[layer], qDim);
+                    source.floats(p + "self_attn.v_proj.bias", 0, 1, qkvBias[layer], qDim + kvDim);
+                });
+            }
         }
         jobs.add(s -> source.floats("model.norm.weight", 0, 1, finalNorm, 0));
         int maxIn = Math.max(cfg.hiddenSize(), Math.max(cfg.numHeads() * cfg.headDim(), cfg.intermediateSize()));

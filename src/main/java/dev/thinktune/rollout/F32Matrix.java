@@ -48,21 +48,21 @@ final class F32Matrix extends PackedMatrix {
     }
 
     @Override
-    void kernel8(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
+    void kernel8(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc) {
         final float[] w = data;
         final int k = in;
         final int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda,
                 a7 = a6 + lda;
         final int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc,
                 c7 = c6 + ldc;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
-        FloatVector r10 = init(c, c1, acc), r11 = init(c, c1 + L, acc), r12 = init(c, c1 + 2 * L, acc);
-        FloatVector r20 = init(c, c2, acc), r21 = init(c, c2 + L, acc), r22 = init(c, c2 + 2 * L, acc);
-        FloatVector r30 = init(c, c3, acc), r31 = init(c, c3 + L, acc), r32 = init(c, c3 + 2 * L, acc);
-        FloatVector r40 = init(c, c4, acc), r41 = init(c, c4 + L, acc), r42 = init(c, c4 + 2 * L, acc);
-        FloatVector r50 = init(c, c5, acc), r51 = init(c, c5 + L, acc), r52 = init(c, c5 + 2 * L, acc);
-        FloatVector r60 = init(c, c6, acc), r61 = init(c, c6 + L, acc), r62 = init(c, c6 + 2 * L, acc);
-        FloatVector r70 = init(c, c7, acc), r71 = init(c, c7 + L, acc), r72 = init(c, c7 + 2 * L, acc);
+        FloatVector r00 = FloatVector.zero(S), r01 = FloatVector.zero(S), r02 = FloatVector.zero(S);
+        FloatVector r10 = FloatVector.zero(S), r11 = FloatVector.zero(S), r12 = FloatVector.zero(S);
+        FloatVector r20 = FloatVector.zero(S), r21 = FloatVector.zero(S), r22 = FloatVector.zero(S);
+        FloatVector r30 = FloatVector.zero(S), r31 = FloatVector.zero(S), r32 = FloatVector.zero(S);
+        FloatVector r40 = FloatVector.zero(S), r41 = FloatVector.zero(S), r42 = FloatVector.zero(S);
+        FloatVector r50 = FloatVector.zero(S), r51 = FloatVector.zero(S), r52 = FloatVector.zero(S);
+        FloatVector r60 = FloatVector.zero(S), r61 = FloatVector.zero(S), r62 = FloatVector.zero(S);
+        FloatVector r70 = FloatVector.zero(S), r71 = FloatVector.zero(S), r72 = FloatVector.zero(S);
         for (int i = 0; i < k; i++) {
             int po = pOff + i * NR;
             FloatVector b0 = FloatVector.fromArray(S, w, po);
@@ -96,15 +96,15 @@ final class F32Matrix extends PackedMatrix {
     }
 
     @Override
-    void kernel4(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
+    void kernel4(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc) {
         final float[] w = data;
         final int k = in;
         final int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         final int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
-        FloatVector r10 = init(c, c1, acc), r11 = init(c, c1 + L, acc), r12 = init(c, c1 + 2 * L, acc);
-        FloatVector r20 = init(c, c2, acc), r21 = init(c, c2 + L, acc), r22 = init(c, c2 + 2 * L, acc);
-        FloatVector r30 = init(c, c3, acc), r31 = init(c, c3 + L, acc), r32 = init(c, c3 + 2 * L, acc);
+        FloatVector r00 = FloatVector.zero(S), r01 = FloatVector.zero(S), r02 = FloatVector.zero(S);
+        FloatVector r10 = FloatVector.zero(S), r11 = FloatVector.zero(S), r12 = FloatVector.zero(S);
+        FloatVector r20 = FloatVector.zero(S), r21 = FloatVector.zero(S), r22 = FloatVector.zero(S);
+        FloatVector r30 = FloatVector.zero(S), r31 = FloatVector.zero(S), r32 = FloatVector.zero(S);
         for (int i = 0; i < k; i++) {
             int po = pOff + i * NR;
             FloatVector b0 = FloatVector.fromArray(S, w, po);
@@ -126,13 +126,13 @@ final class F32Matrix extends PackedMatrix {
     }
 
     @Override
-    void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc) {
+    void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc) {
         final float[] w = data;
         final int k = in;
         final int a1 = a0 + lda;
         final int c1 = c0 + ldc;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
-        FloatVector r10 = init(c, c1, acc), r11 = init(c, c1 + L, acc), r12 = init(c, c1 + 2 * L, acc);
+        FloatVector r00 = FloatVector.zero(S), r01 = FloatVector.zero(S), r02 = FloatVector.zero(S);
+        FloatVector r10 = FloatVector.zero(S), r11 = FloatVector.zero(S), r12 = FloatVector.zero(S);
         for (int i = 0; i < k; i++) {
             int po = pOff + i * NR;
             FloatVector b0 = FloatVector.fromArray(S, w, po);
@@ -148,10 +148,10 @@ final class F32Matrix extends PackedMatrix {
     }
 
     @Override
-    void kernel1(float[] a, int a0, int pOff, float[] c, int c0, boolean acc) {
+    void kernel1(float[] a, int a0, int pOff, float[] c, int c0) {
         final float[] w = data;
         final int k = in;
-        FloatVector r00 = init(c, c0, acc), r01 = init(c, c0 + L, acc), r02 = init(c, c0 + 2 * L, acc);
+        FloatVector r00 = FloatVector.zero(S), r01 = FloatVector.zero(S), r02 = FloatVector.zero(S);
         for (int i = 0; i < k; i++) {
             int po = pOff + i * NR;
             FloatVector x = FloatVector.broadcast(S, a[a0 + i]);

@@ -79,25 +79,54 @@ abstract sealed class PackedMatrix permits F32Matrix, Bf16Matrix {
     /**
      * {@code C[r, 0..NR) (+)= A[r, 0..in) · W[p*NR .. p*NR+NR, 0..in)ᵀ} for rows {@code r < m}, where row
      * {@code r} of {@code A} starts at {@code aOff + r*lda} and of {@code C} at {@code cOff + r*ldc}: one panel,
-     * all rows. With {@code accumulate} the products are added to what {@code C} holds (a residual).
+     * all rows. With {@code accumulate} the products are added to what {@code C} holds (a residual), after their
+     * chains are complete, as the graph adds a projection to its residual.
+     *
+     * <p>The kernels always start their chains from zero: a kernel that could also start from C's values
+     * (a branch per accumulator) grew past the JIT's inlining budget once both ways had run (bfloat16, four
+     * rows), and the Vector API then fell back to Java code that allocates every vector: ten times slower, and
+     * gigabytes of garbage a second.
      */
     final void multiplyPanel(int p, float[] a, int aOff, int lda, int m, float[] c, int cOff, int ldc,
                              boolean accumulate) {
+        if (!accumulate) {
+            products(p, a, aOff, lda, m, c, cOff, ldc);
+            return;
+        }
+        float[] t = SCRATCH.get();
+        if (t.length < m * NR) {
+            t = new float[m * NR];
+            SCRATCH.set(t);
+        }
+        products(p, a, aOff, lda, m, t, 0, NR);
+        for (int r = 0; r < m; r++) {
+            int cr = cOff + r * ldc;
+            for (int v = 0; v < NR; v += L) {
+                FloatVector.fromArray(S, c, cr + v).add(FloatVector.fromArray(S, t, r * NR + v)).intoArray(c, cr + v);
+            }
+        }
+    }
+
+    /** Each thread's panel of products to add to a residual. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * NR]);
+
+    /** {@link #multiplyPanel} into {@code C} (not accumulating). */
+    private void products(int p, float[] a, int aOff, int lda, int m, float[] c, int cOff, int ldc) {
         int pOff = panelOffset(p);
         int r = 0;
         for (; r + 8 <= m; r += 8) {
-            kernel8(a, aOff + r * lda, lda, pOff, c, cOff + r * ldc, ldc, accumulate);
+            kernel8(a, aOff + r * lda, lda, pOff, c, cOff + r * ldc, ldc);
         }
         if (r + 4 <= m) {
-            kernel4(a, aOff + r * lda, lda, pOff, c, cOff + r * ldc, ldc, accumulate);
+            kernel4(a, aOff + r * lda, lda, pOff, c, cOff + r * ldc, ldc);
             r += 4;
         }
         if (r + 2 <= m) {
-            kernel2(a, aOff + r * lda, lda, pOff, c, cOff + r * ldc, ldc, accumulate);
+            kernel2(a, aOff + r * lda, lda, pOff, c, cOff + r * ldc, ldc);
             r += 2;
         }
         if (r < m) {
-            kernel1(a, aOff + r * lda, pOff, c, cOff + r * ldc, accumulate);
+            kernel1(a, aOff + r * lda, pOff, c, cOff + r * ldc);
         }
         finishPanel(a, aOff, lda, m, pOff, c, cOff, ldc);
     }
@@ -109,17 +138,15 @@ abstract sealed class PackedMatrix permits F32Matrix, Bf16Matrix {
     /** Index of panel {@code p}'s first element in the backing array. */
     abstract int panelOffset(int p);
 
-    /** 8, 4, 2 and 1 rows of {@link #multiplyPanel}: rows {@code a0 + k*lda} of A into {@code c0 + k*ldc} of C. */
-    abstract void kernel8(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc);
+    /**
+     * 8, 4, 2 and 1 rows of {@link #multiplyPanel}: rows {@code a0 + k*lda} of A into {@code c0 + k*ldc} of C,
+     * each output's chain started from zero.
+     */
+    abstract void kernel8(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc);
 
-    abstract void kernel4(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc);
+    abstract void kernel4(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc);
 
-    abstract void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc, boolean acc);
+    abstract void kernel2(float[] a, int a0, int lda, int pOff, float[] c, int c0, int ldc);
 
-    abstract void kernel1(float[] a, int a0, int pOff, float[] c, int c0, boolean acc);
-
-    /** The accumulator a kernel starts from: C's values, or zero. */
-    static FloatVector init(float[] c, int off, boolean accumulate) {
-        return accumulate ? FloatVector.fromArray(S, c, off) : FloatVector.zero(S);
-    }
+    abstract void kernel1(float[] a, int a0, int pOff, float[] c, int c0);
 }

@@ -54,10 +54,14 @@ public final class PromptEncoder {
     }
 
     /**
-     * The id that ends an assistant turn: {@code <|eot_id|>} with the Llama 3 template, else the tokenizer's
-     * end-of-sequence id.
+     * The id that ends an assistant turn: the template's own ({@code <|im_end|>} with ChatML), else
+     * {@code <|eot_id|>} where the tokenizer has it (Llama 3), else the tokenizer's end-of-sequence id.
      */
     public int endOfTurnId() {
+        java.util.OptionalInt own = template.endOfTurnId();
+        if (own.isPresent()) {
+            return own.getAsInt();
+        }
         return tokenizer.tokenId("<|eot_id|>").orElseGet(() -> tokenizer.eosId().orElseThrow(
                 () -> new IllegalStateException("the tokenizer has no end-of-turn or end-of-sequence token")));
     }

@@ -175,6 +175,19 @@ final class VectorMath {
         return sum;
     }
 
+    /** {@code dst[dOff + i] += src[sOff + i]} for {@code i < n} (a bias added to a row of a product). */
+    static void add(float[] src, int sOff, float[] dst, int dOff, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, dst, dOff + i).add(FloatVector.fromArray(S, src, sOff + i))
+                    .intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] += src[sOff + i];
+        }
+    }
+
     /** {@code gate[i] = silu(gate[i]) * up[i]} for {@code i < n}; silu(g) = g / (1 + exp(-g)). */
     static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
         int i = 0;

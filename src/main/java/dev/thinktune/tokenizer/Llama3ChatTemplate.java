@@ -1,9 +1,6 @@
 package dev.thinktune.tokenizer;
 
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The Llama 3 Instruct chat template, as in Meta-Llama-3-8B-Instruct's {@code tokenizer_config.json}
@@ -20,7 +17,7 @@ import java.util.Set;
  * are not produced here. Stop ids: {@code <|eot_id|>}, and {@code <|end_of_text|>} and {@code <|eom_id|>} where the
  * tokenizer has them (as in Llama 3.x's {@code generation_config.json}).
  */
-public final class Llama3ChatTemplate implements ChatTemplate {
+public final class Llama3ChatTemplate extends MarkedChatTemplate {
 
     /** The Hugging Face chat template string of Llama 3 Instruct, written into trained tokenizers' configs. */
     public static final String JINJA = "{% set loop_messages = messages %}{% for message in loop_messages %}"
@@ -29,19 +26,12 @@ public final class Llama3ChatTemplate implements ChatTemplate {
             + "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
 
-    private final Tokenizer tokenizer;
     private final String bos;
-    private final Set<Integer> stopIds;
 
     Llama3ChatTemplate(Tokenizer tokenizer) {
-        this.tokenizer = tokenizer;
+        super(tokenizer, List.of(Llama3SpecialTokens.EOT, Llama3SpecialTokens.END_OF_TEXT, "<|eom_id|>"));
         this.bos = tokenizer.tokenId(Llama3SpecialTokens.BEGIN_OF_TEXT).isPresent()
                 ? Llama3SpecialTokens.BEGIN_OF_TEXT : "";
-        Set<Integer> stops = new LinkedHashSet<>();
-        for (String name : List.of(Llama3SpecialTokens.EOT, Llama3SpecialTokens.END_OF_TEXT, "<|eom_id|>")) {
-            tokenizer.tokenId(name).ifPresent(stops::add);
-        }
-        this.stopIds = Collections.unmodifiableSet(stops);
     }
 
     @Override
@@ -60,16 +50,6 @@ public final class Llama3ChatTemplate implements ChatTemplate {
                     .append("\n\n");
         }
         return out.toString();
-    }
-
-    @Override
-    public int[] encode(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        return tokenizer.encode(render(messages, addGenerationPrompt), false);
-    }
-
-    @Override
-    public Set<Integer> stopIds() {
-        return stopIds;
     }
 
     @Override

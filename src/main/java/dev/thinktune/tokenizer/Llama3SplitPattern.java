@@ -10,33 +10,54 @@ import static dev.thinktune.tokenizer.UnicodeClasses.isWhiteSpace;
  * <pre>
  * 1 (?i:'s|'t|'re|'ve|'m|'ll|'d)       contractions, case-insensitive (also U+017F long s, which folds to s)
  * 2 [^\r\n\p{L}\p{N}]?\p{L}+          a word, with one leading non-letter non-digit (not CR/LF)
- * 3 \p{N}{1,3}                         digits, at most three
+ * 3 \p{N}{1,3}                         digits, at most three (Qwen2's regex: \p{N}, one digit a piece)
  * 4  ?[^\s\p{L}\p{N}]+[\r\n]*          punctuation with an optional space before and newlines after
  * 5 \s*[\r\n]+                         whitespace up to and including its last newline
  * 6 \s+(?!\S)                          whitespace, leaving the last one for the next word
  * 7 \s+                                whitespace
  * </pre>
- * {@code \s} is Unicode White_Space, letters and numbers are by general category, on code points.
+ * {@code \s} is Unicode White_Space, letters and numbers are by general category, on code points. Qwen2's
+ * regex ({@link SplitPattern#QWEN2_REGEX}) is the same but for alternative 3, which takes one digit at a time.
  */
 final class Llama3SplitPattern implements SplitPattern {
+    private final String regex;
+    private final int maxDigits;
+
+    /** Llama 3's pattern: runs of up to three digits. */
+    Llama3SplitPattern() {
+        this(LLAMA3_REGEX, 3);
+    }
+
+    private Llama3SplitPattern(String regex, int maxDigits) {
+        this.regex = regex;
+        this.maxDigits = maxDigits;
+    }
+
+    /** Qwen2's pattern: every digit a piece of its own. */
+    static Llama3SplitPattern qwen2() {
+        return new Llama3SplitPattern(QWEN2_REGEX, 1);
+    }
 
     @Override
     public String regex() {
-        return LLAMA3_REGEX;
+        return regex;
     }
 
     @Override
     public void split(String text, int start, int end, PieceSink sink) {
         int i = start;
         while (i < end) {
-            int j = matchEnd(text, i, end);
+            int j = matchEnd(text, i, end, maxDigits);
             sink.accept(text, i, j);
             i = j;
         }
     }
 
-    /** End of the match that starts at {@code i} (always past {@code i}: every character is matched). */
-    static int matchEnd(String s, int i, int end) {
+    /**
+     * End of the match that starts at {@code i} (always past {@code i}: every character is matched), digit runs cut
+     * at {@code maxDigits}.
+     */
+    static int matchEnd(String s, int i, int end, int maxDigits) {
         int c = s.codePointAt(i);
         int next = i + Character.charCount(c);
         if (c == '\'' && next < end) {
@@ -57,7 +78,7 @@ final class Llama3SplitPattern implements SplitPattern {
         }
         if (number) {
             int j = next;
-            for (int k = 0; k < 2 && j < end; k++) {
+            for (int k = 1; k < maxDigits && j < end; k++) {
                 int d = s.codePointAt(j);
                 if (!isNumber(d)) {
                     break;

@@ -19,9 +19,26 @@ import java.util.Map;
  * Writes a trained byte-level BPE as Hugging Face files: {@code tokenizer.json} with Llama 3's structure (the
  * special tokens as added tokens, no normalizer, the Llama 3 split then ByteLevel without regex, BPE with
  * {@code ignore_merges}, a template that puts BOS first, the ByteLevel decoder), and a
- * {@code tokenizer_config.json} naming BOS and EOS and carrying the Llama 3 chat template.
+ * {@code tokenizer_config.json} naming BOS and EOS and carrying the Llama 3 chat template. In the {@link Family}
+ * {@code QWEN2} the split is Qwen2's (one digit a piece), no BOS is added and the chat template is ChatML.
  */
 public final class TokenizerJsonWriter {
+
+    /** Which published tokenizers the files follow: their split regex, BOS handling and chat template. */
+    public enum Family {
+        LLAMA3(SplitPattern.LLAMA3_REGEX, true, Llama3ChatTemplate.JINJA),
+        QWEN2(SplitPattern.QWEN2_REGEX, false, ChatMlTemplate.JINJA);
+
+        final String splitRegex;
+        final boolean bosFirst;
+        final String chatTemplate;
+
+        Family(String splitRegex, boolean bosFirst, String chatTemplate) {
+            this.splitRegex = splitRegex;
+            this.bosFirst = bosFirst;
+            this.chatTemplate = chatTemplate;
+        }
+    }
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -30,6 +47,11 @@ public final class TokenizerJsonWriter {
 
     /** The tokenizer.json document for a trained model; the first special token is BOS. */
     public static ObjectNode tokenizerJson(BpeTrainer.Result trained) {
+        return tokenizerJson(trained, Family.LLAMA3);
+    }
+
+    /** The tokenizer.json document for a trained model in {@code family}'s form. */
+    public static ObjectNode tokenizerJson(BpeTrainer.Result trained, Family family) {
         ObjectNode root = NODES.objectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
@@ -51,7 +73,7 @@ public final class TokenizerJsonWriter {
         ArrayNode steps = pre.putArray("pretokenizers");
         ObjectNode split = steps.addObject();
         split.put("type", "Split");
-        split.putObject("pattern").put("Regex", SplitPattern.LLAMA3_REGEX);
+        split.putObject("pattern").put("Regex", family.splitRegex);
         split.put("behavior", "Isolated");
         split.put("invert", false);
         ObjectNode byteLevel = steps.addObject();
@@ -59,7 +81,7 @@ public final class TokenizerJsonWriter {
         byteLevel.put("add_prefix_space", false);
         byteLevel.put("trim_offsets", true);
         byteLevel.put("use_regex", false);
-        if (trained.specialTokens().isEmpty()) {
+        if (trained.specialTokens().isEmpty() || !family.bosFirst) {
             root.putNull("post_processor");
         } else {
             root.set("post_processor", bosTemplate(trained.specialTokens().get(0), trained.vocab().get(
@@ -109,6 +131,11 @@ public final class TokenizerJsonWriter {
 
     /** The tokenizer_config.json document: BOS, EOS, the special tokens and the Llama 3 chat template. */
     public static ObjectNode tokenizerConfig(BpeTrainer.Result trained, String bos, String eos) {
+        return tokenizerConfig(trained, bos, eos, Family.LLAMA3);
+    }
+
+    /** The tokenizer_config.json document with {@code family}'s chat template. */
+    public static ObjectNode tokenizerConfig(BpeTrainer.Result trained, String bos, String eos, Family family) {
         ObjectNode root = NODES.objectNode();
         ObjectNode decoder = root.putObject("added_tokens_decoder");
         for (String special : trained.specialTokens()) {
@@ -122,7 +149,7 @@ public final class TokenizerJsonWriter {
         }
         root.put("bos_token", bos);
         root.put("eos_token", eos);
-        root.put("chat_template", Llama3ChatTemplate.JINJA);
+        root.put("chat_template", family.chatTemplate);
         root.put("clean_up_tokenization_spaces", false);
         root.putArray("model_input_names").add("input_ids").add("attention_mask");
         root.put("tokenizer_class", "PreTrainedTokenizerFast");
@@ -131,10 +158,15 @@ public final class TokenizerJsonWriter {
 
     /** Writes both files into {@code dir} (created if needed), each atomically. */
     public static void write(BpeTrainer.Result trained, Path dir, String bos, String eos) {
+        write(trained, dir, bos, eos, Family.LLAMA3);
+    }
+
+    /** Writes both files in {@code family}'s form into {@code dir} (created if needed), each atomically. */
+    public static void write(BpeTrainer.Result trained, Path dir, String bos, String eos, Family family) {
         try {
             Files.createDirectories(dir);
-            writeJson(dir.resolve(Tokenizers.HUGGING_FACE_FILE), tokenizerJson(trained));
-            writeJson(dir.resolve(TokenizerConfig.FILE_NAME), tokenizerConfig(trained, bos, eos));
+            writeJson(dir.resolve(Tokenizers.HUGGING_FACE_FILE), tokenizerJson(trained, family));
+            writeJson(dir.resolve(TokenizerConfig.FILE_NAME), tokenizerConfig(trained, bos, eos, family));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write tokenizer to " + dir + ": " + e.getMessage(), e);
         }

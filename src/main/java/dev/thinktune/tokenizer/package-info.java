@@ -7,7 +7,7 @@
  * int[] ids = tok.encode("How many apples?", true);                  // BOS first
  * String text = tok.decode(ids, true);                                // without special tokens
  * Tokenizer.StreamingDecoder out = tok.streamingDecoder(true);        // for generated ids, one at a time
- * ChatTemplate chat = ChatTemplate.forTokenizer(tok);                 // Llama 3 or plain Question/Answer
+ * ChatTemplate chat = ChatTemplate.forTokenizer(tok);                 // ChatML, Llama 3 or plain Question/Answer
  * int[] prompt = chat.encode(List.of(ChatMessage.system("..."), ChatMessage.user("...")), true);
  * Set<Integer> stop = chat.stopIds();
  * }</pre>
@@ -15,7 +15,7 @@
  *
  * <h2>Formats</h2>
  * <ul>
- *   <li>Hugging Face {@code tokenizer.json} with byte-level BPE, as Llama 3 and GPT-2 style models ship it
+ *   <li>Hugging Face {@code tokenizer.json} with byte-level BPE, as Llama 3, Qwen2 and GPT-2 style models ship it
  *       (see {@link dev.thinktune.tokenizer.HuggingFaceTokenizerReader} for the components read; anything else
  *       is refused with an error naming it). Checked against tokenizers 0.23.2.</li>
  *   <li>Meta's tiktoken {@code tokenizer.model}, with the Llama 3 split regex and the 256 Llama 3 special tokens

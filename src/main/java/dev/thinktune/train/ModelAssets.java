@@ -19,7 +19,7 @@ public record ModelAssets(Tokenizer tokenizer, PromptEncoder prompts, List<Path>
 
     /**
      * @param tokenizerPath a tokenizer file or a directory holding one
-     * @param chatTemplate  auto, llama3 or plain
+     * @param chatTemplate  auto, chatml, llama3 or plain
      * @param instruction   replaces the prompt's task instruction for every answer type; empty = defaults
      * @param systemPrompt  system message; empty = none
      */

@@ -114,8 +114,8 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
             require(path != null && !path.isBlank(), "model.path", path, "a model directory");
             tokenizer = tokenizer == null ? "" : tokenizer;
             systemPrompt = systemPrompt == null ? "" : systemPrompt;
-            require(List.of("auto", "llama3", "plain").contains(chatTemplate), "model.chat_template", chatTemplate,
-                    "auto, llama3 or plain");
+            require(List.of("auto", "chatml", "llama3", "plain").contains(chatTemplate), "model.chat_template",
+                    chatTemplate, "auto, chatml, llama3 or plain");
         }
     }
 

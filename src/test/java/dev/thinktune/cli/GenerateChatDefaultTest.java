@@ -4,13 +4,18 @@ import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.testing.Fixtures;
+import dev.thinktune.testing.TinyRun;
+import dev.thinktune.tokenizer.ChatMessage;
+import dev.thinktune.tokenizer.ChatTemplate;
 import dev.thinktune.tokenizer.Llama3ChatTemplate;
+import dev.thinktune.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,5 +64,21 @@ class GenerateChatDefaultTest {
         assertTrue(generate(dir.toString())[2].contains("[chat template: tokenizer_config.json"));
         Files.writeString(dir.resolve("train_config.yaml"), "model:\n  chat_template: plain\n");
         assertEquals("plain", ChatDefault.of(dir).orElseThrow().template(), "a training run's own setting first");
+    }
+
+    @Test
+    void aQwen2StudentIsAskedInChatMl(@TempDir Path tmp) throws IOException {
+        Path dir = TinyRun.qwen2Student(tmp);
+        assertEquals("chatml", ChatDefault.of(dir).orElseThrow().template(), "model_type qwen2");
+        String question = "Tom has 3 apples and buys 4 more. How many apples does he have?";
+        int chatMl = ChatTemplate.named("chatml", Tokenizers.load(dir))
+                .encode(List.of(ChatMessage.user(question)), true).length;
+        String[] byDefault = generate(dir.toString());
+        assertTrue(byDefault[2].contains("[chat template: config.json: model_type qwen2"), byDefault[2]);
+        assertTrue(byDefault[2].contains("prompt " + chatMl + " tokens"), chatMl + " tokens? " + byDefault[2]);
+        Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"chat_template\": \"{% for m in messages %}<|im_start|>{{ m.role }}...\"}");
+        assertEquals("chatml", ChatDefault.of(dir).orElseThrow().template());
+        assertTrue(generate(dir.toString())[2].contains("tokenizer_config.json has a ChatML chat_template"));
     }
 }

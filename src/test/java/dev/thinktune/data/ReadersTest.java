@@ -207,7 +207,7 @@ class ReadersTest {
         assertEquals(List.of(
                 f + ":5: Incorrect Answer 1: empty",
                 f + ":6: csv: expected 8 fields as in the header, got 5",
-                f + ":8: csv: the quoted field opened on line 8 is never closed; reading stops here"), messages(r));
+                f + ":8: csv: the quoted field in the record starting on line 8 is never closed; reading stops here"), messages(r));
         Path noColumn = write("nocol.csv", "Question,Correct Answer\nq,a\n");
         DataFormatException e = assertThrows(DataFormatException.class,
                 () -> Datasets.read("gpqa", noColumn, ReadOptions.lenient()));
@@ -327,20 +327,23 @@ class ReadersTest {
     }
 
     @Test
-    void csvRecordsTrackLinesThroughQuotesAndLineEndings() throws Exception {
-        String text = "\uFEFFa,b\r\n1,\"x\r\ny\"\r\n\r\n\"say \"\"hi\"\"\",\n,last";
-        CsvRecords records = new CsvRecords(new java.io.StringReader(text));
-        List<CsvRecords.Record> all = new ArrayList<>();
-        for (CsvRecords.Record rec = records.next(); rec != null; rec = records.next()) {
-            all.add(rec);
-        }
-        assertEquals(List.of(
-                new CsvRecords.Record(1, List.of("a", "b")),
-                new CsvRecords.Record(2, List.of("1", "x\r\ny")),
-                new CsvRecords.Record(5, List.of("say \"hi\"", "")),
-                new CsvRecords.Record(6, List.of("", "last"))), all);
-        CsvRecords bad = new CsvRecords(new java.io.StringReader("\"ab\"c,d\n"));
-        CsvRecords.SyntaxException e = assertThrows(CsvRecords.SyntaxException.class, bad::next);
-        assertEquals(1, e.line);
+    void csvLinesAreTrackedThroughQuotesLineEndingsAndEmptyLines() throws Exception {
+        // BOM, CRLF, a quoted field over two lines, an empty line, doubled quotes, a short record on line 7
+        Path f = write("lines.csv", "\uFEFFq,a\r\n\"what is\r\n1+1\",2\r\n\r\n\"say \"\"hi\"\"\",3\nshort\n,4\n");
+        ReadResult r = Datasets.read("csv", f, ReadOptions.lenient().withMapping(
+                ColumnMapping.of("q", "a", AnswerType.MATH)));
+        assertEquals(List.of("what is\r\n1+1", "say \"hi\""), r.examples().stream().map(Example::question).toList());
+        assertEquals(List.of("2", "3"), r.examples().stream().map(Example::answer).toList());
+        assertEquals(List.of(f + ":6: csv: expected 2 fields as in the header, got 1",
+                f + ":7: q: empty"), messages(r).stream().map(m -> m.replaceAll("(: q: empty).*", "$1")).toList());
+
+        Path bad = write("bad.csv", "q,a\n1,2\n\"ab\"c,d\n3,4\n");
+        ReadResult b = Datasets.read("csv", bad, ReadOptions.lenient().withMapping(
+                ColumnMapping.of("q", "a", AnswerType.MATH)));
+        assertEquals(List.of("1"), b.examples().stream().map(Example::question).toList(), "reading stops at the error");
+        assertEquals(1, messages(b).size());
+        assertTrue(messages(b).get(0).equals(bad + ":3: csv: the record starting on line 3 has a character after a closing"
+                + " quote (a quote inside a quoted field must be doubled); reading stops here"),
+                messages(b).get(0));
     }
 }

@@ -38,7 +38,8 @@ class Bf16MatrixTest {
     }
 
     /**
-     * Every output is the fused multiply-add chain over the inputs in order, from zero or from C's value: the
+     * Every output is the fused multiply-add chain over the inputs in order from zero, added to C's value when
+     * accumulating: the
      * scalar reference below, on the weights widened with {@link DType#bf16ToFloat}, gives the same bits for every
      * row count the kernel tiles (8, 4, 2, 1 and mixes), odd and even input lengths, and a last panel that is
      * only partly used.
@@ -68,11 +69,12 @@ class Bf16MatrixTest {
                     }
                     for (int r = 0; r < rows; r++) {
                         for (int o = 0; o < m.paddedOut(); o++) {
-                            float want = accumulate ? start[r * ldc + o] : 0f;
+                            float want = 0f;
                             for (int i = 0; i < in; i++) {
                                 float wi = o < out ? DType.bf16ToFloat(w[o][i]) : 0f;
                                 want = Math.fma(a[r * lda + i], wi, want);
                             }
+                            want = accumulate ? start[r * ldc + o] + want : want;
                             assertEquals(want, c[r * ldc + o], 0f, "in " + in + ", rows " + rows + ", row " + r
                                     + ", output " + o + (accumulate ? ", accumulating" : ""));
                         }

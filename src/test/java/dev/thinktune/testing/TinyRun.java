@@ -1,14 +1,19 @@
 package dev.thinktune.testing;
 
+import dev.thinktune.model.DType;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
+import dev.thinktune.model.arch.Architecture;
 import dev.thinktune.tokenizer.Tokenizer;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** A whole training run's inputs at test size: a tiny seeded student with the fixture tokenizer, and its data. */
 public final class TinyRun {
@@ -24,6 +29,35 @@ public final class TinyRun {
         HfCheckpoint.save(out, w);
         try {
             Files.copy(Fixtures.root().resolve("tokenizer/tokenizer.json"), out.resolve("tokenizer.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /**
+     * {@link #student}'s shape as a Qwen2 model, saved as {@code dir/qwen2-student}: q/k/v biases seeded normal(0,
+     * 0.1) (not zero, so they matter), and the fixture tokenizer made Qwen2-style: Qwen2's split regex (one digit
+     * a piece) and ChatML's markers in place of Llama 3's ({@code <|endoftext|>} 0, {@code <|im_start|>} 2,
+     * {@code <|im_end|>} 3), so the chat template is ChatML.
+     */
+    public static Path qwen2Student(Path dir) {
+        Tokenizer tok = TestModels.fixtureTokenizer();
+        Path out = dir.resolve("qwen2-student");
+        LlamaConfig config = new LlamaConfig(tok.vocabSize(), 32, 64, 2, 4, 2, 8, 1e-6, 1_000_000.0, null, 256,
+                true, -1, List.of(3, 0), Architecture.QWEN2);
+        ModelWeights w = ModelWeights.initialize(config, 0.02, 3);
+        org.nd4j.linalg.api.rng.Random rng = Nd4j.getRandomFactory().getNewRandomInstance(4);
+        w.tensors().forEach((name, a) -> {
+            if (name.endsWith(".bias")) {
+                a.assign(Nd4j.randn(rng, a.shape()).castTo(a.dataType()).muli(0.1));
+            }
+        });
+        try {
+            String json = Files.readString(Fixtures.root().resolve("tokenizer/tokenizer.json"))
+                    .replace("<|begin_of_text|>", "<|endoftext|>").replace("<|start_header_id|>", "<|im_start|>")
+                    .replace("<|end_header_id|>", "<|im_end|>").replace("\\p{N}{1,3}", "\\p{N}");
+            HfCheckpoint.save(out, w, DType.F32, Map.of("tokenizer.json", json));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

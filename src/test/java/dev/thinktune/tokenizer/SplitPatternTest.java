@@ -177,6 +177,22 @@ class SplitPatternTest {
     }
 
     @Test
+    void qwen2ScannerCutsAsTheRegexOnRandomUnicode() {
+        assertSameAsRegex(Llama3SplitPattern.qwen2(), SplitPattern.QWEN2_REGEX, 3);
+    }
+
+    @Test
+    void qwen2SplitsDigitsOneAtATimeAndOtherwiseAsLlama3() {
+        SplitPattern qwen2 = SplitPattern.of(SplitPattern.QWEN2_REGEX);
+        assertEquals(SplitPattern.QWEN2_REGEX, qwen2.regex());
+        assertEquals(List.of("1", "2", "3", "4", "5"), pieces(qwen2, "12345"));
+        assertEquals(List.of("123", "45"), llama3("12345"));
+        assertEquals(List.of("x", "=", "1", "2", ".", "5", "%", " of", " ", "3", "0", "0", "0", "\n"),
+                pieces(qwen2, "x=12.5% of 3000\n"));
+        assertEquals(llama3("Don't   stop\n\n  the  music!"), pieces(qwen2, "Don't   stop\n\n  the  music!"));
+    }
+
+    @Test
     void gpt2ScannerCutsAsTheRegexOnRandomUnicode() {
         assertSameAsRegex(new Gpt2SplitPattern(), SplitPattern.GPT2_REGEX, 2);
     }

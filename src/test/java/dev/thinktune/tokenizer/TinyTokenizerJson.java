@@ -19,6 +19,11 @@ final class TinyTokenizerJson {
 
     /** @param merges merges as byte-level text pairs, e.g. {@code {"a", "b"}} */
     static ObjectNode build(List<String> specials, List<String[]> merges, boolean bosTemplate) {
+        return build(specials, merges, bosTemplate, SplitPattern.LLAMA3_REGEX);
+    }
+
+    /** As {@link #build(List, List, boolean)}, with {@code splitRegex} as the Split pre-tokenizer's pattern. */
+    static ObjectNode build(List<String> specials, List<String[]> merges, boolean bosTemplate, String splitRegex) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         ArrayNode added = root.putArray("added_tokens");
@@ -31,7 +36,7 @@ final class TinyTokenizerJson {
         pre.put("type", "Sequence");
         ArrayNode steps = pre.putArray("pretokenizers");
         steps.addObject().put("type", "Split").put("behavior", "Isolated").put("invert", false)
-                .putObject("pattern").put("Regex", SplitPattern.LLAMA3_REGEX);
+                .putObject("pattern").put("Regex", splitRegex);
         steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
                 .put("use_regex", false);
         if (bosTemplate && !specials.isEmpty()) {
