@@ -60,6 +60,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", defaultValue = "models/arith-tiny", description = "tokenizer for the prompts (default ${DEFAULT-VALUE})")
     Path tokenizer;
 
+    @Option(names = "--spark", split = ",", paramLabel = "MASTER",
+            description = "instead, GRPO steps scaled out on Spark, one row per master (local[1],local[2]: 1 and 2 "
+                    + "executors), with the bytes broadcast and gathered per step; needs the build with -Pspark")
+    List<String> sparkMasters;
+
     @Mixin
     BenchOutput output;
 
@@ -75,6 +80,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 TrainBench.Settings settings = new TrainBench.Settings(questions, n, newTokens, teacherTokens,
                         microBatch, steps, tokenizer, r);
                 try {
+                    if (sparkMasters != null) {
+                        sparkBench(s, settings);
+                        continue;
+                    }
                     TrainBench.run(s, settings, output.printer());
                 } catch (MemoryPlan.DoesNotFit e) {
                     refused++;
@@ -85,5 +94,27 @@ public final class BenchTrainCommand implements Callable<Integer> {
             }
         }
         return refused == 0 ? 0 : 1;
+    }
+
+    /** {@code dev.thinktune.distributed.SparkTrainBench}, present in the build with -Pspark. */
+    private void sparkBench(BenchSize size, TrainBench.Settings settings) {
+        java.lang.reflect.Method run;
+        try {
+            run = Class.forName("dev.thinktune.distributed.SparkTrainBench").getMethod("run", BenchSize.class,
+                    TrainBench.Settings.class, List.class, java.util.function.Consumer.class);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("--spark needs the Spark build of thinktune: build with  mvn -Pspark "
+                    + "-DskipTests package  (the default build leaves Spark out)");
+        }
+        try {
+            run.invoke(null, size, settings, sparkMasters, output.printer());
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -48,6 +48,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output directory (overrides output_dir)")
     Path out;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "scale out on Spark: local[N] (N executors in this"
+            + " process), local-cluster[N,CORES,MB], spark://HOST:PORT, yarn, k8s://... (sets distributed.spark.master;"
+            + " needs the build with -Pspark)")
+    String spark;
+
     @Option(names = "--resume", description = "continue from the newest checkpoint in the output directory")
     boolean resume;
 
@@ -180,6 +185,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (out != null) {
             all.add("output_dir=" + out);
+        }
+        if (spark != null) {
+            all.add("distributed.spark.master=" + spark);
         }
         if (config != null) {
             return ConfigLoader.load(config, all);

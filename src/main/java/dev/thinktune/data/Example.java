@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param type     how a predicted answer is compared with {@link #answer}
  */
 public record Example(String id, String question, String answer, String solution, List<Choice> choices,
-                      AnswerType type) {
+                      AnswerType type) implements java.io.Serializable {
 
     public Example {
         Objects.requireNonNull(id, "id");
@@ -25,13 +25,26 @@ public record Example(String id, String question, String answer, String solution
         Objects.requireNonNull(type, "type");
     }
 
+    /**
+     * A well-spread 64-bit key of {@link #id} (FNV-1a over its UTF-16 units): what seeds the random choices made
+     * for this question in a training step, so they do not depend on where it sits in the step or on which
+     * machine it is worked on.
+     */
+    public long seedKey() {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < id.length(); i++) {
+            h = (h ^ id.charAt(i)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
     /** The labels of the choices, in order; empty for a question without choices. */
     public List<String> labels() {
         return choices.stream().map(Choice::label).toList();
     }
 
     /** One answer option: its label ("A", "1") and its text. */
-    public record Choice(String label, String text) {
+    public record Choice(String label, String text) implements java.io.Serializable {
     }
 
     /** How answers of an example are compared. */

@@ -13,7 +13,8 @@ public interface Guide {
     /**
      * @param groups   the step's groups, as sampled
      * @param fraction the scheduled guided fraction in [0, 1]: the probability that a group is guided
-     * @param seed     seeds the choice of groups, responses and behaviours
+     * @param seed     seeds the choice of groups, responses and behaviours (with each group's question, not its
+     *                 index, so the choices for a question do not depend on the other groups passed with it)
      */
     Result guide(List<RolloutGroup> groups, double fraction, long seed);
 
@@ -34,7 +35,7 @@ public interface Guide {
 
         /** Whether every reply the teacher was asked for failed (none when it was asked for none). */
         public boolean allFailed() {
-            return stats.selected() > 0 && stats.parseFailures() + stats.teacherFailures() == stats.selected();
+            return stats.allFailed();
         }
     }
 
@@ -46,7 +47,7 @@ public interface Guide {
      * @param kind     a reply that did not parse, a timeout, or another error
      * @param reason   the teacher's message (an HTTP status and body, the unparsed reply...)
      */
-    record Failure(int group, int response, TeacherReply.Kind kind, String reason) {
+    record Failure(int group, int response, TeacherReply.Kind kind, String reason) implements java.io.Serializable {
         /** The failure as one line: its kind and reason. */
         public String describe() {
             return kind.name().toLowerCase(java.util.Locale.ROOT) + ": " + reason;
@@ -60,8 +61,20 @@ public interface Guide {
      * @param teacherFailures teacher errors and timeouts (left unguided)
      * @param truncated       augmented trajectories whose teacher part was cut at the length limit
      */
-    record Stats(int selected, int guided, int parseFailures, int teacherFailures, int truncated) {
+    record Stats(int selected, int guided, int parseFailures, int teacherFailures, int truncated)
+            implements java.io.Serializable {
         public static final Stats NONE = new Stats(0, 0, 0, 0, 0);
+
+        /** The counts of two sets of groups together. */
+        public Stats plus(Stats o) {
+            return new Stats(selected + o.selected, guided + o.guided, parseFailures + o.parseFailures,
+                    teacherFailures + o.teacherFailures, truncated + o.truncated);
+        }
+
+        /** Whether every reply the teacher was asked for failed (none when it was asked for none). */
+        public boolean allFailed() {
+            return selected > 0 && parseFailures + teacherFailures == selected;
+        }
     }
 
     /** No guidance at all (plain GRPO). */

@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * ThinkTuning's guidance of one step (see "Guided rollouts" in the objective):
  * <ol>
  *   <li>Each group is guided with probability {@code fraction} (a fraction of 1 guides every group, 0 none),
- *       decided by a generator seeded from {@code seed} and the group's index.</li>
+ *       decided by a generator seeded from {@code seed} and the group's question ({@link
+ *       dev.thinktune.data.Example#seedKey}), so a group's choices do not depend on its place in the step.</li>
  *   <li>In a guided group, {@code gamma} responses (fewer if fewer qualify) are picked at random among those
  *       that ended with a stop id (finish reason EOS: not truncated, not cut at a stop string; not already
  *       guided), and each gets a behaviour drawn uniformly from the configured list, with the same
@@ -77,7 +78,7 @@ public final class TeacherGuide implements Guide {
         }
         List<Pick> picks = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
-            SplittableRandom rng = new SplittableRandom(Mixing.mix(seed, g));
+            SplittableRandom rng = new SplittableRandom(Mixing.mix(seed, groups.get(g).example().seedKey()));
             double coin = rng.nextDouble();
             if (fraction == 0 || (fraction < 1 && coin >= fraction)) {
                 continue;

@@ -39,7 +39,8 @@ public final class ConfigLoader {
 
     /** Sections that are absent (null) by default, with the defaults a {@code --set} of one field fills in. */
     private static final Map<String, ObjectNode> OPTIONAL_SECTIONS = Map.of(
-            "model.lora", YAML.valueToTree(dev.thinktune.lora.LoraConfig.DEFAULTS));
+            "model.lora", YAML.valueToTree(dev.thinktune.lora.LoraConfig.DEFAULTS),
+            "distributed.spark", YAML.valueToTree(TrainConfig.SparkSection.DEFAULTS));
 
     private ConfigLoader() {
     }

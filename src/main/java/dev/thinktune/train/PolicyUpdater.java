@@ -1,33 +1,32 @@
 package dev.thinktune.train;
 
-import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.StudentModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * One optimizer update on the ThinkTuning objective: gradients of the loss graph accumulated over
- * micro-batches, checked for finiteness, clipped by global norm, applied with AdamW. A non-finite loss or
- * gradient leaves the weights untouched and reports the update as skipped.
+ * micro-batches ({@link LossGradients}), checked for finiteness, clipped by global norm, applied with AdamW. A
+ * non-finite loss or gradient leaves the weights untouched and reports the update as skipped. The gradients may
+ * also come summed from elsewhere ({@link #apply}), for an update whose samples were worked on by other
+ * processes.
  */
 public final class PolicyUpdater {
     private final ObjectiveConfig objective;
     private final OptimizerStep optimizer;
-    private final GradientRunner runner;
+    private final LossGradients gradients;
+    private final Map<String, INDArray> parameters;
 
     public PolicyUpdater(StudentModel model, ObjectiveConfig objective, TrainConfig.OptimizerSection opt,
                          int totalUpdates) {
         this.objective = objective;
+        this.parameters = model.trainable();
         this.optimizer = new OptimizerStep(model.trainable(), opt, totalUpdates);
-        ThinkTuningLoss.attach(model, objective);
-        this.runner = new GradientRunner(model.graph(), new ArrayList<>(model.trainable().keySet()),
-                List.of(ThinkTuningLoss.LOSS, ThinkTuningLoss.CLIPPED, ThinkTuningLoss.W, ThinkTuningLoss.KEEP,
-                        ThinkTuningLoss.K3));
+        this.gradients = new LossGradients(model, objective);
     }
-
     public AdamW optimizer() {
         return optimizer.optimizer();
     }
@@ -50,42 +49,30 @@ public final class PolicyUpdater {
     public UpdateStats update(List<TrainingSample> batch, int microBatchSize, double advMin, double advMax) {
         int tokens = batch.stream().mapToInt(TrainingSample::responseLength).sum();
         optimizer.reset();
-        double loss = 0, clipped = 0, studentTokens = 0, wSum = 0, wCount = 0, klSum = 0;
-        int masked = 0;
-        for (int start = 0; start < batch.size(); start += microBatchSize) {
-            List<TrainingSample> micro = batch.subList(start, Math.min(batch.size(), start + microBatchSize));
-            Map<String, INDArray> ph = LossBatch.placeholders(micro, batch.size(), tokens, advMin, advMax);
-            try (GradientRunner.Result r = runner.run(ph)) {
-                loss += r.outputs().get(ThinkTuningLoss.LOSS).getDouble(0);
-                optimizer.accumulate(r.gradients());
-                float[] m = ph.get(ThinkTuningLoss.RESPONSE_MASK).data().asFloat();
-                float[] h = ph.get(ThinkTuningLoss.TEACHER_MASK).data().asFloat();
-                float[] clip = r.outputs().get(ThinkTuningLoss.CLIPPED).data().asFloat();
-                float[] w = r.outputs().get(ThinkTuningLoss.W).data().asFloat();
-                float[] keep = r.outputs().get(ThinkTuningLoss.KEEP).data().asFloat();
-                float[] k3 = r.outputs().get(ThinkTuningLoss.K3).data().asFloat();
-                for (int i = 0; i < m.length; i++) {
-                    if (m[i] == 0) {
-                        continue;
-                    }
-                    klSum += k3[i];
-                    if (h[i] == 0) {
-                        studentTokens++;
-                        clipped += clip[i];
-                    } else if (keep[i] == 0) {
-                        masked++;
-                    } else {
-                        wSum += w[i];
-                        wCount++;
-                    }
-                }
-            } finally {
-                GradientRunner.release(ph);
+        LossGradients.Sums sums = gradients.run(batch, microBatchSize, batch.size(), tokens, advMin, advMax,
+                optimizer::accumulate);
+        return sums.stats(sums.loss(), optimizer.apply(sums.loss()), objective);
+    }
+
+    /**
+     * One update from gradients summed elsewhere: {@code gradientSums} (by parameter name, flattened in C order)
+     * and {@code sums} were computed with divisors of 1 ({@link LossGradients#run}), and are divided here by the
+     * whole update's sequences or tokens ({@link LossGradients.Sums#normalizer}).
+     */
+    public UpdateStats apply(Map<String, float[]> gradientSums, LossGradients.Sums sums) {
+        double scale = 1.0 / Math.max(1, sums.normalizer(objective));
+        Map<String, INDArray> grads = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : gradientSums.entrySet()) {
+            INDArray p = parameters.get(e.getKey());
+            if (p == null) {
+                throw new IllegalArgumentException("a gradient for " + e.getKey() + ", which is not trained here");
             }
+            INDArray g = Nd4j.createFromArray(e.getValue()).reshape(p.shape()).muli(scale);
+            grads.put(e.getKey(), g);
         }
-        OptimizerStep.Applied a = optimizer.apply(loss);
-        return new UpdateStats(loss, a.gradNorm(), a.lr(), studentTokens == 0 ? 0 : clipped / studentTokens,
-                wCount == 0 ? Double.NaN : wSum / wCount, masked, objective.beta() > 0 ? klSum / Math.max(tokens, 1) : 0,
-                a.skipped(), tokens);
+        optimizer.reset();
+        optimizer.accumulate(grads);
+        double loss = sums.loss() * scale;
+        return sums.stats(loss, optimizer.apply(loss), objective);
     }
 }

@@ -46,21 +46,36 @@ final class RunSetup {
             throw new IllegalArgumentException("model.path " + modelDir + " is not a Hugging Face model directory "
                     + "(config.json + model.safetensors)");
         }
-        this.assets = ModelAssets.load(cfg.model().tokenizer().isEmpty() ? modelDir : Path.of(cfg.model().tokenizer()),
-                cfg.model().chatTemplate(), cfg.data().instruction(), cfg.model().systemPrompt());
+        this.assets = assets(cfg, modelDir);
         // refused here, before a weight is read, when the run cannot fit this machine
         MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.storedBytes(modelDir),
                 MemoryPlan.Budget.ofThisProcess());
         // a model trained through adapters stays frozen: its bfloat16 matrices are kept as they are stored
-        this.initial = cfg.model().lora() != null ? HfCheckpoint.loadFrozen(modelDir) : HfCheckpoint.load(modelDir);
-        this.adapters = cfg.model().lora() == null ? null
-                : LoraAdapters.initialize(cfg.model().lora(), initial.config(), Seeds.of(cfg.seed(), 0, Seeds.ADAPTERS));
+        this.initial = initialWeights(cfg, modelDir);
+        this.adapters = initialAdapters(cfg, initial);
         this.stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
         this.train = promptable(ExampleFiles.read(cfg.data(), Path.of(cfg.data().train()), log));
         List<Example> held = cfg.data().test().isEmpty() || cfg.eval().questions() == 0 ? List.of()
                 : ExampleFiles.read(cfg.data(), Path.of(cfg.data().test()), log);
         this.test = held.subList(0, Math.min(held.size(), cfg.eval().questions()));
         this.heldOut = new HeldOutEvaluation(cfg, assets.prompts(), stopIds, test, out, log);
+    }
+
+    /** The tokenizer and prompts of {@code cfg}, for the student in {@code modelDir}. */
+    static ModelAssets assets(TrainConfig cfg, Path modelDir) {
+        return ModelAssets.load(cfg.model().tokenizer().isEmpty() ? modelDir : Path.of(cfg.model().tokenizer()),
+                cfg.model().chatTemplate(), cfg.data().instruction(), cfg.model().systemPrompt());
+    }
+
+    /** The student's weights as a run starts from them (frozen, as stored, when adapters are trained). */
+    static ModelWeights initialWeights(TrainConfig cfg, Path modelDir) {
+        return cfg.model().lora() != null ? HfCheckpoint.loadFrozen(modelDir) : HfCheckpoint.load(modelDir);
+    }
+
+    /** The run's fresh adapters ({@code model.lora}), or null for full fine-tuning. */
+    static LoraAdapters initialAdapters(TrainConfig cfg, ModelWeights initial) {
+        return cfg.model().lora() == null ? null
+                : LoraAdapters.initialize(cfg.model().lora(), initial.config(), Seeds.of(cfg.seed(), 0, Seeds.ADAPTERS));
     }
 
     static RunSetup load(TrainConfig cfg, PrintStream log) {

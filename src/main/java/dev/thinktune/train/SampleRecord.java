@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public record SampleRecord(int step, String questionId, String question, int index, boolean guided, String behavior,
                            int tokens, int teacherTokens, String finish, double reward, Map<String, Double> terms,
-                           double advantage, String text, String teacherFailure) {
+                           double advantage, String text, String teacherFailure) implements java.io.Serializable {
     public SampleRecord {
         teacherFailure = teacherFailure == null ? "" : teacherFailure;
     }

@@ -14,6 +14,15 @@ public final class Seeds {
         return mix(mix(mix(runSeed) ^ step) ^ (purpose * 0x9E3779B97F4A7C15L));
     }
 
+    /**
+     * The seed of one question's choices in a step: {@link #of} mixed with the question's {@link
+     * dev.thinktune.data.Example#seedKey}, so a question is sampled the same wherever it sits in the step and
+     * however the step's questions are split over processes.
+     */
+    public static long forQuestion(long runSeed, long step, long purpose, dev.thinktune.data.Example question) {
+        return mix(of(runSeed, step, purpose) ^ question.seedKey());
+    }
+
     /** SplitMix64's finaliser. */
     static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

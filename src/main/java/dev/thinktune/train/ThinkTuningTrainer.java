@@ -2,24 +2,15 @@ package dev.thinktune.train;
 
 import dev.thinktune.data.Example;
 import dev.thinktune.model.StudentModel;
-import dev.thinktune.reward.RewardBreakdown;
 import dev.thinktune.reward.RewardFunction;
-import dev.thinktune.reward.Verifier;
-import dev.thinktune.rollout.Completion;
-import dev.thinktune.rollout.GenerationRequest;
 import dev.thinktune.rollout.PromptEncoder;
-import dev.thinktune.rollout.RolloutGroup;
-import dev.thinktune.rollout.SamplingParams;
 import dev.thinktune.rollout.SequenceScorer;
-import dev.thinktune.rollout.Trajectory;
 import dev.thinktune.teacher.Guide;
-import dev.thinktune.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -29,14 +20,17 @@ import java.util.function.Consumer;
  * Algorithm 1 of ThinkTuning. Per step: sample questions; the student samples n answers each at the rollout
  * temperature; on guided steps the guide has a teacher extend gamma answers per group; rewards are verified;
  * advantages are normalised per group; old-policy (and reference) log-probs are computed on the final
- * sequences; then mu passes of mini-batch updates. With k = 0 it is plain GRPO through the same code.
+ * sequences ({@link StepPreparation}); then mu passes of mini-batch updates. With k = 0 it is plain GRPO through
+ * the same code. Scaled out ({@link DistributedSteps}), the step's questions are prepared and their gradients
+ * summed elsewhere and this trainer applies the one update of the step.
  */
 public final class ThinkTuningTrainer {
     private final TrainConfig cfg;
     private final Parts parts;
     private final PolicyUpdater updater;
     private final QuestionOrder order;
-    private final Verifier verifier = Verifier.lenient();
+    private final StepPreparation preparation;
+    private final DistributedSteps distributed;
     private final List<StepListener> listeners = new ArrayList<>();
     private final List<Consumer<List<SampleRecord>>> sampleListeners = new ArrayList<>();
 
@@ -57,16 +51,29 @@ public final class ThinkTuningTrainer {
     }
 
     public ThinkTuningTrainer(TrainConfig cfg, Parts parts) {
-        if (cfg.objective().beta() > 0 && parts.reference() == null) {
+        this(cfg, parts, null);
+    }
+
+    /**
+     * A trainer whose steps are prepared, and their gradients summed, by {@code distributed} (null: in this
+     * process); the update is applied here.
+     */
+    public ThinkTuningTrainer(TrainConfig cfg, Parts parts, DistributedSteps distributed) {
+        if (cfg.objective().beta() > 0 && parts.reference() == null && distributed == null) {
             throw new IllegalArgumentException("objective.beta > 0 needs a reference model");
+        }
+        if (distributed != null) {
+            DistributedSteps.requireSupported(cfg);
         }
         this.cfg = cfg;
         this.parts = parts;
+        this.distributed = distributed;
         int perStep = cfg.training().questionsPerStep() * cfg.rollout().n();
         int miniBatch = miniBatchSize();
         int totalUpdates = cfg.training().steps() * cfg.training().mu() * (perStep / miniBatch);
         this.updater = new PolicyUpdater(parts.policy(), cfg.objective(), cfg.optimizer(), totalUpdates);
         this.order = new QuestionOrder(parts.train().size(), cfg.seed());
+        this.preparation = new StepPreparation(cfg, parts);
     }
 
     public void addListener(StepListener l) {
@@ -100,122 +107,140 @@ public final class ThinkTuningTrainer {
         long t0 = System.nanoTime();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("step", (double) step);
-
-        // 1. questions and rollouts
-        int[] picks = order.forStep(step, cfg.training().questionsPerStep());
-        List<RolloutGroup> groups = rollouts(step, picks);
-        long tRollout = System.nanoTime();
-        int rolloutTokens = groups.stream().flatMap(g -> g.trajectories().stream()).mapToInt(Trajectory::length).sum();
-
-        // the student's own samples: accuracy and reward terms before any guidance
-        List<List<RewardBreakdown>> studentRewards = scoreAll(groups);
-        recordStudentMetrics(m, groups, studentRewards);
-
-        // 2. guidance
+        List<Example> questions = new ArrayList<>();
+        for (int pick : order.forStep(step, cfg.training().questionsPerStep())) {
+            questions.add(parts.train().get(pick));
+        }
         double fraction = cfg.mode() == TrainConfig.Mode.THINKTUNE ? cfg.guidance().fraction(step) : 0.0;
-        Guide.Stats gs = Guide.Stats.NONE;
-        List<Guide.Failure> failures = List.of();
-        int failedGuidedSteps = state.failedGuidedSteps();
-        if (fraction > 0) {
-            Guide.Result r = parts.guide().guide(groups, fraction, Seeds.of(cfg.seed(), step, Seeds.GUIDE));
-            groups = r.groups();
-            gs = r.stats();
-            failures = r.failures();
-            if (r.allFailed()) {
-                failedGuidedSteps++;
-                checkGuidance(step, failedGuidedSteps, failures);
-            } else if (gs.selected() > 0) {
-                failedGuidedSteps = 0;
-            }
-        }
-        long tGuide = System.nanoTime();
+        return distributed != null ? distributedStep(step, state, questions, fraction, m, t0)
+                : localStep(step, state, questions, fraction, m, t0);
+    }
 
-        // 3. rewards and advantages on the final responses
-        List<List<RewardBreakdown>> rewards = gs.guided() > 0 ? scoreAll(groups) : studentRewards;
-        int n = cfg.rollout().n();
-        double[] r = new double[groups.size() * n];
-        for (int g = 0; g < groups.size(); g++) {
-            for (int i = 0; i < n; i++) {
-                r[g * n + i] = rewards.get(g).get(i).total();
-            }
-        }
-        double[] adv = Advantages.groupNormalized(r, n);
-        long tReward = System.nanoTime();
-        if (!sampleListeners.isEmpty() && cfg.training().logSamples() > 0) {
-            List<SampleRecord> logged = sampleRecords(step, groups, rewards, adv, failures,
-                    cfg.training().logSamples());
-            sampleListeners.forEach(l -> l.accept(logged));
-        }
-
-        // 4. old-policy and reference log-probs on the final sequences
-        List<TrainingSample> samples = samples(groups, adv);
-        List<int[]> seqs = samples.stream().map(TrainingSample::ids).toList();
-        List<float[]> old = parts.sampler().scorer().logprobs(seqs);
-        List<float[]> ref = cfg.objective().beta() > 0 ? parts.reference().logprobs(seqs) : null;
-        for (int i = 0; i < samples.size(); i++) {
-            samples.set(i, samples.get(i).withLogprobs(old.get(i), ref == null ? null : ref.get(i)));
-        }
-        long tLogprob = System.nanoTime();
+    private StepResult localStep(int step, TrainerState state, List<Example> questions, double fraction,
+                                 Map<String, Double> m, long t0) {
+        // 1-4. rollouts, guidance, rewards and advantages, old-policy and reference log-probs
+        StepPreparation.Prepared p = preparation.prepare(step, 0, questions, fraction);
+        int failedGuidedSteps = guidanceStreak(step, state.failedGuidedSteps(), p.guideStats(), p.failures());
+        logSamples(p.sampleRecords());
+        long tPrepared = System.nanoTime();
 
         // 5. mu passes of mini-batch updates
         double advMin = cfg.objective().advMin(), advMax = cfg.objective().advMax();
         if (cfg.objective().advRange() == ObjectiveConfig.AdvantageRange.BATCH) {
-            advMin = java.util.Arrays.stream(adv).min().orElse(-1);
-            advMax = java.util.Arrays.stream(adv).max().orElse(1);
+            advMin = java.util.Arrays.stream(p.advantages()).min().orElse(-1);
+            advMax = java.util.Arrays.stream(p.advantages()).max().orElse(1);
             if (advMax - advMin < 1e-6) {
                 advMin -= 1;
                 advMax += 1;
             }
         }
         List<UpdateStats> updates = new ArrayList<>();
-        int consecutiveBad = state.consecutiveBad(), totalBad = state.totalBad();
+        BadUpdates bad = new BadUpdates(state.consecutiveBad(), state.totalBad());
         int mb = miniBatchSize();
         for (int pass = 0; pass < cfg.training().mu(); pass++) {
-            List<TrainingSample> shuffled = new ArrayList<>(samples);
+            List<TrainingSample> shuffled = new ArrayList<>(p.samples());
             Collections.shuffle(shuffled, new Random(Seeds.of(cfg.seed(), step, Seeds.SHUFFLE) + pass));
             for (int s = 0; s < shuffled.size(); s += mb) {
                 UpdateStats u = updater.update(shuffled.subList(s, Math.min(shuffled.size(), s + mb)),
                         cfg.training().microBatchSize(), advMin, advMax);
                 updates.add(u);
-                if (u.skipped()) {
-                    consecutiveBad++;
-                    totalBad++;
-                    if (consecutiveBad >= cfg.training().maxBadSteps()) {
-                        throw new TrainingStoppedException("stopped at step " + step + ": " + consecutiveBad
-                                + " updates in a row had a non-finite loss or gradient (loss " + u.loss()
-                                + ", gradient norm " + u.gradNorm() + "); the weights were not changed by them and "
-                                + "the last checkpoint is intact. Lower optimizer.lr or check the data.");
-                    }
-                } else {
-                    consecutiveBad = 0;
-                }
+                bad.count(step, u);
             }
         }
         parts.sampler().syncWeights();
         long tUpdate = System.nanoTime();
+        long trainTokens = p.samples().stream().mapToLong(sm -> sm.ids().length).sum() * cfg.training().mu();
+        double[] seconds = {p.rolloutSeconds(), p.teacherSeconds(), p.rewardSeconds(), p.logprobSeconds(),
+                (tUpdate - tPrepared) / 1e9};
+        return finish(step, state, m, p.outcomes(), updates, p.guideStats(), fraction, bad, failedGuidedSteps,
+                p.failures(), (tUpdate - t0) / 1e9, seconds, p.rolloutTokens(), trainTokens);
+    }
 
-        // 6. metrics
-        recordRewardMetrics(m, groups, rewards);
+    private StepResult distributedStep(int step, TrainerState state, List<Example> questions, double fraction,
+                                       Map<String, Double> m, long t0) {
+        StepShare s = distributed.run(step, questions, fraction, updater.updates());
+        int failedGuidedSteps = guidanceStreak(step, state.failedGuidedSteps(), s.guideStats(), s.failures());
+        logSamples(s.sampleRecords().stream().map(StepShare.Logged::record).toList());
+        long tApply = System.nanoTime();
+        UpdateStats u = updater.apply(s.gradients(), s.sums());
+        BadUpdates bad = new BadUpdates(state.consecutiveBad(), state.totalBad());
+        bad.count(step, u);
+        parts.sampler().syncWeights();
+        long tUpdate = System.nanoTime();
+        double[] seconds = s.seconds().clone();
+        seconds[4] += (tUpdate - tApply) / 1e9;
+        return finish(step, state, m, s.outcomes(), List.of(u), s.guideStats(), fraction, bad, failedGuidedSteps,
+                s.failures(), (tUpdate - t0) / 1e9, seconds, s.rolloutTokens(), s.trainTokens());
+    }
+
+    /** Updates skipped for a non-finite loss or gradient: in a row, and in all. */
+    private final class BadUpdates {
+        int consecutive, total;
+
+        BadUpdates(int consecutive, int total) {
+            this.consecutive = consecutive;
+            this.total = total;
+        }
+
+        void count(int step, UpdateStats u) {
+            if (!u.skipped()) {
+                consecutive = 0;
+                return;
+            }
+            consecutive++;
+            total++;
+            if (consecutive >= cfg.training().maxBadSteps()) {
+                throw new TrainingStoppedException("stopped at step " + step + ": " + consecutive
+                        + " updates in a row had a non-finite loss or gradient (loss " + u.loss()
+                        + ", gradient norm " + u.gradNorm() + "); the weights were not changed by them and "
+                        + "the last checkpoint is intact. Lower optimizer.lr or check the data.");
+            }
+        }
+    }
+
+    private void logSamples(List<SampleRecord> records) {
+        if (!sampleListeners.isEmpty() && cfg.training().logSamples() > 0) {
+            sampleListeners.forEach(l -> l.accept(records));
+        }
+    }
+
+    /**
+     * Guided steps in a row on which every teacher reply failed, after this one; stops the run when that reaches
+     * {@code guidance.teacher.max_failed_steps}.
+     */
+    private int guidanceStreak(int step, int before, Guide.Stats gs, List<Guide.Failure> failures) {
+        if (gs.allFailed()) {
+            checkGuidance(step, before + 1, failures);
+            return before + 1;
+        }
+        return gs.selected() > 0 ? 0 : before;
+    }
+
+    /** The step's metrics, in the order of {@code metrics.csv}'s columns, and its new state. */
+    private StepResult finish(int step, TrainerState state, Map<String, Double> m, List<ResponseOutcome> outcomes,
+                              List<UpdateStats> updates, Guide.Stats gs, double fraction, BadUpdates bad,
+                              int failedGuidedSteps, List<Guide.Failure> failures, double secs, double[] seconds,
+                              long rolloutTokens, long trainTokens) {
+        recordStudentMetrics(m, outcomes);
+        recordRewardMetrics(m, outcomes);
         recordUpdateMetrics(m, updates);
-        int total = groups.size() * n;
+        int total = outcomes.size();
         m.put("guidance/scheduled_fraction", fraction);
         m.put("guided_fraction", gs.guided() / (double) total);
         m.put("teacher/selected", (double) gs.selected());
         m.put("teacher/parse_failures", (double) gs.parseFailures());
         m.put("teacher/failures", (double) gs.teacherFailures());
         m.put("teacher/truncated", (double) gs.truncated());
-        m.put("bad_updates", (double) totalBad);
-        double secs = (tUpdate - t0) / 1e9;
-        int trainTokens = samples.stream().mapToInt(sm -> sm.ids().length).sum() * cfg.training().mu();
+        m.put("bad_updates", (double) bad.total);
         m.put("step_seconds", secs);
-        m.put("time/rollout", (tRollout - t0) / 1e9);
-        m.put("time/teacher", (tGuide - tRollout) / 1e9);
-        m.put("time/reward", (tReward - tGuide) / 1e9);
-        m.put("time/logprobs", (tLogprob - tReward) / 1e9);
-        m.put("time/update", (tUpdate - tLogprob) / 1e9);
-        m.put("rollout_tokens_per_s", rolloutTokens / Math.max(1e-9, (tRollout - t0) / 1e9));
-        m.put("train_tokens_per_s", trainTokens / Math.max(1e-9, (tUpdate - tLogprob) / 1e9));
-        TrainerState next = new TrainerState(step, updater.updates(), consecutiveBad, totalBad, state.seed(),
+        m.put("time/rollout", seconds[0]);
+        m.put("time/teacher", seconds[1]);
+        m.put("time/reward", seconds[2]);
+        m.put("time/logprobs", seconds[3]);
+        m.put("time/update", seconds[4]);
+        m.put("rollout_tokens_per_s", rolloutTokens / Math.max(1e-9, seconds[0]));
+        m.put("train_tokens_per_s", trainTokens / Math.max(1e-9, seconds[4]));
+        TrainerState next = new TrainerState(step, updater.updates(), bad.consecutive, bad.total, state.seed(),
                 failedGuidedSteps);
         listeners.forEach(l -> l.onStep(step, m));
         return new StepResult(next, m, failures);
@@ -249,120 +274,32 @@ public final class ThinkTuningTrainer {
         }
     }
 
-    private List<RolloutGroup> rollouts(int step, int[] picks) {
-        List<GenerationRequest> reqs = new ArrayList<>();
-        List<PromptEncoder.Prompt> prompts = new ArrayList<>();
-        long seed = Seeds.of(cfg.seed(), step, Seeds.ROLLOUT);
-        for (int i = 0; i < picks.length; i++) {
-            PromptEncoder.Prompt p = parts.prompts().encode(parts.train().get(picks[i]));
-            prompts.add(p);
-            SamplingParams sp = new SamplingParams(cfg.rollout().temperature(), cfg.rollout().topP(),
-                    cfg.rollout().topK(), 0.0, cfg.rollout().maxNewTokens(), parts.stopIds(), List.of(),
-                    seed + 1_000_003L * i);
-            reqs.add(new GenerationRequest(p.ids(), cfg.rollout().n(), sp));
-        }
-        List<List<Completion>> out = parts.sampler().generator().generate(reqs);
-        List<RolloutGroup> groups = new ArrayList<>();
-        for (int i = 0; i < picks.length; i++) {
-            groups.add(new RolloutGroup(parts.train().get(picks[i]), prompts.get(i).text(), prompts.get(i).ids(),
-                    out.get(i).stream().map(Trajectory::of).toList()));
-        }
-        return groups;
-    }
-
-    private List<SampleRecord> sampleRecords(int step, List<RolloutGroup> groups, List<List<RewardBreakdown>> rewards,
-                                             double[] adv, List<Guide.Failure> failures, int maxGroups) {
-        Tokenizer tok = parts.prompts().tokenizer();
-        int n = cfg.rollout().n();
-        Map<Long, String> failed = new java.util.HashMap<>();
-        failures.forEach(f -> failed.put((long) f.group() * n + f.response(), f.describe()));
-        List<SampleRecord> out = new ArrayList<>();
-        for (int g = 0; g < Math.min(maxGroups, groups.size()); g++) {
-            RolloutGroup grp = groups.get(g);
-            for (int i = 0; i < grp.trajectories().size(); i++) {
-                Trajectory t = grp.trajectories().get(i);
-                RewardBreakdown b = rewards.get(g).get(i);
-                out.add(new SampleRecord(step, grp.example().id(), grp.example().question(), i, t.guided(),
-                        t.behavior(), t.length(), t.teacherTokens(), t.finishReason().name().toLowerCase(Locale.ROOT),
-                        b.total(), b.scores(), adv[g * n + i], tok.decode(t.responseIds(), true),
-                        failed.getOrDefault((long) g * n + i, "")));
-            }
-        }
-        return out;
-    }
-
-    private List<List<RewardBreakdown>> scoreAll(List<RolloutGroup> groups) {
-        Tokenizer tok = parts.prompts().tokenizer();
-        List<List<RewardBreakdown>> all = new ArrayList<>();
-        for (RolloutGroup g : groups) {
-            List<RewardBreakdown> rs = new ArrayList<>();
-            for (Trajectory t : g.trajectories()) {
-                rs.add(parts.reward().score(g.example(), tok.decode(t.responseIds(), true), t.responseIds(),
-                        parts.stopIds()));
-            }
-            all.add(rs);
-        }
-        return all;
-    }
-
-    private List<TrainingSample> samples(List<RolloutGroup> groups, double[] adv) {
-        List<TrainingSample> out = new ArrayList<>();
-        int k = 0;
-        for (RolloutGroup g : groups) {
-            for (Trajectory t : g.trajectories()) {
-                int[] ids = new int[g.promptIds().length + t.length()];
-                System.arraycopy(g.promptIds(), 0, ids, 0, g.promptIds().length);
-                System.arraycopy(t.responseIds(), 0, ids, g.promptIds().length, t.length());
-                if (t.length() == 0) {
-                    k++;
-                    continue; // nothing to learn from an empty response
-                }
-                out.add(new TrainingSample(ids, g.promptIds().length, t.teacherMask(), adv[k++], null, null));
-            }
-        }
-        return out;
-    }
-
-    private void recordStudentMetrics(Map<String, Double> m, List<RolloutGroup> groups,
-                                      List<List<RewardBreakdown>> rewards) {
-        Tokenizer tok = parts.prompts().tokenizer();
-        int correct = 0, total = 0;
+    private static void recordStudentMetrics(Map<String, Double> m, List<ResponseOutcome> outcomes) {
+        int correct = 0;
         Map<String, Double> termSums = new LinkedHashMap<>();
-        for (int g = 0; g < groups.size(); g++) {
-            RolloutGroup grp = groups.get(g);
-            for (int i = 0; i < grp.trajectories().size(); i++) {
-                Trajectory t = grp.trajectories().get(i);
-                if (verifier.verify(grp.example(), tok.decode(t.responseIds(), true)).correct()) {
-                    correct++;
-                }
-                total++;
-                rewards.get(g).get(i).scores().forEach((k, v) -> termSums.merge(k, v, Double::sum));
-            }
+        for (ResponseOutcome o : outcomes) {
+            correct += o.correct() ? 1 : 0;
+            o.studentScores().forEach((k, v) -> termSums.merge(k, v, Double::sum));
         }
+        int total = outcomes.size();
         m.put("accuracy", correct / (double) total);
         for (Map.Entry<String, Double> e : termSums.entrySet()) {
             m.put("student/" + e.getKey(), e.getValue() / total);
         }
     }
 
-    private void recordRewardMetrics(Map<String, Double> m, List<RolloutGroup> groups,
-                                     List<List<RewardBreakdown>> rewards) {
-        List<Double> totals = new ArrayList<>();
+    private static void recordRewardMetrics(Map<String, Double> m, List<ResponseOutcome> outcomes) {
         Map<String, Double> termSums = new LinkedHashMap<>();
-        int lengthSum = 0, truncated = 0, count = 0;
-        for (int g = 0; g < groups.size(); g++) {
-            for (int i = 0; i < groups.get(g).trajectories().size(); i++) {
-                RewardBreakdown b = rewards.get(g).get(i);
-                totals.add(b.total());
-                b.scores().forEach((k, v) -> termSums.merge(k, v, Double::sum));
-                Trajectory t = groups.get(g).trajectories().get(i);
-                lengthSum += t.length();
-                truncated += t.finishReason() == dev.thinktune.rollout.FinishReason.LENGTH ? 1 : 0;
-                count++;
-            }
+        int lengthSum = 0, truncated = 0;
+        for (ResponseOutcome o : outcomes) {
+            o.scores().forEach((k, v) -> termSums.merge(k, v, Double::sum));
+            lengthSum += o.length();
+            truncated += o.truncated() ? 1 : 0;
         }
-        double mean = totals.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        double var = totals.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / Math.max(1, totals.size() - 1);
+        int count = outcomes.size();
+        double mean = outcomes.stream().mapToDouble(ResponseOutcome::reward).average().orElse(0);
+        double var = outcomes.stream().mapToDouble(o -> (o.reward() - mean) * (o.reward() - mean)).sum()
+                / Math.max(1, count - 1);
         m.put("reward/mean", mean);
         m.put("reward/std", Math.sqrt(var));
         for (Map.Entry<String, Double> e : termSums.entrySet()) {

@@ -15,11 +15,21 @@ import java.util.List;
  * @param mode       {@code thinktune} (GRPO with guidance), {@code grpo} (same loop, k = 0), {@code sft}, {@code star}
  * @param seed       seeds every random choice of the run (data order, sampling, guidance)
  * @param outputDir  where checkpoints, metrics and the report go
+ * @param distributed where the steps run when scaled out ({@link DistributedSection}); in this process by default
  */
 public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection model, DataSection data,
                           RolloutSection rollout, GuidanceSection guidance, ObjectiveConfig objective,
                           OptimizerSection optimizer, StepsSection training, EvalSection eval, RewardConfig reward,
-                          StarSection star) {
+                          StarSection star, DistributedSection distributed) {
+
+    /** A config that runs in this process. */
+    public TrainConfig(Mode mode, long seed, String outputDir, ModelSection model, DataSection data,
+                       RolloutSection rollout, GuidanceSection guidance, ObjectiveConfig objective,
+                       OptimizerSection optimizer, StepsSection training, EvalSection eval, RewardConfig reward,
+                       StarSection star) {
+        this(mode, seed, outputDir, model, data, rollout, guidance, objective, optimizer, training, eval, reward, star,
+                DistributedSection.DEFAULTS);
+    }
 
     public TrainConfig {
         require(mode != null, "mode", mode, "thinktune, grpo, sft or star");
@@ -34,6 +44,7 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         require(eval != null, "eval", null, "a section");
         require(reward != null, "reward", null, "a section");
         require(star != null, "star", null, "a section");
+        distributed = distributed == null ? DistributedSection.DEFAULTS : distributed;
         reward.validate();
         int perStep = training.questionsPerStep() * rollout.n();
         if (training.miniBatchSize() > 0 && perStep % training.miniBatchSize() != 0) {
@@ -337,6 +348,38 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
             require(samples >= 1, "star.samples", samples, ">= 1");
             require(epochs >= 1, "star.epochs", epochs, ">= 1");
             require(batchSize >= 1, "star.batch_size", batchSize, ">= 1");
+        }
+    }
+
+    /**
+     * Scale-out: where a run's steps are worked on.
+     *
+     * @param spark data-parallel ThinkTuning on a Spark cluster ({@link SparkSection}); absent (null) = this process
+     */
+    public record DistributedSection(SparkSection spark) {
+        public static final DistributedSection DEFAULTS = new DistributedSection(null);
+    }
+
+    /**
+     * Data-parallel ThinkTuning on Spark ({@code --spark MASTER} sets {@code master}; the build needs the {@code spark}
+     * Maven profile). Each step's questions are split over the executors, which sample, guide, score and sum their
+     * share of the loss gradient; the driver applies the one update of the step.
+     *
+     * @param master     the Spark master: {@code local[N]} (N executor threads in this process),
+     *                   {@code local-cluster[N,CORES,MB]}, {@code spark://HOST:PORT}, {@code yarn}, {@code k8s://...}
+     * @param partitions shares a step is split into (0 = the cluster's default parallelism); a question's answers are
+     *                   never split
+     * @param modelPath  the student's directory as the executors see it; empty = {@code model.path}
+     */
+    public record SparkSection(String master, int partitions, String modelPath) {
+        public static final SparkSection DEFAULTS = new SparkSection("local[*]", 0, "");
+
+        public SparkSection {
+            master = master == null ? DEFAULTS.master : master.strip();
+            modelPath = modelPath == null ? "" : modelPath;
+            require(!master.isEmpty(), "distributed.spark.master", master,
+                    "a Spark master: local[N], local-cluster[N,CORES,MB], spark://HOST:PORT, yarn or k8s://HOST:PORT");
+            require(partitions >= 0, "distributed.spark.partitions", partitions, ">= 0 (0 = the default parallelism)");
         }
     }
 }

@@ -6,7 +6,6 @@ import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.reward.RewardFunction;
 import dev.thinktune.rollout.RolloutEngine;
-import dev.thinktune.rollout.SequenceScorer;
 import dev.thinktune.teacher.Guide;
 import dev.thinktune.teacher.Teacher;
 
@@ -124,26 +123,29 @@ public final class TrainingRun {
         if (resume && latest.isEmpty()) {
             log.println("no checkpoint under " + checkpoints.root() + "; starting from step 0");
         }
-        int maxSeq = Math.min(policy.config().maxPositions(), cfg.data().maxPromptTokens() + Math.max(
-                cfg.rollout().maxNewTokens() + cfg.guidance().teacher().maxNewTokens(), cfg.eval().maxNewTokens()) + 8);
-        RolloutEngine.Options opts = RolloutEngine.Options.defaults().withMaxSequenceLength(maxSeq);
         Teacher teacher = null;
         List<AutoCloseable> closeables = new ArrayList<>();
-        boolean lora = policy.adapters() != null;
+        boolean scaledOut = cfg.distributed().spark() != null;
+        if (scaledOut) {
+            DistributedSteps.requireSupported(cfg);
+            if (reward != null) {
+                throw new IllegalArgumentException("a reward of the caller's making is not shipped to Spark executors;"
+                        + " configure it in the config's reward section, or train without distributed.spark");
+            }
+        }
         // with adapters the decoder reads the frozen base as stored and is also the reference, adapters off
-        try (RolloutEngine engine = lora ? RolloutEngine.create(setup.modelDir, policy.adapters(), opts)
-                : RolloutEngine.create(policy.weights(), opts);
-             RolloutEngine separateReference = cfg.objective().beta() > 0 && !lora
-                     ? RolloutEngine.create(setup.modelDir, opts) : null) {
-            SequenceScorer reference = cfg.objective().beta() <= 0 ? null
-                    : lora ? engine.baseScorer() : separateReference;
+        try (PolicyEngines engines = PolicyEngines.open(cfg, policy, setup.modelDir, !scaledOut);
+             DistributedSteps distributed = scaledOut ? DistributedSteps.open(cfg, policy, teacherFactory, log) : null) {
+            RolloutEngine engine = engines.engine();
             log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());
             GuideContext ctx = new GuideContext(cfg, assets, setup.modelDir, stopIds);
-            teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
+            // scaled out, the executors sample, guide and score; this process applies the updates and evaluates
+            teacher = cfg.usesGuidance() && !scaledOut ? teacherFactory.apply(ctx) : null;
             Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
             ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy,
-                    new EngineSampler(engine), reference, guide, reward != null ? reward : RewardFunction.from(cfg.reward()),
-                    assets.prompts(), stopIds, setup.train));
+                    new EngineSampler(engine), engines.reference(), guide,
+                    reward != null ? reward : RewardFunction.from(cfg.reward()), assets.prompts(), stopIds,
+                    setup.train), distributed);
             if (latest.isPresent()) {
                 state = restore(latest.get(), policy, trainer);
                 engine.refreshWeights();
