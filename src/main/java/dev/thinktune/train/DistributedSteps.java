@@ -62,7 +62,7 @@ public interface DistributedSteps extends AutoCloseable {
      * @param teacher the teacher factory, used on the executors when it is {@link java.io.Serializable} (else the
      *                config's teacher)
      */
-    static DistributedSteps open(TrainConfig cfg, StudentModel policy, Function<TrainingRun.GuideContext, Teacher> teacher,
+    static DistributedSteps open(TrainConfig cfg, StudentModel policy, Function<GuideContext, Teacher> teacher,
                                  PrintStream log) {
         Class<?> impl;
         try {

@@ -50,7 +50,7 @@ public final class StepWorker implements AutoCloseable {
      * A worker for {@code cfg} over the student in {@code modelDir}, with the teacher {@code teacherFactory} makes
      * (used on guided runs only).
      */
-    public static StepWorker open(TrainConfig cfg, Path modelDir, Function<TrainingRun.GuideContext, Teacher> teacherFactory) {
+    public static StepWorker open(TrainConfig cfg, Path modelDir, Function<GuideContext, Teacher> teacherFactory) {
         if (!HfCheckpoint.isCheckpoint(modelDir)) {
             throw new IllegalArgumentException(missingModel(modelDir));
         }
@@ -61,7 +61,7 @@ public final class StepWorker implements AutoCloseable {
         PolicyEngines engines = PolicyEngines.open(cfg, policy, modelDir);
         Teacher teacher = null;
         try {
-            TrainingRun.GuideContext ctx = new TrainingRun.GuideContext(cfg, assets, modelDir, stopIds);
+            GuideContext ctx = new GuideContext(cfg, assets, modelDir, stopIds);
             teacher = cfg.usesGuidance() ? teacherFactory.apply(ctx) : null;
             Guide guide = teacher == null ? Guide.NONE : Guides.fromConfig(ctx, teacher);
             ThinkTuningTrainer.Parts parts = new ThinkTuningTrainer.Parts(policy, new EngineSampler(engines.engine()),

@@ -29,7 +29,7 @@ final class SparkRuns {
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
     /** A teacher factory the executors can be sent. */
-    interface TeacherFactory extends Function<TrainingRun.GuideContext, Teacher>, Serializable {
+    interface TeacherFactory extends Function<GuideContext, Teacher>, Serializable {
     }
 
     private SparkRuns() {

@@ -47,7 +47,7 @@ public final class SparkSteps implements DistributedSteps {
     private final String run = UUID.randomUUID().toString();
     private final String configYaml;
     private final String modelPath;
-    private final Function<TrainingRun.GuideContext, Teacher> teacher;
+    private final Function<GuideContext, Teacher> teacher;
     private final int partitions;
     private Broadcast<ParameterVersion> broadcast;
     private long broadcastBytes;
@@ -55,7 +55,7 @@ public final class SparkSteps implements DistributedSteps {
     private long aggregatedBytesLastStep;
 
     private SparkSteps(JavaSparkContext sc, TrainConfig cfg, StudentModel policy,
-                       Function<TrainingRun.GuideContext, Teacher> teacher) {
+                       Function<GuideContext, Teacher> teacher) {
         this.sc = sc;
         this.cfg = cfg;
         this.policy = policy;
@@ -74,7 +74,7 @@ public final class SparkSteps implements DistributedSteps {
      * @param teacher the executors' teacher factory when it is {@link Serializable}; else the config's teacher
      */
     public static DistributedSteps open(TrainConfig cfg, StudentModel policy,
-                                        Function<TrainingRun.GuideContext, Teacher> teacher, PrintStream log) {
+                                        Function<GuideContext, Teacher> teacher, PrintStream log) {
         String master = cfg.distributed().spark().master();
         requireReachable(master);
         SparkConf conf = conf(cfg);

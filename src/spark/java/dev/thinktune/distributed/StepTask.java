@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * @param teacher    the teacher factory shipped by the driver, or null for the config's teacher
  */
 record StepTask(String run, String configYaml, String modelPath,
-                java.util.function.Function<TrainingRun.GuideContext, Teacher> teacher, int step, double fraction,
+                java.util.function.Function<GuideContext, Teacher> teacher, int step, double fraction,
                 Broadcast<ParameterVersion> parameters) implements Function<StepSlice, StepShare> {
 
     @Override
