@@ -3,6 +3,7 @@ package dev.thinktune.distributed;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.teacher.Teacher;
+import dev.thinktune.train.GuideContext;
 import dev.thinktune.train.ConfigLoader;
 import dev.thinktune.train.Guides;
 import dev.thinktune.train.TrainConfig;

@@ -2,11 +2,11 @@ package dev.thinktune.distributed;
 
 import dev.thinktune.teacher.Teacher;
 import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.GuideContext;
 import dev.thinktune.train.Guides;
 import dev.thinktune.train.StepShare;
 import dev.thinktune.train.StepWorker;
 import dev.thinktune.train.TrainConfig;
-import dev.thinktune.train.TrainingRun;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 
