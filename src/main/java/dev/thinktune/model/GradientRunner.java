@@ -4,8 +4,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +34,7 @@ public final class GradientRunner {
     public GradientRunner(SameDiff sd, List<String> parameters, List<String> outputs) {
         SessionArrayCache.install();
         if (sd.getFunction(GRAD_FUNCTION) == null) {
-            quietly(sd::createGradFunction);
+            QuietStdout.run(sd::createGradFunction); // SameDiff prints a line per differentiated op
         }
         this.gradFn = sd.getFunction(GRAD_FUNCTION);
         for (String p : parameters) {
@@ -80,16 +78,5 @@ public final class GradientRunner {
         Map<String, INDArray> outs = new LinkedHashMap<>();
         outputs.forEach(o -> outs.put(o, all.get(o)));
         return new Result(grads, outs);
-    }
-
-    /** Runs {@code r} with standard output silenced (SameDiff prints a line per differentiated op). */
-    static void quietly(Runnable r) {
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            r.run();
-        } finally {
-            System.setOut(out);
-        }
     }
 }
