@@ -2,6 +2,7 @@ package dev.thinktune.lora;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.thinktune.config.Help;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,15 +11,13 @@ import java.util.List;
  * Low-rank adapters on the student's projections (LoRA, in Hugging Face PEFT's sense): each targeted projection
  * {@code y = x W^T} becomes {@code y = x W^T + (alpha / r) * (x A^T) B^T} with {@code A [r, in]} and
  * {@code B [out, r]} trained and {@code W} frozen. Config key {@code model.lora}; absent means full fine-tuning.
- *
- * @param r             rank of each adapter (default 16)
- * @param alpha         scaling numerator, the update is scaled by {@code alpha / r} (default 32)
- * @param dropout       dropout on the adapters' input, in [0, 1) (default 0.0); recorded in PEFT's files, and
- *                      training takes 0.0 only (see {@link #requireTrainable})
- * @param targetModules projections that get adapters, by their Hugging Face module name (default all seven:
- *                      q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)
  */
-public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules) {
+public record LoraConfig(
+        @Help("rank of each adapter") int r,
+        @Help("scaling numerator: the update is scaled by {@code alpha / r}") double alpha,
+        @Help("dropout on the adapters' input, in [0, 1); recorded in PEFT's files, training takes 0.0 only")
+        double dropout,
+        @Help("projections that get adapters, by their Hugging Face module name") List<String> targetModules) {
     /** Every projection a Llama layer has, in the order PEFT's configs usually list them. */
     public static final List<String> MODULES = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj");

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.thinktune.config.Help;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import dev.thinktune.config.Help;
+
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -33,10 +36,9 @@ import java.util.TreeSet;
  * </pre>
  * Reading checks the shape (unknown or mistyped fields are named); {@link #validate()} or
  * {@link RewardFunction#from} checks the terms.
- *
- * @param terms the terms in the order they are logged
  */
-public record RewardConfig(List<TermSpec> terms) {
+public record RewardConfig(@Help("the reward's terms (type, weight, params), summed; logged in this order")
+                           List<TermSpec> terms) {
 
     private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
     private static final ObjectMapper JSON = configure(new ObjectMapper());

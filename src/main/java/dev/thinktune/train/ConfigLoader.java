@@ -38,7 +38,7 @@ public final class ConfigLoader {
     private static final ObjectMapper JSON = configure(new ObjectMapper());
 
     /** Sections that are absent (null) by default, with the defaults a {@code --set} of one field fills in. */
-    private static final Map<String, ObjectNode> OPTIONAL_SECTIONS = Map.of(
+    static final Map<String, ObjectNode> OPTIONAL_SECTIONS = Map.of(
             "model.lora", YAML.valueToTree(dev.thinktune.lora.LoraConfig.DEFAULTS),
             "distributed.spark", YAML.valueToTree(TrainConfig.SparkSection.DEFAULTS));
 

@@ -1,5 +1,6 @@
 package dev.thinktune.train;
 
+import dev.thinktune.config.Help;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
@@ -7,20 +8,19 @@ import java.util.Locale;
 
 /**
  * Hyper-parameters of the ThinkTuning objective ({@code shared/spec/objective.md}).
- *
- * @param epsLow    lower clip range of the student-token ratio: ratio clipped at {@code 1 - eps_low}
- * @param epsHigh   upper clip range: ratio clipped at {@code 1 + eps_high}
- * @param beta      weight of the k3 KL penalty to the reference model (0 skips the reference pass)
- * @param c1        AAS offset {@code c(A)} at {@code A = adv_max} (positive: a conservative push up)
- * @param c2        AAS offset at {@code A = adv_min} (negative: a slightly stronger push down)
- * @param tau       probability under which a teacher token of a negative-advantage response is masked
- * @param advMin    the advantage mapped to {@code c2} (with {@code adv_range: fixed})
- * @param advMax    the advantage mapped to {@code c1} (with {@code adv_range: fixed})
- * @param advRange  {@code fixed} uses adv_min/adv_max; {@code batch} uses the batch's own extreme advantages
- * @param reduction {@code sequence-mean} (the paper's formula) or {@code token-mean}
  */
-public record ObjectiveConfig(double epsLow, double epsHigh, double beta, double c1, double c2, double tau,
-                              double advMin, double advMax, AdvantageRange advRange, Reduction reduction) {
+public record ObjectiveConfig(
+        @Help("lower clip range of the student-token ratio: ratio clipped at {@code 1 - eps_low}") double epsLow,
+        @Help("upper clip range: ratio clipped at {@code 1 + eps_high}") double epsHigh,
+        @Help("weight of the k3 KL penalty to the reference model (0 skips the reference pass)") double beta,
+        @Help("AAS offset {@code c(A)} at {@code A = adv_max} (positive: a conservative push up)") double c1,
+        @Help("AAS offset at {@code A = adv_min} (negative: a slightly stronger push down)") double c2,
+        @Help("probability under which a teacher token of a negative-advantage response is masked") double tau,
+        @Help("the advantage mapped to {@code c2} (with {@code adv_range: fixed})") double advMin,
+        @Help("the advantage mapped to {@code c1} (with {@code adv_range: fixed})") double advMax,
+        @Help("{@code fixed} uses adv_min/adv_max; {@code batch} uses the batch's own extreme advantages")
+        AdvantageRange advRange,
+        @Help("{@code sequence-mean} (the paper's formula) or {@code token-mean}") Reduction reduction) {
 
     /** The objective's defaults: eps 0.2/0.2, beta 0.001, c1 = +1e-4, c2 = -1e-4, tau 0.01, A in [-4, 4]. */
     public static final ObjectiveConfig DEFAULTS = new ObjectiveConfig(0.2, 0.2, 0.001, 1e-4, -1e-4, 0.01,

@@ -1,5 +1,6 @@
 package dev.thinktune.train;
 
+import dev.thinktune.config.Help;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.thinktune.lora.LoraConfig;
@@ -11,16 +12,24 @@ import java.util.List;
  * Everything a training run needs, as one immutable record tree. Read from YAML or JSON by
  * {@link ConfigLoader} (snake_case keys, every knob optional with the default given here), validated up front,
  * and written next to every checkpoint so a run can be reproduced and resumed.
- *
- * @param mode       {@code thinktune} (GRPO with guidance), {@code grpo} (same loop, k = 0), {@code sft}, {@code star}
- * @param seed       seeds every random choice of the run (data order, sampling, guidance)
- * @param outputDir  where checkpoints, metrics and the report go
- * @param distributed where the steps run when scaled out ({@link DistributedSection}); in this process by default
  */
-public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection model, DataSection data,
-                          RolloutSection rollout, GuidanceSection guidance, ObjectiveConfig objective,
-                          OptimizerSection optimizer, StepsSection training, EvalSection eval, RewardConfig reward,
-                          StarSection star, DistributedSection distributed) {
+public record TrainConfig(
+        @Help("{@code thinktune} (GRPO with guidance), {@code grpo} (same loop, k = 0), {@code sft}, {@code star}")
+        Mode mode,
+        @Help("seeds every random choice of the run (data order, sampling, guidance)") long seed,
+        @Help("where checkpoints, metrics and the report go") String outputDir,
+        ModelSection model,
+        DataSection data,
+        RolloutSection rollout,
+        GuidanceSection guidance,
+        ObjectiveConfig objective,
+        OptimizerSection optimizer,
+        StepsSection training,
+        EvalSection eval,
+        RewardConfig reward,
+        StarSection star,
+        @Help("where the steps run when scaled out ({@link DistributedSection}); in this process by default")
+        DistributedSection distributed) {
 
     /** A config that runs in this process. */
     public TrainConfig(Mode mode, long seed, String outputDir, ModelSection model, DataSection data,
@@ -90,17 +99,14 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param path         Hugging Face directory of the student (config.json + safetensors)
-     * @param tokenizer    tokenizer file or directory; empty = the model directory
-     * @param chatTemplate {@code auto} (Llama 3 when the tokenizer has its header tokens, else plain),
-     *                     {@code llama3}, or {@code plain}
-     * @param systemPrompt system message put before every question; empty = none
-     * @param lora         low-rank adapters to train instead of the weights ({@link LoraConfig} lists the fields
-     *                     and defaults: {@code lora: {}} takes them all); absent (null) = full fine-tuning
-     */
-    public record ModelSection(String path, String tokenizer, String chatTemplate, String systemPrompt,
-                               LoraConfig lora) {
+    public record ModelSection(
+            @Help("Hugging Face directory of the student (config.json + safetensors)") String path,
+            @Help("tokenizer file or directory; empty = the model directory") String tokenizer,
+            @Help("{@code auto} (ChatML or Llama 3 when the tokenizer has their markers, else plain), {@code chatml},"
+                    + " {@code llama3} or {@code plain}") String chatTemplate,
+            @Help("system message put before every question; empty = none") String systemPrompt,
+            @Help("low-rank adapters to train instead of the weights ({@link LoraConfig} lists the fields and "
+                    + "defaults: {@code lora: {}} takes them all); absent (null) = full fine-tuning") LoraConfig lora) {
         public static final ModelSection DEFAULTS = new ModelSection("models/arith-tiny", "", "auto", "", null);
 
         public ModelSection(String path, String tokenizer, String chatTemplate, String systemPrompt) {
@@ -119,17 +125,15 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param format          dataset format (gsm8k, math, aime, commonsenseqa, arc, gpqa, strategyqa, mmlu-pro, csv, jsonl)
-     * @param train           training file
-     * @param test            held-out file for the before/after report; empty = none
-     * @param instruction     replaces the task instruction after each question; empty = the format's default
-     * @param maxPromptTokens questions whose prompt is longer are skipped (counted)
-     * @param strict          refuse a file with any malformed row, naming the first; false = skip such rows with a
-     *                        warning that counts them and shows the first
-     */
-    public record DataSection(String format, String train, String test, String instruction, int maxPromptTokens,
-                              boolean strict) {
+    public record DataSection(
+            @Help("dataset format (gsm8k, math, aime, commonsenseqa, arc, gpqa, strategyqa, mmlu-pro, csv, jsonl)")
+            String format,
+            @Help("training file") String train,
+            @Help("held-out file for the before/after report; empty = none") String test,
+            @Help("replaces the task instruction after each question; empty = the format's default") String instruction,
+            @Help("questions whose prompt is longer are skipped (counted)") int maxPromptTokens,
+            @Help("refuse a file with any malformed row, naming the first; false = skip such rows with a warning "
+                    + "that counts them and shows the first") boolean strict) {
         public static final DataSection DEFAULTS = new DataSection("gsm8k", "data/arith/train.jsonl",
                 "data/arith/test.jsonl", "", 256, false);
 
@@ -142,14 +146,12 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param n            responses sampled per question (the group size)
-     * @param temperature  sampling temperature of rollouts (the method samples at 1.0)
-     * @param topP         nucleus sampling mass (1 = off)
-     * @param topK         top-k sampling (0 = off)
-     * @param maxNewTokens the longest response, in tokens; longer ones are truncated (and score 0)
-     */
-    public record RolloutSection(int n, double temperature, double topP, int topK, int maxNewTokens) {
+    public record RolloutSection(
+            @Help("responses sampled per question (the group size)") int n,
+            @Help("sampling temperature of rollouts (the method samples at 1.0)") double temperature,
+            @Help("nucleus sampling mass (1 = off)") double topP,
+            @Help("top-k sampling (0 = off)") int topK,
+            @Help("the longest response, in tokens; longer ones are truncated (and score 0)") int maxNewTokens) {
         public static final RolloutSection DEFAULTS = new RolloutSection(8, 1.0, 1.0, 0, 256);
 
         public RolloutSection {
@@ -161,17 +163,14 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param k         guided steps: steps 1..k are guided ({@code schedule: constant}), or guidance decays
-     *                  linearly to 0 over k steps ({@code linear-decay}); 0 = plain GRPO
-     * @param gamma     responses per guided group that the teacher extends
-     * @param schedule  {@code constant} or {@code linear-decay}
-     * @param cutoff    with linear decay, the guided fraction under which guidance stops
-     * @param behaviors reflection behaviours to draw from (uniformly, seeded)
-     * @param teacher   which teacher, and how to reach it
-     */
-    public record GuidanceSection(int k, int gamma, Schedule schedule, double cutoff, List<String> behaviors,
-                                  TeacherSection teacher) {
+    public record GuidanceSection(
+            @Help("guided steps: steps 1..k are guided ({@code schedule: constant}), or guidance decays linearly to "
+                    + "0 over k steps ({@code linear-decay}); 0 = plain GRPO") int k,
+            @Help("responses per guided group that the teacher extends") int gamma,
+            @Help("{@code constant} or {@code linear-decay}") Schedule schedule,
+            @Help("with linear decay, the guided fraction under which guidance stops") double cutoff,
+            @Help("reflection behaviours to draw from (uniformly, seeded)") List<String> behaviors,
+            @Help("which teacher, and how to reach it") TeacherSection teacher) {
         public static final GuidanceSection DEFAULTS = new GuidanceSection(10, 1, Schedule.CONSTANT, 0.0,
                 List.of("self-conflict", "self-critique", "self-agreement", "self-consultancy"),
                 TeacherSection.DEFAULTS);
@@ -215,24 +214,20 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param type          {@code reference} (templates over the dataset's worked solution; sees the reference
-     *                      answer, unlike the paper's teacher), {@code local} (a thinktune model in this JVM),
-     *                      or {@code openai} (any OpenAI-compatible chat-completions endpoint)
-     * @param model         local: a model directory (empty = the frozen initial student); openai: the model name
-     * @param baseUrl       openai: the endpoint, e.g. http://127.0.0.1:8000/v1
-     * @param apiKeyEnv     openai: the environment variable holding the API key (empty = none)
-     * @param timeoutSeconds openai: per-request timeout
-     * @param maxRetries    openai: retries on 429, 5xx and connection errors (exponential back-off)
-     * @param concurrency   openai: requests in flight at once
-     * @param maxNewTokens  the longest teacher reply, in tokens
-     * @param prompts       directory of replacement prompt files (one per behaviour); empty = built-in
-     * @param maxFailedSteps stop the run when every teacher reply fails on this many guided steps in a row
-     *                       (0 = never stop: train on without guidance)
-     */
-    public record TeacherSection(String type, String model, String baseUrl, String apiKeyEnv, double timeoutSeconds,
-                                 int maxRetries, int concurrency, int maxNewTokens, String prompts,
-                                 int maxFailedSteps) {
+    public record TeacherSection(
+            @Help("{@code reference} (templates over the dataset's worked solution; sees the reference answer, "
+                    + "unlike the paper's teacher), {@code local} (a thinktune model in this JVM), or {@code openai} "
+                    + "(any OpenAI-compatible chat-completions endpoint)") String type,
+            @Help("local: a model directory (empty = the frozen initial student); openai: the model name") String model,
+            @Help("openai: the endpoint, e.g. http://127.0.0.1:8000/v1") String baseUrl,
+            @Help("openai: the environment variable holding the API key (empty = none)") String apiKeyEnv,
+            @Help("openai: per-request timeout") double timeoutSeconds,
+            @Help("openai: retries on 429, 5xx and connection errors (exponential back-off)") int maxRetries,
+            @Help("openai: requests in flight at once") int concurrency,
+            @Help("the longest teacher reply, in tokens") int maxNewTokens,
+            @Help("directory of replacement prompt files (one per behaviour); empty = built-in") String prompts,
+            @Help("stop the run when every teacher reply fails on this many guided steps in a row (0 = never stop: "
+                    + "train on without guidance)") int maxFailedSteps) {
         public static final TeacherSection DEFAULTS = new TeacherSection("reference", "", "", "", 60.0, 3, 8, 256, "",
                 3);
 
@@ -254,19 +249,16 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param lr            peak learning rate
-     * @param beta1         AdamW first-moment decay
-     * @param beta2         AdamW second-moment decay
-     * @param eps           AdamW epsilon
-     * @param weightDecay   decoupled weight decay (matrices only)
-     * @param maxGradNorm   clip the global gradient norm to this (0 = off)
-     * @param schedule      {@code constant} or {@code warmup-cosine}
-     * @param warmupSteps   optimizer updates of linear warm-up
-     * @param minLrRatio    warmup-cosine: the final learning rate as a fraction of lr
-     */
-    public record OptimizerSection(double lr, double beta1, double beta2, double eps, double weightDecay,
-                                   double maxGradNorm, LrSchedule.Kind schedule, int warmupSteps, double minLrRatio) {
+    public record OptimizerSection(
+            @Help("peak learning rate") double lr,
+            @Help("AdamW first-moment decay") double beta1,
+            @Help("AdamW second-moment decay") double beta2,
+            @Help("AdamW epsilon") double eps,
+            @Help("decoupled weight decay (matrices only)") double weightDecay,
+            @Help("clip the global gradient norm to this (0 = off)") double maxGradNorm,
+            @Help("{@code constant} or {@code warmup-cosine}") LrSchedule.Kind schedule,
+            @Help("optimizer updates of linear warm-up") int warmupSteps,
+            @Help("warmup-cosine: the final learning rate as a fraction of lr") double minLrRatio) {
         public static final OptimizerSection DEFAULTS = new OptimizerSection(1e-5, 0.9, 0.999, 1e-8, 0.0, 1.0,
                 LrSchedule.Kind.CONSTANT, 0, 0.1);
 
@@ -283,21 +275,17 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param steps            training steps (each: sample, guide, score, mu passes of updates)
-     * @param questionsPerStep questions per step; each gives a group of rollout.n responses
-     * @param mu               passes over each step's rollout batch (one optimizer update per mini-batch)
-     * @param miniBatchSize    responses per optimizer update (0 = the whole step's batch)
-     * @param microBatchSize   responses per forward/backward; gradients accumulate up to the mini-batch
-     * @param checkpointEvery  save a checkpoint every this many steps (0 = only at the end)
-     * @param keepCheckpoints  how many step checkpoints to keep (older ones are deleted)
-     * @param maxBadSteps      stop after this many consecutive updates with a non-finite loss or gradient
-     * @param evalEvery        evaluate on the held-out split every this many steps (0 = before and after only)
-     * @param logSamples       write the responses of this many groups per step to samples.jsonl (0 = none)
-     */
-    public record StepsSection(int steps, int questionsPerStep, int mu, int miniBatchSize, int microBatchSize,
-                               int checkpointEvery, int keepCheckpoints, int maxBadSteps, int evalEvery,
-                               int logSamples) {
+    public record StepsSection(
+            @Help("training steps (each: sample, guide, score, mu passes of updates)") int steps,
+            @Help("questions per step; each gives a group of rollout.n responses") int questionsPerStep,
+            @Help("passes over each step's rollout batch (one optimizer update per mini-batch)") int mu,
+            @Help("responses per optimizer update (0 = the whole step's batch)") int miniBatchSize,
+            @Help("responses per forward/backward; gradients accumulate up to the mini-batch") int microBatchSize,
+            @Help("save a checkpoint every this many steps (0 = only at the end)") int checkpointEvery,
+            @Help("how many step checkpoints to keep (older ones are deleted)") int keepCheckpoints,
+            @Help("stop after this many consecutive updates with a non-finite loss or gradient") int maxBadSteps,
+            @Help("evaluate on the held-out split every this many steps (0 = before and after only)") int evalEvery,
+            @Help("write the responses of this many groups per step to samples.jsonl (0 = none)") int logSamples) {
         public static final StepsSection DEFAULTS = new StepsSection(50, 8, 1, 0, 16, 10, 2, 3, 0, 1);
 
         public StepsSection {
@@ -314,13 +302,11 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
         }
     }
 
-    /**
-     * @param questions    held-out questions evaluated before and after training (0 = skip)
-     * @param maxNewTokens the longest answer in evaluation
-     * @param samples      answers per question in evaluation (1 greedy answer when temperature is 0)
-     * @param temperature  0 = greedy
-     */
-    public record EvalSection(int questions, int maxNewTokens, int samples, double temperature) {
+    public record EvalSection(
+            @Help("held-out questions evaluated before and after training (0 = skip)") int questions,
+            @Help("the longest answer in evaluation") int maxNewTokens,
+            @Help("answers per question in evaluation (1 greedy answer when temperature is 0)") int samples,
+            @Help("0 = greedy") double temperature) {
         public static final EvalSection DEFAULTS = new EvalSection(64, 256, 1, 0.0);
 
         public EvalSection {
@@ -333,14 +319,13 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
 
     /**
      * STaR and SFT settings.
-     *
-     * @param iterations   STaR outer iterations (sample, filter, rationalise, fine-tune)
-     * @param samples      STaR samples per question per iteration
-     * @param rationalize  STaR: retry failed questions with the answer as a hint
-     * @param epochs       SFT epochs over the kept (or reference) solutions per iteration
-     * @param batchSize    SFT sequences per optimizer update
      */
-    public record StarSection(int iterations, int samples, boolean rationalize, int epochs, int batchSize) {
+    public record StarSection(
+            @Help("STaR outer iterations (sample, filter, rationalise, fine-tune)") int iterations,
+            @Help("STaR samples per question per iteration") int samples,
+            @Help("STaR: retry failed questions with the answer as a hint") boolean rationalize,
+            @Help("SFT epochs over the kept (or reference) solutions per iteration") int epochs,
+            @Help("SFT sequences per optimizer update") int batchSize) {
         public static final StarSection DEFAULTS = new StarSection(3, 4, true, 1, 16);
 
         public StarSection {
@@ -353,10 +338,10 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
 
     /**
      * Scale-out: where a run's steps are worked on.
-     *
-     * @param spark data-parallel ThinkTuning on a Spark cluster ({@link SparkSection}); absent (null) = this process
      */
-    public record DistributedSection(SparkSection spark) {
+    public record DistributedSection(
+            @Help("data-parallel ThinkTuning on a Spark cluster ({@link SparkSection}); absent (null) = this process")
+            SparkSection spark) {
         public static final DistributedSection DEFAULTS = new DistributedSection(null);
     }
 
@@ -364,14 +349,14 @@ public record TrainConfig(Mode mode, long seed, String outputDir, ModelSection m
      * Data-parallel ThinkTuning on Spark ({@code --spark MASTER} sets {@code master}; the build needs the {@code spark}
      * Maven profile). Each step's questions are split over the executors, which sample, guide, score and sum their
      * share of the loss gradient; the driver applies the one update of the step.
-     *
-     * @param master     the Spark master: {@code local[N]} (N executor threads in this process),
-     *                   {@code local-cluster[N,CORES,MB]}, {@code spark://HOST:PORT}, {@code yarn}, {@code k8s://...}
-     * @param partitions shares a step is split into (0 = the cluster's default parallelism); a question's answers are
-     *                   never split
-     * @param modelPath  the student's directory as the executors see it; empty = {@code model.path}
      */
-    public record SparkSection(String master, int partitions, String modelPath) {
+    public record SparkSection(
+            @Help("the Spark master: {@code local[N]} (N executor threads in this process), {@code "
+                    + "local-cluster[N,CORES,MB]}, {@code spark://HOST:PORT}, {@code yarn}, {@code k8s://...}")
+            String master,
+            @Help("shares a step is split into (0 = the cluster's default parallelism); a question's answers are "
+                    + "never split") int partitions,
+            @Help("the student's directory as the executors see it; empty = {@code model.path}") String modelPath) {
         public static final SparkSection DEFAULTS = new SparkSection("local[*]", 0, "");
 
         public SparkSection {
