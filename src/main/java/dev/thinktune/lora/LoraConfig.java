@@ -2,6 +2,8 @@ package dev.thinktune.lora;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.thinktune.config.ConfigDefaults;
+import dev.thinktune.config.Default;
 import dev.thinktune.config.Help;
 
 import java.util.ArrayList;
@@ -13,15 +15,16 @@ import java.util.List;
  * {@code B [out, r]} trained and {@code W} frozen. Config key {@code model.lora}; absent means full fine-tuning.
  */
 public record LoraConfig(
-        @Help("rank of each adapter") int r,
-        @Help("scaling numerator: the update is scaled by {@code alpha / r}") double alpha,
-        @Help("dropout on the adapters' input, in [0, 1); recorded in PEFT's files, training takes 0.0 only")
-        double dropout,
+        @Default("16") @Help("rank of each adapter") int r,
+        @Default("32.0") @Help("scaling numerator: the update is scaled by {@code alpha / r}") double alpha,
+        @Default("0.0") @Help("dropout on the adapters' input, in [0, 1); recorded in PEFT's files, training takes 0.0"
+                + " only") double dropout,
+        @Default("[\"q_proj\",\"k_proj\",\"v_proj\",\"o_proj\",\"gate_proj\",\"up_proj\",\"down_proj\"]")
         @Help("projections that get adapters, by their Hugging Face module name") List<String> targetModules) {
     /** Every projection a Llama layer has, in the order PEFT's configs usually list them. */
     public static final List<String> MODULES = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj");
-    public static final LoraConfig DEFAULTS = new LoraConfig(16, 32, 0.0, MODULES);
+    public static final LoraConfig DEFAULTS = ConfigDefaults.of(LoraConfig.class);
 
     public LoraConfig {
         if (r < 1) {

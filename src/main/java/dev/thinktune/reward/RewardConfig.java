@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.thinktune.config.Default;
 import dev.thinktune.config.Help;
 
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import dev.thinktune.config.Help;
 
 import java.util.List;
 import java.util.Map;
@@ -37,8 +37,9 @@ import java.util.TreeSet;
  * Reading checks the shape (unknown or mistyped fields are named); {@link #validate()} or
  * {@link RewardFunction#from} checks the terms.
  */
-public record RewardConfig(@Help("the reward's terms (type, weight, params), summed; logged in this order")
-                           List<TermSpec> terms) {
+public record RewardConfig(
+        @Default("[{\"type\": \"correctness\", \"weight\": 1.0, \"params\": {\"require_eos\": true}}]")
+        @Help("the reward's terms (type, weight, params), summed; logged in this order") List<TermSpec> terms) {
 
     private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
     private static final ObjectMapper JSON = configure(new ObjectMapper());

@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The reference page of the training config, {@code docs/config.md}: every key with its default (from
- * {@link TrainConfig#defaults()}) and its meaning (the {@link Help} on the record component that holds it), a
- * table per section. A test checks the committed page against this; {@link #main} writes it.
+ * The reference page of the training config, {@code docs/config.md}: every key with its default (the
+ * {@link dev.thinktune.config.Default} beside it, as {@link TrainConfig#defaults()} holds it) and its meaning (its
+ * {@link Help}), a table per section. A test checks the committed page against this; {@link #main} writes it.
  */
 public final class ConfigReference {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,5 +1,7 @@
 package dev.thinktune.train;
 
+import dev.thinktune.config.ConfigDefaults;
+import dev.thinktune.config.Default;
 import dev.thinktune.config.Help;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -10,21 +12,27 @@ import java.util.Locale;
  * Hyper-parameters of the ThinkTuning objective ({@code shared/spec/objective.md}).
  */
 public record ObjectiveConfig(
+        @Default("0.2")
         @Help("lower clip range of the student-token ratio: ratio clipped at {@code 1 - eps_low}") double epsLow,
-        @Help("upper clip range: ratio clipped at {@code 1 + eps_high}") double epsHigh,
+        @Default("0.2") @Help("upper clip range: ratio clipped at {@code 1 + eps_high}") double epsHigh,
+        @Default("0.001")
         @Help("weight of the k3 KL penalty to the reference model (0 skips the reference pass)") double beta,
+        @Default("1e-4")
         @Help("AAS offset {@code c(A)} at {@code A = adv_max} (positive: a conservative push up)") double c1,
+        @Default("-1e-4")
         @Help("AAS offset at {@code A = adv_min} (negative: a slightly stronger push down)") double c2,
+        @Default("0.01")
         @Help("probability under which a teacher token of a negative-advantage response is masked") double tau,
-        @Help("the advantage mapped to {@code c2} (with {@code adv_range: fixed})") double advMin,
-        @Help("the advantage mapped to {@code c1} (with {@code adv_range: fixed})") double advMax,
+        @Default("-4.0") @Help("the advantage mapped to {@code c2} (with {@code adv_range: fixed})") double advMin,
+        @Default("4.0") @Help("the advantage mapped to {@code c1} (with {@code adv_range: fixed})") double advMax,
+        @Default("\"fixed\"")
         @Help("{@code fixed} uses adv_min/adv_max; {@code batch} uses the batch's own extreme advantages")
         AdvantageRange advRange,
+        @Default("\"sequence-mean\"")
         @Help("{@code sequence-mean} (the paper's formula) or {@code token-mean}") Reduction reduction) {
 
     /** The objective's defaults: eps 0.2/0.2, beta 0.001, c1 = +1e-4, c2 = -1e-4, tau 0.01, A in [-4, 4]. */
-    public static final ObjectiveConfig DEFAULTS = new ObjectiveConfig(0.2, 0.2, 0.001, 1e-4, -1e-4, 0.01,
-            -4.0, 4.0, AdvantageRange.FIXED, Reduction.SEQUENCE_MEAN);
+    public static final ObjectiveConfig DEFAULTS = ConfigDefaults.of(ObjectiveConfig.class);
 
     public ObjectiveConfig {
         if (!(epsLow >= 0 && epsLow < 1)) {

@@ -1,5 +1,7 @@
 package dev.thinktune.train;
 
+import dev.thinktune.config.ConfigDefaults;
+import dev.thinktune.config.Default;
 import dev.thinktune.config.Help;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -14,10 +16,11 @@ import java.util.List;
  * and written next to every checkpoint so a run can be reproduced and resumed.
  */
 public record TrainConfig(
+        @Default("\"thinktune\"")
         @Help("{@code thinktune} (GRPO with guidance), {@code grpo} (same loop, k = 0), {@code sft}, {@code star}")
         Mode mode,
-        @Help("seeds every random choice of the run (data order, sampling, guidance)") long seed,
-        @Help("where checkpoints, metrics and the report go") String outputDir,
+        @Default("42") @Help("seeds every random choice of the run (data order, sampling, guidance)") long seed,
+        @Default("\"runs/train\"") @Help("where checkpoints, metrics and the report go") String outputDir,
         ModelSection model,
         DataSection data,
         RolloutSection rollout,
@@ -73,10 +76,7 @@ public record TrainConfig(
 
     /** The defaults of every field (a ThinkTuning run of the paper's shape, sized for a small model). */
     public static TrainConfig defaults() {
-        return new TrainConfig(Mode.THINKTUNE, 42, "runs/train", ModelSection.DEFAULTS, DataSection.DEFAULTS,
-                RolloutSection.DEFAULTS, GuidanceSection.DEFAULTS, ObjectiveConfig.DEFAULTS,
-                OptimizerSection.DEFAULTS, StepsSection.DEFAULTS, EvalSection.DEFAULTS, RewardConfig.paper(),
-                StarSection.DEFAULTS);
+        return ConfigDefaults.of(TrainConfig.class);
     }
 
     /** Whether step {@code step} (1-based) of this run is a guided one at all. */
@@ -100,14 +100,17 @@ public record TrainConfig(
     }
 
     public record ModelSection(
+            @Default("\"models/arith-tiny\"")
             @Help("Hugging Face directory of the student (config.json + safetensors)") String path,
-            @Help("tokenizer file or directory; empty = the model directory") String tokenizer,
+            @Default("\"\"") @Help("tokenizer file or directory; empty = the model directory") String tokenizer,
+            @Default("\"auto\"")
             @Help("{@code auto} (ChatML or Llama 3 when the tokenizer has their markers, else plain), {@code chatml},"
                     + " {@code llama3} or {@code plain}") String chatTemplate,
-            @Help("system message put before every question; empty = none") String systemPrompt,
+            @Default("\"\"") @Help("system message put before every question; empty = none") String systemPrompt,
+            @Default("null")
             @Help("low-rank adapters to train instead of the weights ({@link LoraConfig} lists the fields and "
                     + "defaults: {@code lora: {}} takes them all); absent (null) = full fine-tuning") LoraConfig lora) {
-        public static final ModelSection DEFAULTS = new ModelSection("models/arith-tiny", "", "auto", "", null);
+        public static final ModelSection DEFAULTS = ConfigDefaults.of(ModelSection.class);
 
         public ModelSection(String path, String tokenizer, String chatTemplate, String systemPrompt) {
             this(path, tokenizer, chatTemplate, systemPrompt, null);
@@ -126,16 +129,19 @@ public record TrainConfig(
     }
 
     public record DataSection(
+            @Default("\"gsm8k\"")
             @Help("dataset format (gsm8k, math, aime, commonsenseqa, arc, gpqa, strategyqa, mmlu-pro, csv, jsonl)")
             String format,
-            @Help("training file") String train,
+            @Default("\"data/arith/train.jsonl\"") @Help("training file") String train,
+            @Default("\"data/arith/test.jsonl\"")
             @Help("held-out file for the before/after report; empty = none") String test,
+            @Default("\"\"")
             @Help("replaces the task instruction after each question; empty = the format's default") String instruction,
-            @Help("questions whose prompt is longer are skipped (counted)") int maxPromptTokens,
+            @Default("256") @Help("questions whose prompt is longer are skipped (counted)") int maxPromptTokens,
+            @Default("false")
             @Help("refuse a file with any malformed row, naming the first; false = skip such rows with a warning "
                     + "that counts them and shows the first") boolean strict) {
-        public static final DataSection DEFAULTS = new DataSection("gsm8k", "data/arith/train.jsonl",
-                "data/arith/test.jsonl", "", 256, false);
+        public static final DataSection DEFAULTS = ConfigDefaults.of(DataSection.class);
 
         public DataSection {
             require(format != null && !format.isBlank(), "data.format", format, "a dataset format name");
@@ -147,12 +153,13 @@ public record TrainConfig(
     }
 
     public record RolloutSection(
-            @Help("responses sampled per question (the group size)") int n,
-            @Help("sampling temperature of rollouts (the method samples at 1.0)") double temperature,
-            @Help("nucleus sampling mass (1 = off)") double topP,
-            @Help("top-k sampling (0 = off)") int topK,
+            @Default("8") @Help("responses sampled per question (the group size)") int n,
+            @Default("1.0") @Help("sampling temperature of rollouts (the method samples at 1.0)") double temperature,
+            @Default("1.0") @Help("nucleus sampling mass (1 = off)") double topP,
+            @Default("0") @Help("top-k sampling (0 = off)") int topK,
+            @Default("256")
             @Help("the longest response, in tokens; longer ones are truncated (and score 0)") int maxNewTokens) {
-        public static final RolloutSection DEFAULTS = new RolloutSection(8, 1.0, 1.0, 0, 256);
+        public static final RolloutSection DEFAULTS = ConfigDefaults.of(RolloutSection.class);
 
         public RolloutSection {
             require(n >= 2, "rollout.n", n, ">= 2 (advantages are relative to the group)");
@@ -164,16 +171,16 @@ public record TrainConfig(
     }
 
     public record GuidanceSection(
+            @Default("10")
             @Help("guided steps: steps 1..k are guided ({@code schedule: constant}), or guidance decays linearly to "
                     + "0 over k steps ({@code linear-decay}); 0 = plain GRPO") int k,
-            @Help("responses per guided group that the teacher extends") int gamma,
-            @Help("{@code constant} or {@code linear-decay}") Schedule schedule,
-            @Help("with linear decay, the guided fraction under which guidance stops") double cutoff,
+            @Default("1") @Help("responses per guided group that the teacher extends") int gamma,
+            @Default("\"constant\"") @Help("{@code constant} or {@code linear-decay}") Schedule schedule,
+            @Default("0.0") @Help("with linear decay, the guided fraction under which guidance stops") double cutoff,
+            @Default("[\"self-conflict\",\"self-critique\",\"self-agreement\",\"self-consultancy\"]")
             @Help("reflection behaviours to draw from (uniformly, seeded)") List<String> behaviors,
             @Help("which teacher, and how to reach it") TeacherSection teacher) {
-        public static final GuidanceSection DEFAULTS = new GuidanceSection(10, 1, Schedule.CONSTANT, 0.0,
-                List.of("self-conflict", "self-critique", "self-agreement", "self-consultancy"),
-                TeacherSection.DEFAULTS);
+        public static final GuidanceSection DEFAULTS = ConfigDefaults.of(GuidanceSection.class);
 
         public GuidanceSection {
             require(k >= 0, "guidance.k", k, ">= 0");
@@ -215,21 +222,26 @@ public record TrainConfig(
     }
 
     public record TeacherSection(
+            @Default("\"reference\"")
             @Help("{@code reference} (templates over the dataset's worked solution; sees the reference answer, "
                     + "unlike the paper's teacher), {@code local} (a thinktune model in this JVM), or {@code openai} "
                     + "(any OpenAI-compatible chat-completions endpoint)") String type,
+            @Default("\"\"")
             @Help("local: a model directory (empty = the frozen initial student); openai: the model name") String model,
-            @Help("openai: the endpoint, e.g. http://127.0.0.1:8000/v1") String baseUrl,
+            @Default("\"\"") @Help("openai: the endpoint, e.g. http://127.0.0.1:8000/v1") String baseUrl,
+            @Default("\"\"")
             @Help("openai: the environment variable holding the API key (empty = none)") String apiKeyEnv,
-            @Help("openai: per-request timeout") double timeoutSeconds,
+            @Default("60.0") @Help("openai: per-request timeout") double timeoutSeconds,
+            @Default("3")
             @Help("openai: retries on 429, 5xx and connection errors (exponential back-off)") int maxRetries,
-            @Help("openai: requests in flight at once") int concurrency,
-            @Help("the longest teacher reply, in tokens") int maxNewTokens,
+            @Default("8") @Help("openai: requests in flight at once") int concurrency,
+            @Default("256") @Help("the longest teacher reply, in tokens") int maxNewTokens,
+            @Default("\"\"")
             @Help("directory of replacement prompt files (one per behaviour); empty = built-in") String prompts,
+            @Default("3")
             @Help("stop the run when every teacher reply fails on this many guided steps in a row (0 = never stop: "
                     + "train on without guidance)") int maxFailedSteps) {
-        public static final TeacherSection DEFAULTS = new TeacherSection("reference", "", "", "", 60.0, 3, 8, 256, "",
-                3);
+        public static final TeacherSection DEFAULTS = ConfigDefaults.of(TeacherSection.class);
 
         public TeacherSection {
             require(List.of("reference", "local", "openai").contains(type), "guidance.teacher.type", type,
@@ -250,17 +262,16 @@ public record TrainConfig(
     }
 
     public record OptimizerSection(
-            @Help("peak learning rate") double lr,
-            @Help("AdamW first-moment decay") double beta1,
-            @Help("AdamW second-moment decay") double beta2,
-            @Help("AdamW epsilon") double eps,
-            @Help("decoupled weight decay (matrices only)") double weightDecay,
-            @Help("clip the global gradient norm to this (0 = off)") double maxGradNorm,
-            @Help("{@code constant} or {@code warmup-cosine}") LrSchedule.Kind schedule,
-            @Help("optimizer updates of linear warm-up") int warmupSteps,
-            @Help("warmup-cosine: the final learning rate as a fraction of lr") double minLrRatio) {
-        public static final OptimizerSection DEFAULTS = new OptimizerSection(1e-5, 0.9, 0.999, 1e-8, 0.0, 1.0,
-                LrSchedule.Kind.CONSTANT, 0, 0.1);
+            @Default("1e-5") @Help("peak learning rate") double lr,
+            @Default("0.9") @Help("AdamW first-moment decay") double beta1,
+            @Default("0.999") @Help("AdamW second-moment decay") double beta2,
+            @Default("1e-8") @Help("AdamW epsilon") double eps,
+            @Default("0.0") @Help("decoupled weight decay (matrices only)") double weightDecay,
+            @Default("1.0") @Help("clip the global gradient norm to this (0 = off)") double maxGradNorm,
+            @Default("\"constant\"") @Help("{@code constant} or {@code warmup-cosine}") LrSchedule.Kind schedule,
+            @Default("0") @Help("optimizer updates of linear warm-up") int warmupSteps,
+            @Default("0.1") @Help("warmup-cosine: the final learning rate as a fraction of lr") double minLrRatio) {
+        public static final OptimizerSection DEFAULTS = ConfigDefaults.of(OptimizerSection.class);
 
         public OptimizerSection {
             require(lr > 0 && lr < 1, "optimizer.lr", lr, "in (0, 1)");
@@ -276,17 +287,21 @@ public record TrainConfig(
     }
 
     public record StepsSection(
-            @Help("training steps (each: sample, guide, score, mu passes of updates)") int steps,
-            @Help("questions per step; each gives a group of rollout.n responses") int questionsPerStep,
-            @Help("passes over each step's rollout batch (one optimizer update per mini-batch)") int mu,
-            @Help("responses per optimizer update (0 = the whole step's batch)") int miniBatchSize,
+            @Default("50") @Help("training steps (each: sample, guide, score, mu passes of updates)") int steps,
+            @Default("8") @Help("questions per step; each gives a group of rollout.n responses") int questionsPerStep,
+            @Default("1") @Help("passes over each step's rollout batch (one optimizer update per mini-batch)") int mu,
+            @Default("0") @Help("responses per optimizer update (0 = the whole step's batch)") int miniBatchSize,
+            @Default("16")
             @Help("responses per forward/backward; gradients accumulate up to the mini-batch") int microBatchSize,
-            @Help("save a checkpoint every this many steps (0 = only at the end)") int checkpointEvery,
-            @Help("how many step checkpoints to keep (older ones are deleted)") int keepCheckpoints,
+            @Default("10") @Help("save a checkpoint every this many steps (0 = only at the end)") int checkpointEvery,
+            @Default("2") @Help("how many step checkpoints to keep (older ones are deleted)") int keepCheckpoints,
+            @Default("3")
             @Help("stop after this many consecutive updates with a non-finite loss or gradient") int maxBadSteps,
+            @Default("0")
             @Help("evaluate on the held-out split every this many steps (0 = before and after only)") int evalEvery,
+            @Default("1")
             @Help("write the responses of this many groups per step to samples.jsonl (0 = none)") int logSamples) {
-        public static final StepsSection DEFAULTS = new StepsSection(50, 8, 1, 0, 16, 10, 2, 3, 0, 1);
+        public static final StepsSection DEFAULTS = ConfigDefaults.of(StepsSection.class);
 
         public StepsSection {
             require(steps >= 1, "training.steps", steps, ">= 1");
@@ -303,11 +318,12 @@ public record TrainConfig(
     }
 
     public record EvalSection(
-            @Help("held-out questions evaluated before and after training (0 = skip)") int questions,
-            @Help("the longest answer in evaluation") int maxNewTokens,
+            @Default("64") @Help("held-out questions evaluated before and after training (0 = skip)") int questions,
+            @Default("256") @Help("the longest answer in evaluation") int maxNewTokens,
+            @Default("1")
             @Help("answers per question in evaluation (1 greedy answer when temperature is 0)") int samples,
-            @Help("0 = greedy") double temperature) {
-        public static final EvalSection DEFAULTS = new EvalSection(64, 256, 1, 0.0);
+            @Default("0.0") @Help("0 = greedy") double temperature) {
+        public static final EvalSection DEFAULTS = ConfigDefaults.of(EvalSection.class);
 
         public EvalSection {
             require(questions >= 0, "eval.questions", questions, ">= 0");
@@ -321,12 +337,12 @@ public record TrainConfig(
      * STaR and SFT settings.
      */
     public record StarSection(
-            @Help("STaR outer iterations (sample, filter, rationalise, fine-tune)") int iterations,
-            @Help("STaR samples per question per iteration") int samples,
-            @Help("STaR: retry failed questions with the answer as a hint") boolean rationalize,
-            @Help("SFT epochs over the kept (or reference) solutions per iteration") int epochs,
-            @Help("SFT sequences per optimizer update") int batchSize) {
-        public static final StarSection DEFAULTS = new StarSection(3, 4, true, 1, 16);
+            @Default("3") @Help("STaR outer iterations (sample, filter, rationalise, fine-tune)") int iterations,
+            @Default("4") @Help("STaR samples per question per iteration") int samples,
+            @Default("true") @Help("STaR: retry failed questions with the answer as a hint") boolean rationalize,
+            @Default("1") @Help("SFT epochs over the kept (or reference) solutions per iteration") int epochs,
+            @Default("16") @Help("SFT sequences per optimizer update") int batchSize) {
+        public static final StarSection DEFAULTS = ConfigDefaults.of(StarSection.class);
 
         public StarSection {
             require(iterations >= 1, "star.iterations", iterations, ">= 1");
@@ -340,9 +356,10 @@ public record TrainConfig(
      * Scale-out: where a run's steps are worked on.
      */
     public record DistributedSection(
+            @Default("null")
             @Help("data-parallel ThinkTuning on a Spark cluster ({@link SparkSection}); absent (null) = this process")
             SparkSection spark) {
-        public static final DistributedSection DEFAULTS = new DistributedSection(null);
+        public static final DistributedSection DEFAULTS = ConfigDefaults.of(DistributedSection.class);
     }
 
     /**
@@ -351,13 +368,16 @@ public record TrainConfig(
      * share of the loss gradient; the driver applies the one update of the step.
      */
     public record SparkSection(
+            @Default("\"local[*]\"")
             @Help("the Spark master: {@code local[N]} (N executor threads in this process), {@code "
                     + "local-cluster[N,CORES,MB]}, {@code spark://HOST:PORT}, {@code yarn}, {@code k8s://...}")
             String master,
+            @Default("0")
             @Help("shares a step is split into (0 = the cluster's default parallelism); a question's answers are "
                     + "never split") int partitions,
+            @Default("\"\"")
             @Help("the student's directory as the executors see it; empty = {@code model.path}") String modelPath) {
-        public static final SparkSection DEFAULTS = new SparkSection("local[*]", 0, "");
+        public static final SparkSection DEFAULTS = ConfigDefaults.of(SparkSection.class);
 
         public SparkSection {
             master = master == null ? DEFAULTS.master : master.strip();
