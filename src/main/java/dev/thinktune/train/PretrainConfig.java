@@ -1,30 +1,33 @@
 package dev.thinktune.train;
 
+import dev.thinktune.config.ConfigDefaults;
+import dev.thinktune.config.Default;
+import dev.thinktune.config.Help;
+
 /**
  * Supervised pretraining of a fresh student on question/worked-solution pairs (thinktune's own small models).
- *
- * @param seed             seeds initialisation and data order
- * @param outputDir        the model directory to write (Hugging Face layout, with the tokenizer)
- * @param tokenizer        tokenizer file or directory (its vocabulary sizes the model)
- * @param architecture     the model's shape
- * @param data             training and held-out data
- * @param epochs           passes over the training set
- * @param batchSize        sequences per optimizer update
- * @param microBatchSize   sequences per forward/backward (gradient accumulation)
- * @param optimizer        AdamW and schedule
- * @param evalQuestions    held-out questions answered greedily after each epoch (0 = skip)
- * @param evalMaxNewTokens the longest answer in evaluation
- * @param maxBadSteps      stop after this many consecutive updates with a non-finite loss or gradient
  */
-public record PretrainConfig(long seed, String outputDir, String tokenizer, Architecture architecture,
-                             TrainConfig.DataSection data, int epochs, int batchSize, int microBatchSize,
-                             TrainConfig.OptimizerSection optimizer, int evalQuestions, int evalMaxNewTokens,
-                             int maxBadSteps) {
+public record PretrainConfig(
+        @Default("7") @Help("seeds initialisation and data order") long seed,
+        @Default("\"models/arith-tiny\"")
+        @Help("the model directory to write (Hugging Face layout, with the tokenizer)") String outputDir,
+        @Default("\"models/arith-tiny\"")
+        @Help("tokenizer file or directory (its vocabulary sizes the model)") String tokenizer,
+        @Help("the model's shape") Architecture architecture,
+        @Help("training and held-out data") TrainConfig.DataSection data,
+        @Default("3") @Help("passes over the training set") int epochs,
+        @Default("32") @Help("sequences per optimizer update") int batchSize,
+        @Default("32") @Help("sequences per forward/backward (gradient accumulation)") int microBatchSize,
+        @Default("{\"lr\": 1e-3, \"beta1\": 0.9, \"beta2\": 0.98, \"eps\": 1e-8, \"weight_decay\": 0.01,"
+                + " \"max_grad_norm\": 1.0, \"schedule\": \"warmup-cosine\", \"warmup_steps\": 100,"
+                + " \"min_lr_ratio\": 0.1}")
+        @Help("AdamW and schedule") TrainConfig.OptimizerSection optimizer,
+        @Default("200") @Help("held-out questions answered greedily after each epoch (0 = skip)") int evalQuestions,
+        @Default("96") @Help("the longest answer in evaluation") int evalMaxNewTokens,
+        @Default("3")
+        @Help("stop after this many consecutive updates with a non-finite loss or gradient") int maxBadSteps) {
 
-    public static final PretrainConfig DEFAULTS = new PretrainConfig(7, "models/arith-tiny", "models/arith-tiny",
-            Architecture.DEFAULTS, TrainConfig.DataSection.DEFAULTS, 3, 32, 32,
-            new TrainConfig.OptimizerSection(1e-3, 0.9, 0.98, 1e-8, 0.01, 1.0, LrSchedule.Kind.WARMUP_COSINE,
-                    100, 0.1), 200, 96, 3);
+    public static final PretrainConfig DEFAULTS = ConfigDefaults.of(PretrainConfig.class);
 
     public PretrainConfig {
         TrainConfig.require(outputDir != null && !outputDir.isBlank(), "output_dir", outputDir, "a directory");
@@ -40,20 +43,17 @@ public record PretrainConfig(long seed, String outputDir, String tokenizer, Arch
         TrainConfig.require(maxBadSteps >= 1, "max_bad_steps", maxBadSteps, ">= 1");
     }
 
-    /**
-     * @param hiddenSize        model width
-     * @param intermediateSize  SwiGLU width
-     * @param numLayers         decoder layers
-     * @param numHeads          query heads
-     * @param numKvHeads        key/value heads (grouped-query attention when fewer than numHeads)
-     * @param maxPositions      longest sequence
-     * @param tieWordEmbeddings share the embedding with the output head
-     * @param ropeTheta         rotary base
-     * @param initStd           standard deviation of the initial weights
-     */
-    public record Architecture(int hiddenSize, int intermediateSize, int numLayers, int numHeads, int numKvHeads,
-                               int maxPositions, boolean tieWordEmbeddings, double ropeTheta, double initStd) {
-        public static final Architecture DEFAULTS = new Architecture(128, 384, 4, 4, 2, 512, true, 10000.0, 0.02);
+    public record Architecture(
+            @Default("128") @Help("model width") int hiddenSize,
+            @Default("384") @Help("SwiGLU width") int intermediateSize,
+            @Default("4") @Help("decoder layers") int numLayers,
+            @Default("4") @Help("query heads") int numHeads,
+            @Default("2") @Help("key/value heads (grouped-query attention when fewer than numHeads)") int numKvHeads,
+            @Default("512") @Help("longest sequence") int maxPositions,
+            @Default("true") @Help("share the embedding with the output head") boolean tieWordEmbeddings,
+            @Default("10000.0") @Help("rotary base") double ropeTheta,
+            @Default("0.02") @Help("standard deviation of the initial weights") double initStd) {
+        public static final Architecture DEFAULTS = ConfigDefaults.of(Architecture.class);
 
         public Architecture {
             TrainConfig.require(hiddenSize > 0 && numHeads > 0 && hiddenSize % numHeads == 0,

@@ -1,6 +1,8 @@
 package dev.thinktune.config;
 
 import dev.thinktune.lora.LoraConfig;
+import dev.thinktune.train.LrSchedule;
+import dev.thinktune.train.PretrainConfig;
 import dev.thinktune.train.TrainConfig;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +46,11 @@ class ConfigDefaultsTest {
         assertEquals(new LoraConfig(16, 32, 0.0, LoraConfig.MODULES), LoraConfig.DEFAULTS);
         assertNull(TrainConfig.defaults().model().lora(), "adapters are off by default");
         assertEquals(TrainConfig.Mode.THINKTUNE, TrainConfig.defaults().mode());
+        assertEquals(new PretrainConfig.Architecture(128, 384, 4, 4, 2, 512, true, 10000.0, 0.02),
+                PretrainConfig.Architecture.DEFAULTS);
+        assertEquals(new PretrainConfig(7, "models/arith-tiny", "models/arith-tiny", PretrainConfig.Architecture.DEFAULTS,
+                TrainConfig.DataSection.DEFAULTS, 3, 32, 32, new TrainConfig.OptimizerSection(1e-3, 0.9, 0.98, 1e-8,
+                0.01, 1.0, LrSchedule.Kind.WARMUP_COSINE, 100, 0.1), 200, 96, 3), PretrainConfig.DEFAULTS);
     }
 
     @Test
