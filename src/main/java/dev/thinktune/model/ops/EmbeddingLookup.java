@@ -25,8 +25,7 @@ public final class EmbeddingLookup extends JavaOp {
 
     /** The looked-up rows {@code [N, D]} of {@code table} for the flat {@code ids [N]}. */
     public static SDVariable apply(SameDiff sd, String name, SDVariable table, SDVariable ids) {
-        SDVariable out = new EmbeddingLookup(sd, table, ids).outputVariable();
-        return name == null ? out : sd.updateVariableNameAndReference(out, name);
+        return new EmbeddingLookup(sd, table, ids).namedOutput(name);
     }
 
     @Override

@@ -25,8 +25,7 @@ public final class FrozenLinear extends JavaOp {
 
     /** {@code x W^T}, differentiable in {@code x} only. */
     public static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable weight) {
-        SDVariable out = new FrozenLinear(sd, x, weight).outputVariable();
-        return name == null ? out : sd.updateVariableNameAndReference(out, name);
+        return new FrozenLinear(sd, x, weight).namedOutput(name);
     }
 
     @Override

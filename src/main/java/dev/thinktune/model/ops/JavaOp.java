@@ -48,6 +48,12 @@ public abstract class JavaOp extends DynamicCustomOp {
     /** Computes every output into the arrays SameDiff allocated for them. */
     protected abstract void compute(List<INDArray> inputs, List<INDArray> outputs);
 
+    /** The op's single output, renamed to {@code name} unless that is null (then SameDiff's generated name). */
+    protected final SDVariable namedOutput(String name) {
+        SDVariable out = outputVariable();
+        return name == null ? out : sameDiff.updateVariableNameAndReference(out, name);
+    }
+
     /** Runs this op on the arrays of an op context (called by the session). */
     public final void execute(OpContext ctx) {
         compute(ctx.getInputArrays(), ctx.getOutputArrays());

@@ -42,8 +42,7 @@ public final class TokenLogprobs extends JavaOp {
      * positions per block (0: as many as fit {@link #CHUNK_BYTES}). */
     public static SDVariable apply(SameDiff sd, String name, SDVariable hidden, SDVariable head, SDVariable targets,
                                    int blockRows) {
-        SDVariable out = new TokenLogprobs(sd, hidden, head, targets, blockRows).outputVariable();
-        return name == null ? out : sd.updateVariableNameAndReference(out, name);
+        return new TokenLogprobs(sd, hidden, head, targets, blockRows).namedOutput(name);
     }
 
     /** Positions per block: {@code blockRows} if set, else as many as fit {@link #CHUNK_BYTES} at {@code vocab}. */
