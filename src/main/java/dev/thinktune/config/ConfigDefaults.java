@@ -15,13 +15,20 @@ import java.lang.reflect.RecordComponent;
  * them.
  */
 public final class ConfigDefaults {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    private static final ObjectMapper JSON = configure(new ObjectMapper());
 
     private ConfigDefaults() {
+    }
+
+    /**
+     * How every config is read, files and defaults alike: snake_case keys, unknown keys and missing primitives
+     * refused, whole numbers only where an integer is expected.
+     */
+    public static ObjectMapper configure(ObjectMapper m) {
+        return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     }
 
     /** {@code type} with every field at its default. */

@@ -1,16 +1,15 @@
 package dev.thinktune.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.thinktune.config.ConfigDefaults;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,10 +31,10 @@ import java.util.stream.Collectors;
  * field name. Integer fields take whole numbers only ({@code training.steps: 1.5} is refused, not truncated).
  */
 public final class ConfigLoader {
-    private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
+    private static final ObjectMapper YAML = ConfigDefaults.configure(new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
-    private static final ObjectMapper JSON = configure(new ObjectMapper());
+    private static final ObjectMapper JSON = ConfigDefaults.configure(new ObjectMapper());
 
     /** Sections that are absent (null) by default, with the defaults a {@code --set} of one field fills in. */
     static final Map<String, ObjectNode> OPTIONAL_SECTIONS = Map.of(
@@ -43,13 +42,6 @@ public final class ConfigLoader {
             "distributed.spark", YAML.valueToTree(TrainConfig.SparkSection.DEFAULTS));
 
     private ConfigLoader() {
-    }
-
-    private static ObjectMapper configure(ObjectMapper m) {
-        return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     }
 
     /** The defaults with overrides applied. */
