@@ -6,12 +6,15 @@ import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.arch.Architecture;
 import dev.thinktune.tokenizer.Tokenizer;
+import dev.thinktune.train.ConfigLoader;
+import dev.thinktune.train.TrainConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -62,6 +65,20 @@ public final class TinyRun {
             throw new UncheckedIOException(e);
         }
         return out;
+    }
+
+    /**
+     * A guided ThinkTuning run over {@code model} and {@code data} into {@code out} at test size: 2 questions x 4
+     * answers of 8 tokens a step, 3 guided steps, two mini-batches of 4 per step, a checkpoint every 2 steps, seed 17,
+     * no evaluation; {@code overrides} (steps, micro-batch, learning rate, ...) are applied after these.
+     */
+    public static TrainConfig config(Path model, Path data, Path out, String... overrides) {
+        List<String> sets = new ArrayList<>(List.of("mode=thinktune", "model.path=" + model, "data.train=" + data,
+                "data.test=", "output_dir=" + out, "training.questions_per_step=2", "rollout.n=4",
+                "rollout.max_new_tokens=8", "guidance.k=3", "guidance.teacher.max_new_tokens=64", "training.mu=2",
+                "training.mini_batch_size=4", "training.checkpoint_every=2", "eval.questions=0", "seed=17"));
+        sets.addAll(List.of(overrides));
+        return ConfigLoader.load(sets);
     }
 
     /** Twelve GSM8K-format questions "Mark has i apples and buys 2 more", as {@code dir/train.jsonl}. */

@@ -42,12 +42,9 @@ class LoraTrainingRunTest {
     }
 
     private TrainConfig config(Path model, Path data, Path out, int steps) {
-        return ConfigLoader.load(List.of("mode=thinktune", "model.path=" + model, "data.train=" + data, "data.test=",
-                "output_dir=" + out, "training.steps=" + steps, "training.questions_per_step=2", "rollout.n=4",
-                "rollout.max_new_tokens=8", "guidance.k=3", "guidance.teacher.max_new_tokens=64", "training.mu=2",
-                "training.mini_batch_size=4", "training.micro_batch_size=2", "training.checkpoint_every=2",
-                "optimizer.lr=0.01", "eval.questions=0", "seed=17", "objective.beta=0.04",
-                "model.lora.r=4", "model.lora.alpha=8", "model.lora.target_modules=[q_proj, v_proj, down_proj]"));
+        return TinyRun.config(model, data, out, "training.steps=" + steps, "training.micro_batch_size=2",
+                "optimizer.lr=0.01", "objective.beta=0.04", "model.lora.r=4", "model.lora.alpha=8",
+                "model.lora.target_modules=[q_proj, v_proj, down_proj]");
     }
 
     @Test

@@ -33,13 +33,10 @@ class Qwen2TrainingRunTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
     private TrainConfig config(Path model, Path data, Path out, String... extra) {
-        List<String> sets = new ArrayList<>(List.of("mode=thinktune", "model.path=" + model, "data.train=" + data,
-                "data.test=", "output_dir=" + out, "training.steps=2", "training.questions_per_step=2", "rollout.n=4",
-                "rollout.max_new_tokens=8", "guidance.k=3", "guidance.teacher.max_new_tokens=64", "training.mu=2",
-                "training.mini_batch_size=4", "training.micro_batch_size=2", "training.checkpoint_every=2",
-                "optimizer.lr=0.01", "eval.questions=0", "seed=17", "objective.beta=0.04"));
+        List<String> sets = new ArrayList<>(List.of("training.steps=2", "training.micro_batch_size=2",
+                "optimizer.lr=0.01", "objective.beta=0.04"));
         sets.addAll(List.of(extra));
-        return ConfigLoader.load(sets);
+        return TinyRun.config(model, data, out, sets.toArray(String[]::new));
     }
 
     @Test

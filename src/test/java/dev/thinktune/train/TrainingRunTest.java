@@ -52,11 +52,8 @@ class TrainingRunTest {
     }
 
     private TrainConfig config(Path model, Path data, Path out, int steps) {
-        return ConfigLoader.load(List.of("mode=thinktune", "model.path=" + model, "data.train=" + data, "data.test=",
-                "output_dir=" + out, "training.steps=" + steps, "training.questions_per_step=2", "rollout.n=4",
-                "rollout.max_new_tokens=8", "guidance.k=3", "guidance.teacher.max_new_tokens=64", "training.mu=2",
-                "training.mini_batch_size=4", "training.micro_batch_size=4", "training.checkpoint_every=2",
-                "optimizer.lr=0.001", "eval.questions=0", "seed=17", "training.log_samples=2"));
+        return TinyRun.config(model, data, out, "training.steps=" + steps, "training.micro_batch_size=4",
+                "optimizer.lr=0.001", "training.log_samples=2");
     }
 
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
