@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.OffHeapMemory;
+import dev.thinktune.model.OpProfile;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import dev.thinktune.train.AdamW;
@@ -39,9 +40,12 @@ public final class ModelBench {
     private final int soakSteps;
     private final int microBatch;
     private final boolean torch;
+    private final boolean opProfile;
+    private long clipNanos;  // time in gradient clipping and AdamW since the last op profile started
+    private long adamNanos;
 
     public ModelBench(int warmup, int iterations) {
-        this(warmup, iterations, 0, 0, false);
+        this(warmup, iterations, 0, 0, false, false);
     }
 
     /**
@@ -49,8 +53,10 @@ public final class ModelBench {
      * @param microBatch sequences per forward/backward pass of a training step, gradients accumulated over the
      *                   size's batch (0: the whole batch in one pass)
      * @param torch      also run the PyTorch peer ({@code scripts/bench_model_torch.py}) on the same shapes
+     * @param opProfile  after the timed runs, one more forward pass and training step with every graph op timed
+     *                   (rows of mode {@code op_profile})
      */
-    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch, boolean torch) {
+    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch, boolean torch, boolean opProfile) {
         if (warmup < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
             throw new IllegalArgumentException("need warmup >= 0, iterations >= 1, soak steps >= 0, micro-batch >= 0");
         }
@@ -59,6 +65,7 @@ public final class ModelBench {
         this.soakSteps = soakSteps;
         this.microBatch = microBatch;
         this.torch = torch;
+        this.opProfile = opProfile;
     }
 
     /**
@@ -144,6 +151,14 @@ public final class ModelBench {
         results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train)
                 .withExtra(Map.of("micro_batch", micro, "build_seconds", build)));
         out.accept(results.get(results.size() - 1));
+        if (opProfile) {
+            for (BenchResult r : List.of(
+                    profile(size, "forward", () -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS))),
+                    profile(size, "train", step))) {
+                results.add(r);
+                out.accept(r);
+            }
+        }
         if (soakSteps > 0) {
             results.add(soak(size, step, tokens));
             out.accept(results.get(results.size() - 1));
@@ -209,9 +224,42 @@ public final class ModelBench {
         }
     }
 
-    private static void update(AdamW adam, ModelWeights weights, Map<String, INDArray> grads) {
+    /**
+     * {@code phase} run once with every graph op timed: a row of mode {@code op_profile} whose {@code ops} list
+     * each op kind's calls and seconds (the most first), {@code op_seconds} their sum and {@code seconds} the
+     * whole run's; {@code clipping_seconds} and {@code adamw_seconds} the update's (0 for a forward pass). The rest
+     * is SameDiff's own work between ops and the collections after passes.
+     */
+    private BenchResult profile(BenchSize size, String phase, Runnable run) {
+        long t0 = System.nanoTime();
+        List<Map<String, Object>> ops = new ArrayList<>();
+        double opSeconds;
+        clipNanos = 0;
+        adamNanos = 0;
+        try (OpProfile p = OpProfile.start()) {
+            run.run();
+            opSeconds = p.totalSeconds();
+            for (OpProfile.Entry e : p.entries()) {
+                Map<String, Object> op = new java.util.LinkedHashMap<>();
+                op.put("op", e.op());
+                op.put("calls", e.calls());
+                op.put("seconds", Math.round(e.seconds() * 1e4) / 1e4);
+                ops.add(op);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new BenchResult("model", size.label(), size.batch(), "op_profile", 0, seconds,
+                ProcessStats.peakRssMb(), Map.of("phase", phase, "op_seconds", opSeconds, "ops", ops,
+                "clipping_seconds", clipNanos / 1e9, "adamw_seconds", adamNanos / 1e9));
+    }
+
+    private void update(AdamW adam, ModelWeights weights, Map<String, INDArray> grads) {
+        long t0 = System.nanoTime();
         GradientClipping.clip(grads, 1.0);
+        long t1 = System.nanoTime();
         adam.apply(weights.tensors(), grads, 1e-4);
+        clipNanos += t1 - t0;
+        adamNanos += System.nanoTime() - t1;
     }
 
     /**

@@ -46,6 +46,10 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--no-torch", description = "skip the PyTorch rows")
     boolean noTorch;
 
+    @Option(names = "--op-profile", description = "after the timed runs, one more forward pass and training step "
+            + "with every graph op timed: rows of mode op_profile listing each op kind's calls and seconds")
+    boolean opProfile;
+
     @Mixin
     BenchOutput output;
 
@@ -55,7 +59,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<BenchSize> chosen = sizes.stream().map(BenchSize::of).toList(); // an unknown size before any run
-        ModelBench bench = new ModelBench(warmup, iterations, soakSteps, microBatch, !noTorch);
+        ModelBench bench = new ModelBench(warmup, iterations, soakSteps, microBatch, !noTorch, opProfile);
         int refused = 0;
         for (BenchSize s : chosen) {
             try {

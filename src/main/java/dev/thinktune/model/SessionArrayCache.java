@@ -92,16 +92,28 @@ public final class SessionArrayCache extends ArrayCacheMemoryMgr {
             return super.preprocessPlaceholders(placeholders, at);
         }
 
-        /** Runs thinktune's Java ops ({@link JavaOp}) here; every other op as SameDiff does. */
+        /**
+         * Runs thinktune's Java ops ({@link JavaOp}) here, every other op as SameDiff does; each op's time goes
+         * to the {@link OpProfile} that records, if one does.
+         */
         @Override
         public ExecutionResult doExec(DifferentialFunction op, OpContext ctx, FrameIter frameIter,
                                       Set<VarId> opInputs, Set<VarId> allIterInputs, Set<String> constAndPhInputs,
                                       Map<String, SDValue> otherPlaceholders) {
+            OpProfile profile = OpProfile.recording();
+            long t0 = profile == null ? 0 : System.nanoTime();
+            ExecutionResult result;
             if (op instanceof JavaOp javaOp) {
                 javaOp.execute(ctx);
-                return ExecutionResult.createFrom(op, ctx);
+                result = ExecutionResult.createFrom(op, ctx);
+            } else {
+                result = super.doExec(op, ctx, frameIter, opInputs, allIterInputs, constAndPhInputs,
+                        otherPlaceholders);
             }
-            return super.doExec(op, ctx, frameIter, opInputs, allIterInputs, constAndPhInputs, otherPlaceholders);
+            if (profile != null) {
+                profile.add(op.opName(), System.nanoTime() - t0);
+            }
+            return result;
         }
 
         int releasedThisRun() {

@@ -26,7 +26,7 @@ class ModelBenchTest {
     @Test
     void tinyForwardTrainAndSoakPrintTheCommonFields() throws Exception {
         List<BenchResult> printed = new ArrayList<>();
-        List<BenchResult> results = new ModelBench(0, 1, 3, 0, false).run(BenchSize.TINY, printed::add);
+        List<BenchResult> results = new ModelBench(0, 1, 3, 0, false, false).run(BenchSize.TINY, printed::add);
         assertEquals(results, printed, "each result is printed as it is measured");
         assertEquals(List.of("forward", "train", "train-soak"), results.stream().map(BenchResult::mode).toList());
         ObjectMapper json = new ObjectMapper();
@@ -47,6 +47,31 @@ class ModelBenchTest {
                 soak.get("rss_growth_mb").asDouble(), 0.01);
         assertEquals(3, soak.get("rss_each_tenth_mb").size(), "one reading a step when the soak has under 10 steps");
         assertEquals(3, soak.get("java_heap_committed_each_tenth_mb").size());
+    }
+
+    @Test
+    void anOpProfileListsTheGraphsOpsWithTheirCallsAndTime() throws Exception {
+        List<BenchResult> results = new ModelBench(0, 1, 0, 0, false, true).run(BenchSize.TINY, r -> { });
+        assertEquals(List.of("forward", "train", "op_profile", "op_profile"),
+                results.stream().map(BenchResult::mode).toList());
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 2; i < 4; i++) {
+            JsonNode row = json.readTree(results.get(i).toJson());
+            assertEquals(i == 2 ? "forward" : "train", row.get("phase").asText());
+            java.util.Map<String, JsonNode> ops = new java.util.HashMap<>();
+            double sum = 0, last = Double.MAX_VALUE;
+            for (JsonNode op : row.get("ops")) {
+                ops.put(op.get("op").asText(), op);
+                sum += op.get("seconds").asDouble();
+                assertTrue(op.get("seconds").asDouble() <= last, "the most time first: " + row);
+                last = op.get("seconds").asDouble();
+            }
+            // tiny has 4 layers: one attention op per layer, forward; its gradient op per layer when training
+            assertEquals(4, ops.get("thinktune_causal_attention").get("calls").asInt(), row.toString());
+            assertEquals(i == 3, ops.containsKey("thinktune_causal_attention_bp"), row.toString());
+            assertEquals(row.get("op_seconds").asDouble(), sum, 1e-3 * ops.size() + 1e-3);
+            assertTrue(row.get("op_seconds").asDouble() <= row.get("seconds").asDouble(), row.toString());
+        }
     }
 
     @Test
@@ -98,18 +123,18 @@ class ModelBenchTest {
 
     @Test
     void badSettingsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0, 0, false));
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1, 0, false));
-        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, 0, -1, false));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 0, 0, 0, false, false));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, -1, 0, false, false));
+        assertThrows(IllegalArgumentException.class, () -> new ModelBench(0, 1, 0, -1, false, false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ModelBench(0, 1, 0, 3, false).run(BenchSize.TINY, r -> { }));
+                () -> new ModelBench(0, 1, 0, 3, false, false).run(BenchSize.TINY, r -> { }));
         assertTrue(e.getMessage().contains("micro-batch 3 does not divide the batch of 8"), e.getMessage());
     }
 
     @Test
     void torchRowsFollowWithTheCommonFieldsOnTheSameShapes() throws Exception {
         Assumptions.assumeTrue(TorchPeer.python().isPresent(), "no python3 here imports torch");
-        List<BenchResult> results = new ModelBench(0, 1, 0, 2, true).run(BenchSize.TINY, r -> { });
+        List<BenchResult> results = new ModelBench(0, 1, 0, 2, true, false).run(BenchSize.TINY, r -> { });
         assertEquals(List.of("forward", "train", "torch", "torch"), results.stream().map(BenchResult::mode).toList());
         ObjectMapper json = new ObjectMapper();
         for (BenchResult r : results.subList(2, 4)) {
