@@ -7,15 +7,18 @@ import dev.thinktune.model.SafetensorsWriter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * AdamW as torch.optim.AdamW computes it (decoupled weight decay, bias-corrected moments, epsilon added to
@@ -29,7 +32,6 @@ public final class AdamW {
     private final double weightDecay;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
-    private INDArray scratch; // one buffer as long as the largest parameter, shared by all
     private long step;
 
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
@@ -43,7 +45,12 @@ public final class AdamW {
         return step;
     }
 
-    /** One update of every parameter that has a gradient; gradients are consumed (overwritten). */
+    /**
+     * One update of every parameter that has a gradient (the gradients are left as they are). Each parameter is
+     * updated in one pass over its memory: parameter, gradient and both moments are read once and written once,
+     * chunk by chunk on every core, on the Vector API (ND4J's element-wise calls made ten passes, 0.14 s a step
+     * for the small benchmark model's 25.7 million parameters).
+     */
     public void apply(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
@@ -56,30 +63,80 @@ public final class AdamW {
             INDArray p = e.getValue();
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
-            INDArray tmp = scratchFor(p);
-            if (weightDecay > 0 && p.rank() > 1) {
-                p.muli(1 - lr * weightDecay);
+            Rule rule = new Rule((float) beta1, (float) beta2, (float) eps,
+                    (float) (weightDecay > 0 && p.rank() > 1 ? 1 - lr * weightDecay : 1), (float) (lr / bc1),
+                    (float) Math.sqrt(bc2));
+            if (!contiguousFloats(p)) {
+                throw new IllegalArgumentException("AdamW updates dense float32 parameters in place; '"
+                        + e.getKey() + "' is " + p.shapeInfoToString());
             }
-            // all in place: no temporary arrays per update
-            mi.muli(beta1);
-            Nd4j.getBlasWrapper().level1().axpy(g.length(), 1 - beta1, g, mi);      // m += (1-b1) g
-            g.muli(g);                                                               // g := g^2 (consumed)
-            vi.muli(beta2);
-            Nd4j.getBlasWrapper().level1().axpy(g.length(), 1 - beta2, g, vi);      // v += (1-b2) g^2
-            tmp.assign(vi).divi(bc2);
-            Transforms.sqrt(tmp, false).addi(eps);                                   // sqrt(v/bc2) + eps
-            tmp.rdivi(mi);                                                           // m / (sqrt(v/bc2) + eps)
-            Nd4j.getBlasWrapper().level1().axpy(p.length(), -lr / bc1, tmp, p);     // p -= lr/bc1 * ...
+            rule.update(floats(p), floats(dense(g)), floats(mi), floats(vi), p.length());
         }
     }
 
-    /** A view of the shared scratch buffer shaped like {@code p}. */
-    private INDArray scratchFor(INDArray p) {
-        long n = p.length();
-        if (scratch == null || scratch.length() < n) {
-            scratch = Nd4j.createUninitialized(DataType.FLOAT, n);
+    /**
+     * torch.optim.AdamW's update of one element, in its order of operations: {@code m = b1 m + (1 - b1) g},
+     * {@code v = b2 v + (1 - b2) g^2}, {@code p = decay p - stepSize m / (sqrt(v) / sqrt(bc2) + eps)} with
+     * {@code decay = 1 - lr wd} and {@code stepSize = lr / bc1}.
+     */
+    private record Rule(float b1, float b2, float eps, float decay, float stepSize, float bc2Sqrt) {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+        private static final int CHUNK = 1 << 14;
+        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
+
+        void update(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, long length) {
+            int n = Math.toIntExact(length);
+            int chunks = (n + CHUNK - 1) / CHUNK;
+            IntStream range = IntStream.range(0, chunks);
+            (chunks > 1 ? range.parallel() : range).forEach(c -> {
+                int off = c * CHUNK, len = Math.min(CHUNK, n - off);
+                float[][] s = SCRATCH.get();
+                float[] ps = s[0], gs = s[1], ms = s[2], vs = s[3];
+                p.get(off, ps, 0, len);
+                g.get(off, gs, 0, len);
+                m.get(off, ms, 0, len);
+                v.get(off, vs, 0, len);
+                chunk(ps, gs, ms, vs, len);
+                p.put(off, ps, 0, len);
+                m.put(off, ms, 0, len);
+                v.put(off, vs, 0, len);
+            });
         }
-        return scratch.get(NDArrayIndex.interval(0, n)).reshape(p.shape());
+
+        private void chunk(float[] p, float[] g, float[] m, float[] v, int len) {
+            float a1 = 1 - b1, a2 = 1 - b2;
+            int j = 0;
+            for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+                FloatVector gj = FloatVector.fromArray(S, g, j);
+                FloatVector mj = FloatVector.fromArray(S, m, j).mul(b1).add(gj.mul(a1));
+                FloatVector vj = FloatVector.fromArray(S, v, j).mul(b2).add(gj.mul(gj).mul(a2));
+                FloatVector denom = vj.sqrt().div(bc2Sqrt).add(eps);
+                FloatVector pj = FloatVector.fromArray(S, p, j).mul(decay).sub(mj.div(denom).mul(stepSize));
+                mj.intoArray(m, j);
+                vj.intoArray(v, j);
+                pj.intoArray(p, j);
+            }
+            for (; j < len; j++) {
+                float gj = g[j];
+                m[j] = m[j] * b1 + gj * a1;
+                v[j] = v[j] * b2 + gj * gj * a2;
+                float denom = (float) Math.sqrt(v[j]) / bc2Sqrt + eps;
+                p[j] = p[j] * decay - m[j] / denom * stepSize;
+            }
+        }
+    }
+
+    /** Whether {@code a}'s float32 elements lie in order from the start of its buffer. */
+    private static boolean contiguousFloats(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.offset() == 0 && a.elementWiseStride() == 1;
+    }
+
+    private static INDArray dense(INDArray a) {
+        return contiguousFloats(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+    }
+
+    private static FloatBuffer floats(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** Writes the moments and step (with the given extra metadata) to a safetensors file, atomically. */

@@ -50,6 +50,62 @@ class OptimizerTest {
     }
 
     @Test
+    void aLargeParameterIsUpdatedInChunksAsTheFormulaSays() {
+        // 40,013 elements: several chunks of the parallel update and a tail shorter than a vector
+        int rows = 13, cols = 3_078;
+        double lr = 3e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
+        SplittableRandom rng = new SplittableRandom(5);
+        int n = rows * cols + 1;
+        INDArray param = Nd4j.createUninitialized(DataType.FLOAT, n);
+        double[] p = new double[n], m = new double[n], v = new double[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = (float) rng.nextGaussian();
+            param.putScalar(i, p[i]);
+        }
+        INDArray matrix = Nd4j.createUninitialized(DataType.FLOAT, rows, cols).assign(0.25);
+        double[] q = new double[rows * cols];
+        java.util.Arrays.fill(q, 0.25);
+        double[] mq = new double[q.length], vq = new double[q.length];
+        AdamW adam = new AdamW(b1, b2, eps, wd);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("vector", param);
+        params.put("matrix", matrix);
+        for (int t = 1; t <= 3; t++) {
+            float[] g = new float[n], gq = new float[q.length];
+            for (int i = 0; i < n; i++) {
+                g[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(-4, 2)));
+            }
+            for (int i = 0; i < q.length; i++) {
+                gq[i] = (float) rng.nextGaussian();
+            }
+            reference(p, m, v, g, t, lr, b1, b2, eps, 0);    // a vector: no weight decay
+            reference(q, mq, vq, gq, t, lr, b1, b2, eps, wd);
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            grads.put("vector", Nd4j.createFromArray(g));
+            grads.put("matrix", Nd4j.createFromArray(gq).reshape(rows, cols));
+            adam.apply(params, grads, lr);
+        }
+        float[] got = param.data().asFloat(), gotQ = matrix.data().asFloat();
+        for (int i = 0; i < n; i++) {
+            assertEquals(p[i], got[i], 1e-6 * (1 + Math.abs(p[i])), "vector " + i);
+        }
+        for (int i = 0; i < q.length; i++) {
+            assertEquals(q[i], gotQ[i], 1e-6, "matrix " + i);
+        }
+    }
+
+    /** torch.optim.AdamW's step {@code t} in double precision. */
+    private static void reference(double[] p, double[] m, double[] v, float[] g, int t, double lr, double b1,
+                                  double b2, double eps, double wd) {
+        for (int i = 0; i < p.length; i++) {
+            p[i] *= 1 - lr * wd;
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            p[i] -= lr / (1 - Math.pow(b1, t)) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - Math.pow(b2, t)) + eps);
+        }
+    }
+
+    @Test
     void parametersOfDifferentSizesUpdateAsIfEachHadItsOwnOptimizer() {
         SplittableRandom rng = new SplittableRandom(3);
         Map<String, INDArray> together = new LinkedHashMap<>();
