@@ -3,17 +3,18 @@ package dev.thinktune.model;
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.ops.CausalAttention;
 import dev.thinktune.model.ops.EmbeddingLookup;
-import dev.thinktune.model.ops.FrozenLinear;
 import dev.thinktune.model.ops.JavaOps;
+import dev.thinktune.model.ops.Linear;
+import dev.thinktune.model.ops.RmsNorm;
+import dev.thinktune.model.ops.Rotary;
+import dev.thinktune.model.ops.SwiGlu;
 import dev.thinktune.model.ops.TokenLogprobs;
 import org.nd4j.autodiff.samediff.NameScope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.function.Supplier;
 
 /**
  * The Llama-family decoder (Llama, Qwen2, Qwen3: see {@link dev.thinktune.model.arch.Architecture}) as a SameDiff graph,
@@ -49,7 +50,6 @@ public final class LlamaGraph {
     /** The adapters on the projections, or null (full fine-tuning). */
     private final LoraAdapters adapters;
     private final SDVariable batchTime; // [B, T]
-    private final java.util.Map<String, SDVariable> constants = new java.util.HashMap<>();
 
     private LlamaGraph(SameDiff sd, LlamaConfig cfg, LoraAdapters adapters, SDVariable ids) {
         this.sd = sd;
@@ -129,8 +129,7 @@ public final class LlamaGraph {
         SDVariable logits2d, logitsShape;
         try (NameScope ignored = sd.withNameScope("lm_head")) {
             // the full logits, computed only when asked for (inspection, tests); training never builds them
-            logits2d = named(head.isConstant() ? FrozenLinear.apply(sd, null, x, head) : linear(x, head),
-                    "logits");                                                                  // [N, V]
+            logits2d = named(linear(x, head), "logits");                                    // [N, V]
             logitsShape = shape(batchTime, V);
         }
         sd.reshape(LOGITS, logits2d, logitsShape);                                               // [B, T, V]
@@ -161,9 +160,8 @@ public final class LlamaGraph {
     }
 
     /**
-     * cos and sin of the rotary angles, halves repeated as transformers lays them out, repeated over the heads:
-     * {cos_q, sin_q} [N, H, hd] and {cos_k, sin_k} [N, KV, hd]. Full-shape tables keep the products' gradients
-     * free of broadcast reductions (SameDiff's broadcast multiply_bp was the slowest op of the backward pass).
+     * cos and sin of the rotary angles of each position, halves repeated as transformers lays them out:
+     * {cos, sin} [N, hd]; {@link Rotary} applies them to every head.
      */
     private SDVariable[] rotaryTables(SDVariable pos) {
         double[] inv = cfg.inverseFrequencies();
@@ -174,36 +172,8 @@ public final class LlamaGraph {
         SDVariable invFreq = sd.constant("rope_inv_freq", Nd4j.createFromArray(invF).reshape(1, inv.length));
         SDVariable angles = sd.reshape(pos, -1, 1).castTo(DataType.FLOAT).mul(invFreq);   // [N, hd/2]
         SDVariable full = sd.concat(1, angles, angles);                                     // [N, hd]
-        SDVariable cos = sd.math.cos(full);
-        SDVariable sin = sd.math.sin(full);
-        int h = cfg.numHeads(), kv = cfg.numKvHeads();
-        return new SDVariable[]{named(overHeads(cos, h), "cos_q"), named(overHeads(sin, h), "sin_q"),
-                named(overHeads(cos, kv), "cos_k"), named(overHeads(sin, kv), "sin_k")};
+        return new SDVariable[]{sd.math.cos(full), sd.math.sin(full)}; // named model.rotary_emb/cos, /sin
     }
-
-    /**
-     * table [N, hd] repeated over {@code heads}: [N, heads, hd], as a product with a 0/1 matrix (exact: each
-     * output is one input times 1 plus zeros), which SameDiff runs several times faster than its tile.
-     */
-    private SDVariable overHeads(SDVariable table, int heads) {
-        int hd = cfg.headDim();
-        SDVariable repeat = sharedConstant("rope_repeat_" + heads, () -> {
-            INDArray r = Nd4j.zeros(DataType.FLOAT, hd, (long) heads * hd);
-            for (int k = 0; k < heads; k++) {
-                for (int j = 0; j < hd; j++) {
-                    r.putScalar(j, (long) k * hd + j, 1f);
-                }
-            }
-            return r;
-        });
-        return sd.reshape(sd.mmul(table, repeat), -1, heads, hd);
-    }
-
-    /** The graph's constant {@code name}, made by {@code value} the first time it is asked for. */
-    private SDVariable sharedConstant(String name, Supplier<INDArray> value) {
-        return constants.computeIfAbsent(name, n -> sd.constant(n, value.get()));
-    }
-
 
     private SDVariable attention(SDVariable h, String module, SDVariable[] rope, SDVariable mask) {
         try (NameScope ignored = sd.withNameScope(module)) {
@@ -216,10 +186,10 @@ public final class LlamaGraph {
         SDVariable q = named(projection(h, p + "q_proj"), "q");                             // [N, H*hd]
         SDVariable k = named(projection(h, p + "k_proj"), "k");                             // [N, KV*hd]
         SDVariable v = named(projection(h, p + "v_proj"), "v");                             // [N, KV*hd]
-        SDVariable qHeads = sd.reshape(headNorm(q, p + "q_norm"), -1, cfg.numHeads(), hd);       // [N, H, hd]
-        SDVariable kHeads = sd.reshape(headNorm(k, p + "k_norm"), -1, KV, hd);                   // [N, KV, hd]
-        SDVariable qRot = named(rotate(qHeads, rope[0], rope[1]).mul(1.0 / Math.sqrt(hd)), "q_rot"); // scaled
-        SDVariable kRot = named(rotate(kHeads, rope[2], rope[3]), "k_rot");
+        // q scaled by 1/sqrt(hd) here rather than the scores in attention
+        SDVariable qRot = Rotary.apply(sd, scoped("q_rot"), headNorm(q, p + "q_norm"), rope[0], rope[1],
+                1.0 / Math.sqrt(hd));                                                           // [N, H, hd]
+        SDVariable kRot = Rotary.apply(sd, scoped("k_rot"), headNorm(k, p + "k_norm"), rope[0], rope[1], 1.0);
 
         SDVariable v3 = named(sd.reshape(v, -1, KV, hd), "v_heads");                           // [N, KV, hd]
         SDVariable merged = CausalAttention.apply(sd, scoped("context"), qRot, kRot, v3, mask);  // [N, H*hd]
@@ -237,39 +207,21 @@ public final class LlamaGraph {
         return rmsNorm(sd.reshape(x, -1, cfg.headDim()), module);                             // [N*heads, hd]
     }
 
-    /** rope(x) = x * cos + rotate_half(x) * sin, for x [N, heads, hd]. */
-    private SDVariable rotate(SDVariable x, SDVariable cos, SDVariable sin) {
-        return x.mul(cos).add(rotateHalf(x).mul(sin));
-    }
-
-    /** rotate_half(x) = cat(-x[hd/2:], x[:hd/2]) as a product with a constant signed permutation. */
-    private SDVariable rotateHalf(SDVariable x) {
-        int hd = cfg.headDim(), half = hd / 2;
-        SDVariable rot = sharedConstant("rope_rotate_half", () -> {
-            INDArray r = Nd4j.zeros(DataType.FLOAT, hd, hd);
-            for (int j = 0; j < half; j++) {
-                r.putScalar(j + half, j, -1f);
-                r.putScalar(j, j + half, 1f);
-            }
-            return r;
-        });
-        return sd.reshape(sd.mmul(sd.reshape(x, -1, hd), rot), sd.shape(x));
-    }
-
     private SDVariable mlp(SDVariable h, String module) {
         String p = module + ".";
         try (NameScope ignored = sd.withNameScope(module)) {
-            SDVariable gate = named(sd.nn.swish(projection(h, p + "gate_proj")), "gate");      // [N, F]
+            SDVariable gate = named(projection(h, p + "gate_proj"), "gate");                    // [N, F]
             SDVariable up = named(projection(h, p + "up_proj"), "up");                          // [N, F]
-            return named(projection(named(gate.mul(up), "swiglu"), p + "down_proj"), "out");    // [N, D]
+            SDVariable act = SwiGlu.apply(sd, scoped("swiglu"), gate, up);                     // silu(gate) * up
+            return named(projection(act, p + "down_proj"), "out");                              // [N, D]
         }
     }
 
     /**
      * The projection {@code module} ({@code model.layers.0.self_attn.q_proj}) of x: {@code x W^T}, plus
      * {@code (alpha / r) * (x A^T) B^T} when it has an adapter, plus its bias {@code b} when the architecture
-     * gives it one (Qwen2's q, k and v). A frozen weight (a constant) is applied by {@link FrozenLinear}, whose
-     * gradient skips the weight's; the bias is a variable or a constant with the weight.
+     * gives it one (Qwen2's q, k and v). {@link Linear} computes the product; a frozen weight's (a constant's)
+     * gradient is skipped; the bias is a variable or a constant with the weight.
      */
     private SDVariable projection(SDVariable x, String module) {
         SDVariable product = product(x, module);                                             // [N, out]
@@ -285,11 +237,8 @@ public final class LlamaGraph {
     private SDVariable product(SDVariable x, String module) {
         SDVariable weight = w(module + ".weight");
         String leaf = module.substring(module.lastIndexOf('.') + 1);
-        if (!weight.isConstant()) {
-            return linear(x, weight);
-        }
-        SDVariable base = FrozenLinear.apply(sd, scoped(leaf), x, weight);
-        if (adapters == null || !adapters.has(module)) {
+        SDVariable base = Linear.apply(sd, scoped(leaf), x, weight);
+        if (!weight.isConstant() || adapters == null || !adapters.has(module)) {
             return base;
         }
         try (NameScope ignored = sd.withNameScope(leaf)) {
@@ -301,22 +250,14 @@ public final class LlamaGraph {
 
     /** x [N, in] times W^T for W [out, in] (transformers' layout), without materialising the transpose. */
     private SDVariable linear(SDVariable x, SDVariable weight) {
-        return sd.mmul(x, weight, false, true, false);
+        return Linear.apply(sd, null, x, weight);
     }
 
-    /**
-     * x * rsqrt(mean(x^2) + eps) * weight, with the row factor [N, 1] and the weight [D] joined by their outer
-     * product (a matrix product with K = 1) into one [N, D] factor: every multiply is then between equal
-     * shapes. SameDiff's broadcast multiply_bp took about 30 ms per [2048, 512] product, a fifth of the small
-     * model's training step for the 34 of RMSNorm; the outer product's gradient is two matrix-vector products.
-     */
+    /** transformers' LlamaRMSNorm of the rows of x with the weight of {@code module} ({@link RmsNorm}). */
     private SDVariable rmsNorm(SDVariable x, String module) {
         SDVariable weight = w(module + ".weight");
         try (NameScope ignored = sd.withNameScope(module)) {
-            SDVariable ms = named(sd.mean(x.mul(x), true, -1), "mean_square");                 // [N, 1]
-            SDVariable factor = named(sd.mmul(sd.math.rsqrt(ms.add(cfg.rmsNormEps())), sd.reshape(weight, 1, -1)),
-                    "factor");                                                                  // [N, D]
-            return named(x.mul(factor), "out");
+            return RmsNorm.apply(sd, scoped("out"), x, weight, cfg.rmsNormEps());
         }
     }
 

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The student's graph names its ops and variables by the Hugging Face module they belong to. */
 class LlamaGraphNamesTest {
-    private static final List<String> NAMED = List.of("model.embed_tokens/lookup", "model.rotary_emb/cos_q",
+    private static final List<String> NAMED = List.of("model.embed_tokens/lookup", "model.rotary_emb/cos",
             "model.layers.0.input_layernorm/out", "model.layers.0.self_attn/q_rot",
             "model.layers.0.self_attn/k_rot", "model.layers.1.self_attn/v_heads", "model.layers.1.self_attn/context",
             "model.layers.1.self_attn/context_lse", "model.layers.1.mlp/swiglu", "model.layers.1/mlp_residual",

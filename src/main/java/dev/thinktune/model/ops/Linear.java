@@ -8,24 +8,26 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.List;
 
 /**
- * {@code y = x W^T} for {@code x [N, in]} and a frozen weight {@code W [out, in]} (the layout transformers
- * uses), whose gradient ({@link Grad}) is {@code dx = dy W} alone. SameDiff's matrix product always computes the
- * weight's gradient as well, a product as large as the forward one and an {@code [out, in]} array per projection,
- * which a model trained through low-rank adapters never uses.
+ * {@code y = x W^T} for {@code x [N, in]} and a weight {@code W [out, in]} (the layout transformers uses), each
+ * pass one BLAS product: {@code dx = dy W} ({@link Grad}) and, for a trainable weight, {@code dW = dy^T x}
+ * ({@link WeightGrad}). A frozen weight (a constant: a model trained through low-rank adapters) gets no gradient,
+ * where SameDiff's matrix product always computes it, a product as large as the forward one and an
+ * {@code [out, in]} array per projection. SameDiff M2.1's {@code matmul_bp} for a transposed operand also ran
+ * several times slower than the two products it computes (see the README's op profile).
  */
-public final class FrozenLinear extends JavaOp {
-    public static final String OP_NAME = "thinktune_frozen_linear";
+public final class Linear extends JavaOp {
+    public static final String OP_NAME = "thinktune_linear";
 
-    private FrozenLinear(SameDiff sd, SDVariable x, SDVariable weight) {
+    private Linear(SameDiff sd, SDVariable x, SDVariable weight) {
         super(sd, x, weight);
     }
 
-    public FrozenLinear() {
+    public Linear() {
     }
 
-    /** {@code x W^T}, differentiable in {@code x} only. */
+    /** {@code x W^T}, differentiable in {@code x} and, unless it is a constant, in {@code W}. */
     public static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable weight) {
-        return new FrozenLinear(sd, x, weight).namedOutput(name);
+        return new Linear(sd, x, weight).namedOutput(name);
     }
 
     @Override
@@ -52,13 +54,15 @@ public final class FrozenLinear extends JavaOp {
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
         SDVariable dx = new Grad(sameDiff, arg(1), grads.get(0)).outputVariable();
-        // the weight's gradient is never asked for (it is a constant), so this op is never run
-        return List.of(dx, sameDiff.zerosLike(arg(1)));
+        // a constant weight's gradient is never asked for, so that zerosLike is never run
+        SDVariable dw = arg(1).isConstant() ? sameDiff.zerosLike(arg(1))
+                : new WeightGrad(sameDiff, arg(0), grads.get(0)).outputVariable();
+        return List.of(dx, dw);
     }
 
     /** {@code dx = dy W}: {@code [N, out] x [out, in]}. */
     public static final class Grad extends JavaOp {
-        public static final String OP_NAME = "thinktune_frozen_linear_bp";
+        public static final String OP_NAME = "thinktune_linear_bp";
 
         Grad(SameDiff sd, SDVariable weight, SDVariable dy) {
             super(sd, weight, dy);
@@ -86,6 +90,38 @@ public final class FrozenLinear extends JavaOp {
         protected void compute(List<INDArray> in, List<INDArray> out) {
             INDArray dy = dense(in.get(1));
             Widened.with(in.get(0), w -> Nd4j.gemm(dy, w, out.get(0), false, false, 1.0, 0.0));
+        }
+    }
+
+    /** {@code dW = dy^T x}: {@code [out, N] x [N, in]}. */
+    public static final class WeightGrad extends JavaOp {
+        public static final String OP_NAME = "thinktune_linear_bp_weight";
+
+        WeightGrad(SameDiff sd, SDVariable x, SDVariable dy) {
+            super(sd, x, dy);
+        }
+
+        public WeightGrad() {
+        }
+
+        @Override
+        public String opName() {
+            return OP_NAME;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 1;
+        }
+
+        @Override
+        protected List<long[]> outputShapes(List<INDArray> in) {
+            return List.of(new long[]{in.get(1).size(1), in.get(0).size(1)});
+        }
+
+        @Override
+        protected void compute(List<INDArray> in, List<INDArray> out) {
+            Nd4j.gemm(dense(in.get(1)), dense(in.get(0)), out.get(0), true, false, 1.0, 0.0);
         }
     }
 }
