@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = {"Seconds and tokens/s of each phase of a ThinkTuning step (n answers of fixed length per "
                 + "question, a teacher continuation on one answer per group), averaged over the measured steps.",
                 "The step row adds the resident memory after each step and whether it stayed flat (the last 10 "
-                        + "steps within 5% of the first 10). A size whose step cannot fit this machine is refused "
+                        + "steps within 5%% of the first 10). A size whose step cannot fit this machine is refused "
                         + "with its memory plan, before anything is built.",
                 "The full-size run: --sizes smollm2-135m-v128k --new-tokens 256 --teacher-tokens 256 "
                         + "--micro-batch 2 --steps 20"})
