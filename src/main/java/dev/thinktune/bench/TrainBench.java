@@ -87,14 +87,14 @@ public final class TrainBench {
     static final double FLAT_TOLERANCE = 0.05;
 
     /**
-     * What the step holds: the student's weights and the reference model's copy, the update's gradients and AdamW,
-     * a micro-batch's activations over prompt, answer and teacher tokens, and the two rollout decoders with the
-     * key/value cache of every answer of a step.
+     * What the step holds, as for a run (see {@link #student}): the student's weights, the update's gradients and
+     * AdamW, a micro-batch's activations over prompt, answer and teacher tokens, the policy's float32 decoder with
+     * the key/value cache of every answer of a step, and the reference decoder over the bfloat16 checkpoint.
      */
     public static MemoryPlan plan(BenchSize size, Settings s, int promptTokens) {
         int answer = s.newTokens() + s.teacherTokens();
         int seq = (promptTokens + answer + 15) / 16 * 16;
-        MemoryPlan.Shape shape = new MemoryPlan.Shape(2, s.microBatch(), seq, true, 2, 0, s.questions() * s.n(),
+        MemoryPlan.Shape shape = new MemoryPlan.Shape(1, s.microBatch(), seq, true, 1, 2, s.questions() * s.n(),
                 promptTokens + s.newTokens(), true);
         if (s.loraR() > 0) {
             shape = new MemoryPlan.Shape(1, s.microBatch(), seq, true, 1, 2, s.questions() * s.n(),
@@ -134,20 +134,29 @@ public final class TrainBench {
     }
 
     /**
-     * Full fine-tuning: random float32 weights trained in place, a decoder over them and a reference decoder over
-     * a copy. With adapters: the random model written as a bfloat16 checkpoint and loaded as a run loads it.
+     * The random model written as a bfloat16 checkpoint in a temporary directory and loaded as a run loads it
+     * ({@link dev.thinktune.train.PolicyEngines}): for full fine-tuning, float32 weights trained in place, a decoder
+     * over them and the reference decoder over the checkpoint as stored; with adapters, the graph's frozen weights
+     * and one decoder over the checkpoint that is also the reference.
      */
     private static Student student(BenchSize size, Settings s) throws IOException {
-        if (s.loraR() == 0) {
-            ModelWeights w = ModelWeights.initialize(size.config(), 0.02, 5);
-            return new Student(StudentModel.of(w), RolloutEngine.create(w), RolloutEngine.create(w.copy()), null);
-        }
         Path dir = Files.createTempDirectory("thinktune-bench-train-");
         try {
             RandomCheckpoint.write(size.config(), dir, 5, RandomCheckpoint.HUB_SHARD_BYTES, m -> { });
+            RolloutEngine.Options opts = RolloutEngine.Options.defaults();
+            if (s.loraR() == 0) {
+                ModelWeights w = HfCheckpoint.load(dir);
+                RolloutEngine engine = RolloutEngine.create(w, opts);
+                try {
+                    return new Student(StudentModel.of(w), engine, RolloutEngine.create(dir, opts), dir);
+                } catch (RuntimeException | Error e) {
+                    engine.close();
+                    throw e;
+                }
+            }
             ModelWeights w = HfCheckpoint.loadFrozen(dir);
             LoraAdapters adapters = LoraAdapters.initialize(lora(s), size.config(), 5);
-            RolloutEngine engine = RolloutEngine.create(dir, adapters, RolloutEngine.Options.defaults());
+            RolloutEngine engine = RolloutEngine.create(dir, adapters, opts);
             return new Student(StudentModel.of(w, adapters), engine, null, dir);
         } catch (RuntimeException | Error e) {
             AtomicFiles.deleteRecursively(dir);
@@ -237,6 +246,7 @@ public final class TrainBench {
                         size.label(), step, s.steps() + 1, step == 1 ? "warm-up" : "measured",
                         r.metrics().get("step_seconds"), ProcessStats.rssMb());
             }
+            Map<String, Object> memorySplit = memorySplit();
             int seqs = s.questions() * s.n();
             int promptTokens = qs.subList(0, s.questions()).stream().mapToInt(q -> prompts.encode(q).ids().length).sum()
                     * s.n();
@@ -260,6 +270,7 @@ public final class TrainBench {
                 extra.put("lora_r", s.loraR());
                 if (phases[i][0].equals("step")) {
                     extra.putAll(flatness(rss));
+                    extra.putAll(memorySplit);
                 }
                 BenchResult r = new BenchResult(NAME, size.label(), seqs, phases[i][0], tokens[i] / secs, secs,
                         ProcessStats.peakRssMb(), extra);
@@ -270,6 +281,22 @@ public final class TrainBench {
             throw new UncheckedIOException(e);
         }
         return results;
+    }
+
+    /**
+     * Where the memory is after the last step, MiB: the Java heap in use and committed (the decoders' weights are
+     * there), the resident memory outside it (ND4J's arrays: the graph's weights, gradients, AdamW, activations;
+     * native libraries; what malloc keeps for reuse) and the part of ND4J's arrays SameDiff's session caches hold
+     * for reuse.
+     */
+    private static Map<String, Object> memorySplit() {
+        Runtime rt = Runtime.getRuntime();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("java_heap_used_mb", (rt.totalMemory() - rt.freeMemory()) >> 20);
+        m.put("java_heap_committed_mb", rt.totalMemory() >> 20);
+        m.put("outside_java_heap_mb", Math.round(ProcessStats.rssMb()) - (rt.totalMemory() >> 20));
+        m.put("session_cache_mb", dev.thinktune.model.SessionArrayCache.cachedBytes() >> 20);
+        return m;
     }
 
     /**

@@ -21,9 +21,9 @@ import java.util.Locale;
  * line by line, so that a run that cannot fit is refused with the arithmetic instead of dying hours later.
  *
  * <p>Each line models an allocation the code makes: SameDiff's arrays off the Java heap (the student's float32
- * weights and each copy of them, the accumulated gradients and those of one micro-batch pass, AdamW's two moments
- * and its scratch buffer, the activations of one micro-batch kept for the backward pass and their gradients, and
- * where micro-batches vary in length the arrays SameDiff's cache keeps of other lengths) and
+ * weights and each copy of them, the accumulated gradients and those of one micro-batch pass, AdamW's two moments,
+ * the activations of one micro-batch kept for the backward pass and their gradients, and where micro-batches vary
+ * in length the arrays SameDiff's cache keeps of other lengths) and
  * the Java heap (the rollout decoder's float32 copy of the weights per engine, its key/value cache). The
  * activations follow {@link #activationBytesPerToken}, whose coefficients were fitted to the measured peaks of
  * {@code bench model} (see the README).
@@ -154,19 +154,20 @@ public final class MemoryPlan {
 
     /**
      * Bytes of activations per token of a forward and backward pass, as SameDiff holds them at the peak of a
-     * training step: per layer 18 hidden-sized values (residual stream, two RMSNorms with their [N, D] factors,
-     * attention and MLP outputs, and their gradients), 13 per query/key/value width (projections, rotary terms,
-     * the attention's context, gradients), 11 per MLP width (gate, up, SwiGLU, gradients) and one per attention
-     * head (the log-sum-exp of its scores, which {@link CausalAttention} keeps instead of the {@code [heads, T]}
-     * scores and probabilities). The counts were fitted to the peaks {@code bench model} measured (tiny and small,
-     * whole batch and micro-batch 2, see the README). Nothing per token grows with the sequence's length: the
-     * attention recomputes its probabilities in the backward pass, one {@code [T, T]} block per (sequence,
-     * key/value head) and thread on the Java heap (3.3 MB at T = 640). Nothing per token is vocabulary-sized: the
-     * head's log-probabilities hold one block of logits at a time ({@link #logitBlockBytes}).
+     * training step: per layer 14 hidden-sized values (the residual stream, the two RMSNorms' outputs, the
+     * attention's context and output, the MLP's output, and their gradients), 5 per query/key/value width (the
+     * projections, the rotated queries and keys, gradients), 7 per MLP width (gate, up, SwiGLU, gradients) and one
+     * per attention head (the log-sum-exp of its scores, which {@link CausalAttention} keeps instead of the
+     * {@code [heads, T]} scores and probabilities). The counts were fitted to the peaks {@code bench model}
+     * measured with the graph's Java ops (tiny and small, whole batch and micro-batch 2; SmolLM2-135M whole batch:
+     * see the README), rounding up. Nothing per token grows with the sequence's length: the attention recomputes
+     * its probabilities in the backward pass, one {@code [T, T]} block per (sequence, key/value head) and thread on
+     * the Java heap (3.3 MB at T = 640). Nothing per token is vocabulary-sized: the head's log-probabilities hold
+     * one block of logits at a time ({@link #logitBlockBytes}).
      */
     public static long activationBytesPerToken(LlamaConfig c) {
         long qkv = (long) (c.numHeads() + 2L * c.numKvHeads()) * c.headDim();
-        long perLayer = 18L * c.hiddenSize() + 13L * qkv + 11L * c.intermediateSize() + c.numHeads();
+        long perLayer = 14L * c.hiddenSize() + 5L * qkv + 7L * c.intermediateSize() + c.numHeads();
         return FLOAT * c.numLayers() * perLayer;
     }
 
@@ -184,11 +185,6 @@ public final class MemoryPlan {
     static long largestProjection(LlamaConfig c) {
         return c.parameterShapes().entrySet().stream().filter(e -> e.getKey().startsWith("model.layers."))
                 .mapToLong(e -> e.getValue().length == 1 ? 0 : e.getValue()[0] * e.getValue()[1]).max().orElse(0);
-    }
-
-    static long largestTensor(LlamaConfig c) {
-        return c.parameterShapes().values().stream().mapToLong(s -> s.length == 1 ? s[0] : s[0] * s[1]).max()
-                .orElse(0);
     }
 
     /**
@@ -332,9 +328,6 @@ public final class MemoryPlan {
             l.add(new Line("gradients accumulated over micro-batches", params, p * FLOAT, Where.OFF_HEAP));
         }
         l.add(new Line("AdamW moments m and v", params + " x 2", 2 * p * FLOAT, Where.OFF_HEAP));
-        long largest = largestTensor(c);
-        l.add(new Line("AdamW scratch buffer", String.format(Locale.ROOT, "the largest tensor, %,d values x 4 bytes",
-                largest), largest * FLOAT, Where.OFF_HEAP));
         if (c.tieWordEmbeddings()) {
             l.add(new Line("the tied embedding's two gradient parts", String.format(Locale.ROOT,
                     "lookup and head, each %,d x %,d x 4 bytes, before their sum", c.vocabSize(), c.hiddenSize()),
