@@ -137,7 +137,9 @@ public final class TrainingRun {
         try (PolicyEngines engines = PolicyEngines.open(cfg, policy, setup.modelDir, !scaledOut);
              DistributedSteps distributed = scaledOut ? DistributedSteps.open(cfg, policy, teacherFactory, log) : null) {
             RolloutEngine engine = engines.engine();
-            log.printf("threads: %d (a run is a function of its config, seed and thread count)%n", engine.threads());
+            String blas = System.getenv("OPENBLAS_CORETYPE");
+            log.printf("threads: %d, OpenBLAS kernels: %s (a run is a function of its config, seed, thread count and "
+                    + "kernels)%n", engine.threads(), blas == null || blas.isBlank() ? "OpenBLAS's choice" : blas);
             GuideContext ctx = new GuideContext(cfg, assets, setup.modelDir, stopIds);
             // scaled out, the executors sample, guide and score; this process applies the updates and evaluates
             teacher = cfg.usesGuidance() && !scaledOut ? teacherFactory.apply(ctx) : null;
