@@ -109,7 +109,8 @@ public final class ModelBench {
         }
         List<BenchResult> results = new ArrayList<>();
 
-        double fwd = time(() -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS)));
+        Runnable forward = () -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS));
+        double fwd = time(forward);
         long tokens = (long) b * t;
         results.add(result(size, "forward", tokens / fwd, fwd, size.forwardFlops(tokens, t) / fwd)
                 .withExtra(Map.of("build_seconds", build)));
@@ -152,9 +153,7 @@ public final class ModelBench {
                 .withExtra(Map.of("micro_batch", micro, "build_seconds", build)));
         out.accept(results.get(results.size() - 1));
         if (opProfile) {
-            for (BenchResult r : List.of(
-                    profile(size, "forward", () -> GradientRunner.release(model.graph().output(ph, NextTokenLoss.LOSS))),
-                    profile(size, "train", step))) {
+            for (BenchResult r : List.of(profile(size, "forward", forward), profile(size, "train", step))) {
                 results.add(r);
                 out.accept(r);
             }
