@@ -276,6 +276,7 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
     }
 
     /** Frees the key/value cache; the next call allocates what it needs. */
+    @Override
     public synchronized void releaseCache() {
         decoder.releaseCache();
     }

@@ -10,4 +10,11 @@ public interface SequenceScorer {
      * temperature 1.
      */
     List<float[]> logprobs(List<int[]> sequences);
+
+    /**
+     * Frees what this scorer keeps for its next call (a decoder's key/value cache); that call allocates what it
+     * needs again. A scorer that keeps nothing ignores it.
+     */
+    default void releaseCache() {
+    }
 }

@@ -101,6 +101,73 @@ class ThinkTuningLearnsTest {
         }
     }
 
+    @Test
+    void eachStepHandsBackTheDecodersCachesBeforeTheUpdate() {
+        TrainConfig cfg = config("training.steps=2", "objective.beta=0.04");
+        ModelWeights w = freshStudent();
+        StudentModel policy = StudentModel.of(w);
+        PromptEncoder p = prompts();
+        List<String> events = new ArrayList<>();
+        try (RolloutEngine engine = RolloutEngine.create(w); RolloutEngine ref = RolloutEngine.create(w.copy())) {
+            EngineSampler inner = new EngineSampler(engine);
+            PolicySampler sampler = new PolicySampler() {
+                @Override
+                public dev.thinktune.rollout.Generator generator() {
+                    return inner.generator();
+                }
+
+                @Override
+                public dev.thinktune.rollout.SequenceScorer scorer() {
+                    return inner.scorer();
+                }
+
+                @Override
+                public void syncWeights() {
+                    events.add("update done");
+                    inner.syncWeights();
+                }
+
+                @Override
+                public void releaseCache() {
+                    events.add("policy cache");
+                    inner.releaseCache();
+                }
+            };
+            dev.thinktune.rollout.SequenceScorer reference = new dev.thinktune.rollout.SequenceScorer() {
+                @Override
+                public List<float[]> logprobs(List<int[]> sequences) {
+                    events.add("reference scored");
+                    return ref.logprobs(sequences);
+                }
+
+                @Override
+                public void releaseCache() {
+                    events.add("reference cache");
+                    ref.releaseCache();
+                }
+            };
+            ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy, sampler,
+                    reference, Guide.NONE, RewardFunction.of(List.of(new RewardFunction.WeightedTerm(SEVENS, 1.0))),
+                    p, p.stopIds(List.of()), questions()));
+            TrainerState s = TrainerState.start(cfg.seed());
+            for (int step = 1; step <= 2; step++) {
+                ThinkTuningTrainer.StepResult r = trainer.step(step, s);
+                s = r.state();
+                assertTrue(Double.isFinite(r.metrics().get("kl")), r.metrics().toString());
+            }
+        }
+        // a step: the reference scores (once or more), both caches go back, then the update; the next step
+        // samples with caches allocated again
+        List<String> compact = new ArrayList<>();
+        for (String e : events) {
+            if (compact.isEmpty() || !compact.get(compact.size() - 1).equals(e)) {
+                compact.add(e);
+            }
+        }
+        assertEquals(List.of("reference scored", "policy cache", "reference cache", "update done",
+                "reference scored", "policy cache", "reference cache", "update done"), compact);
+    }
+
     /**
      * One step with mu = 16 passes over the same batch, where a guide appends a fixed continuation to one answer
      * per group and the reward favours it. Under AAS the continuation's tokens keep rising; treated as ordinary
