@@ -36,7 +36,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * SameDiff M2.1's gather has a wrong gradient; attention built from SameDiff's ops would hold {@code [B, H, T, T]}
  * scores, probabilities and their gradients (the fused op masks causally and by {@code attention_mask}, left and
  * right padding, and keeps a log-sum-exp per query); and the log-softmax route would hold several
- * {@code [tokens, vocab]} arrays (230 MB each for 448 tokens at Llama 3's 128,256-token vocabulary).
+ * {@code [tokens, vocab]} arrays (230 MB each for 448 tokens at Llama 3's 128,256-token vocabulary). The
+ * projections ({@link Linear}), RMSNorm ({@link RmsNorm}), SwiGLU ({@link SwiGlu}) and the rotary embedding
+ * ({@link Rotary}) are Java ops too, each one pass over its rows each way, where SameDiff's element-wise ops cost a
+ * pass and bookkeeping apiece (see the README's op profile).
  */
 public final class LlamaGraph {
     public static final String INPUT_IDS = "input_ids";

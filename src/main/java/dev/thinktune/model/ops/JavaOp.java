@@ -15,13 +15,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A graph op computed in Java (ND4J calls on whole arrays) rather than by a libnd4j kernel. It is an ordinary
- * node of the SameDiff graph: it has a name, inputs and outputs, shows in the UI, and its gradient is another
- * such op built by {@link #doDiff}. thinktune's inference session runs it (see
+ * A graph op computed in Java (ND4J calls on whole arrays, or loops on the Vector API) rather than by a libnd4j
+ * kernel. It is an ordinary node of the SameDiff graph: it has a name, inputs and outputs, shows in the UI, and its
+ * gradient is another such op built by {@link #doDiff}. thinktune's inference session runs it (see
  * {@code SessionArrayCache.RunScopedSession}); SameDiff allocates its outputs from the shapes it declares.
  *
  * <p>Used where SameDiff M2.1 has no working op: the embedding lookup (gather's gradient is wrong) and the
- * head's per-token log-probabilities computed a chunk of tokens at a time (no {@code [tokens, vocab]} array).
+ * head's per-token log-probabilities computed a chunk of tokens at a time (no {@code [tokens, vocab]} array); and
+ * where a fused op is cheaper than SameDiff's chain of element-wise ops: attention, RMSNorm, SwiGLU, the rotary
+ * embedding, and the projections (one BLAS call each way).
  */
 public abstract class JavaOp extends DynamicCustomOp {
 
