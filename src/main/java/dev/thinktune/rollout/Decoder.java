@@ -136,6 +136,11 @@ final class Decoder {
         }
     }
 
+    /** Bytes of the key/value cache's arrays. */
+    long cacheBytes() {
+        return cache.bytes();
+    }
+
     /** Frees the key/value cache's arrays (they are allocated again on the next call). */
     void releaseCache() {
         cache.release();

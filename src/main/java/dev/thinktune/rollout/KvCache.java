@@ -50,6 +50,15 @@ final class KvCache {
         this.stride = stride;
     }
 
+    /** Bytes of the arrays now allocated. */
+    long bytes() {
+        long n = 0;
+        for (int i = 0; i < k.length; i++) {
+            n += (long) k[i].length + v[i].length;
+        }
+        return 4 * n;
+    }
+
     /** Frees the arrays; the next {@link #layout} allocates again. */
     void release() {
         for (int i = 0; i < k.length; i++) {

@@ -275,6 +275,11 @@ public final class RolloutEngine implements Generator, SequenceScorer, AutoClose
         }
     }
 
+    @Override
+    public synchronized long cacheBytes() {
+        return decoder.cacheBytes();
+    }
+
     /** Frees the key/value cache; the next call allocates what it needs. */
     @Override
     public synchronized void releaseCache() {

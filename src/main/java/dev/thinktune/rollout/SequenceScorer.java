@@ -11,10 +11,12 @@ public interface SequenceScorer {
      */
     List<float[]> logprobs(List<int[]> sequences);
 
-    /**
-     * Frees what this scorer keeps for its next call (a decoder's key/value cache); that call allocates what it
-     * needs again. A scorer that keeps nothing ignores it.
-     */
+    /** Bytes this scorer keeps for its next call (a decoder's key/value cache); 0 for one that keeps nothing. */
+    default long cacheBytes() {
+        return 0;
+    }
+
+    /** Frees what this scorer keeps for its next call; that call allocates what it needs again. */
     default void releaseCache() {
     }
 }

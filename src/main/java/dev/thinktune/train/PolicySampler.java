@@ -12,9 +12,4 @@ public interface PolicySampler {
 
     /** Called after optimizer updates changed the weights in place. */
     void syncWeights();
-
-    /** Frees what sampling and scoring keep for their next call (the decoder's key/value cache). */
-    default void releaseCache() {
-        scorer().releaseCache();
-    }
 }

@@ -84,4 +84,26 @@ class ValidationTest {
     void anEmptyBatchGivesAnEmptyResult() {
         assertTrue(engine.generate(List.of()).isEmpty());
     }
+
+    @Test
+    void theKeyValueCacheIsCountedAndHandedBackAndSamplingDoesNotDependOnIt() {
+        try (RolloutEngine e = RolloutEngine.create(RolloutTesting.fixture("tiny-llama2"))) {
+            assertEquals(0, e.cacheBytes());
+            List<GenerationRequest> request = List.of(new GenerationRequest(new int[]{1, 5, 9}, 3,
+                    SamplingParams.sampling(8, Set.of(), 7L)));
+            List<Completion> first = e.generate(request).get(0);
+            dev.thinktune.model.LlamaConfig c = e.config();
+            // keys and values of every layer for 3 sequences of 3 + 8 tokens at least
+            long least = 4L * 2 * c.numLayers() * 3 * c.numKvHeads() * c.headDim() * (3 + 8);
+            assertTrue(e.cacheBytes() >= least, e.cacheBytes() + " bytes, at least " + least);
+            e.releaseCache();
+            assertEquals(0, e.cacheBytes());
+            List<Completion> again = e.generate(request).get(0);
+            assertTrue(e.cacheBytes() >= least);
+            for (int i = 0; i < first.size(); i++) {
+                assertEquals(java.util.Arrays.toString(first.get(i).tokenIds()),
+                        java.util.Arrays.toString(again.get(i).tokenIds()), "sample " + i);
+            }
+        }
+    }
 }

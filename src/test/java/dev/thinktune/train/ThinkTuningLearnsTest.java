@@ -10,6 +10,7 @@ import dev.thinktune.reward.RewardTerm;
 import dev.thinktune.rollout.FinishReason;
 import dev.thinktune.rollout.PromptEncoder;
 import dev.thinktune.rollout.RolloutEngine;
+import dev.thinktune.rollout.SequenceScorer;
 import dev.thinktune.rollout.RolloutGroup;
 import dev.thinktune.rollout.Trajectory;
 import dev.thinktune.teacher.Guide;
@@ -102,53 +103,47 @@ class ThinkTuningLearnsTest {
     }
 
     @Test
-    void eachStepHandsBackTheDecodersCachesBeforeTheUpdate() {
+    void largeDecoderCachesAreHandedBackBetweenScoringAndTheUpdateSmallOnesKept() {
+        assertEquals(List.of("reference scored", "policy cache", "reference cache", "update done",
+                "reference scored", "policy cache", "reference cache", "update done"),
+                cacheEvents(ThinkTuningTrainer.HANDED_BACK_CACHE_BYTES));
+        assertEquals(List.of("reference scored", "update done", "reference scored", "update done"),
+                cacheEvents(ThinkTuningTrainer.HANDED_BACK_CACHE_BYTES - 1));
+    }
+
+    /**
+     * What two steps do with decoders whose caches report {@code cacheBytes}: the reference's scoring, each cache
+     * handed back, the update (repeats of one event counted once).
+     */
+    private static List<String> cacheEvents(long cacheBytes) {
         TrainConfig cfg = config("training.steps=2", "objective.beta=0.04");
         ModelWeights w = freshStudent();
         StudentModel policy = StudentModel.of(w);
         PromptEncoder p = prompts();
         List<String> events = new ArrayList<>();
         try (RolloutEngine engine = RolloutEngine.create(w); RolloutEngine ref = RolloutEngine.create(w.copy())) {
-            EngineSampler inner = new EngineSampler(engine);
+            SequenceScorer policyScorer = recording(engine, cacheBytes, events, null, "policy cache");
             PolicySampler sampler = new PolicySampler() {
                 @Override
                 public dev.thinktune.rollout.Generator generator() {
-                    return inner.generator();
+                    return engine;
                 }
 
                 @Override
-                public dev.thinktune.rollout.SequenceScorer scorer() {
-                    return inner.scorer();
+                public SequenceScorer scorer() {
+                    return policyScorer;
                 }
 
                 @Override
                 public void syncWeights() {
                     events.add("update done");
-                    inner.syncWeights();
-                }
-
-                @Override
-                public void releaseCache() {
-                    events.add("policy cache");
-                    inner.releaseCache();
-                }
-            };
-            dev.thinktune.rollout.SequenceScorer reference = new dev.thinktune.rollout.SequenceScorer() {
-                @Override
-                public List<float[]> logprobs(List<int[]> sequences) {
-                    events.add("reference scored");
-                    return ref.logprobs(sequences);
-                }
-
-                @Override
-                public void releaseCache() {
-                    events.add("reference cache");
-                    ref.releaseCache();
+                    engine.refreshWeights();
                 }
             };
             ThinkTuningTrainer trainer = new ThinkTuningTrainer(cfg, new ThinkTuningTrainer.Parts(policy, sampler,
-                    reference, Guide.NONE, RewardFunction.of(List.of(new RewardFunction.WeightedTerm(SEVENS, 1.0))),
-                    p, p.stopIds(List.of()), questions()));
+                    recording(ref, cacheBytes, events, "reference scored", "reference cache"), Guide.NONE,
+                    RewardFunction.of(List.of(new RewardFunction.WeightedTerm(SEVENS, 1.0))), p,
+                    p.stopIds(List.of()), questions()));
             TrainerState s = TrainerState.start(cfg.seed());
             for (int step = 1; step <= 2; step++) {
                 ThinkTuningTrainer.StepResult r = trainer.step(step, s);
@@ -156,16 +151,38 @@ class ThinkTuningLearnsTest {
                 assertTrue(Double.isFinite(r.metrics().get("kl")), r.metrics().toString());
             }
         }
-        // a step: the reference scores (once or more), both caches go back, then the update; the next step
-        // samples with caches allocated again
         List<String> compact = new ArrayList<>();
         for (String e : events) {
             if (compact.isEmpty() || !compact.get(compact.size() - 1).equals(e)) {
                 compact.add(e);
             }
         }
-        assertEquals(List.of("reference scored", "policy cache", "reference cache", "update done",
-                "reference scored", "policy cache", "reference cache", "update done"), compact);
+        return compact;
+    }
+
+    /** {@code engine} as a scorer that says its cache holds {@code cacheBytes} and records what is done with it. */
+    private static SequenceScorer recording(RolloutEngine engine, long cacheBytes, List<String> events, String scored,
+                                            String released) {
+        return new SequenceScorer() {
+            @Override
+            public List<float[]> logprobs(List<int[]> sequences) {
+                if (scored != null) {
+                    events.add(scored);
+                }
+                return engine.logprobs(sequences);
+            }
+
+            @Override
+            public long cacheBytes() {
+                return cacheBytes;
+            }
+
+            @Override
+            public void releaseCache() {
+                events.add(released);
+                engine.releaseCache();
+            }
+        };
     }
 
     /**
