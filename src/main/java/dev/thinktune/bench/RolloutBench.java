@@ -199,11 +199,11 @@ public final class RolloutBench {
     /** Bytes of the array the read bandwidth is measured on: far beyond any cache. */
     static final long BANDWIDTH_BYTES = 512L << 20;
 
-    /** A checkpoint directory for a real shape, and whether the bench made it only for this run. */
-    private record Checkpoint(Path dir, boolean temporary) {
+    /** A checkpoint directory for a real shape, in {@code scratch} when the bench made it only for this run. */
+    private record Checkpoint(Path dir, ScratchDirectory scratch) {
         void discard() {
-            if (temporary) {
-                deleteTree(dir.getParent());
+            if (scratch != null) {
+                scratch.close();
             }
         }
     }
@@ -213,9 +213,10 @@ public final class RolloutBench {
         LlamaConfig config = BenchSize.of(size).config();
         try {
             Path dir;
-            boolean temporary = s.checkpoints() == null;
-            if (temporary) {
-                dir = Files.createTempDirectory("thinktune-bench-").resolve(size);
+            ScratchDirectory scratch = null;
+            if (s.checkpoints() == null) {
+                scratch = ScratchDirectory.create("thinktune-bench-");
+                dir = scratch.path().resolve(size);
             } else {
                 dir = s.checkpoints().resolve(size);
                 if (HfCheckpoint.isCheckpoint(dir)) {
@@ -224,22 +225,22 @@ public final class RolloutBench {
                                 + "; remove it or give another --checkpoint directory");
                     }
                     log.accept(size + ": reusing " + dir);
-                    return new Checkpoint(dir, false);
+                    return new Checkpoint(dir, null);
                 }
             }
             log.accept(size + ": writing a random bfloat16 checkpoint to " + dir);
-            RandomCheckpoint.write(config, dir, s.seed(), RandomCheckpoint.HUB_SHARD_BYTES, line -> log.accept("  " + line));
-            return new Checkpoint(dir, temporary);
+            try {
+                RandomCheckpoint.write(config, dir, s.seed(), RandomCheckpoint.HUB_SHARD_BYTES,
+                        line -> log.accept("  " + line));
+            } catch (RuntimeException | Error e) {
+                if (scratch != null) {
+                    scratch.close();
+                }
+                throw e;
+            }
+            return new Checkpoint(dir, scratch);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind
         }
     }
 

@@ -3,7 +3,6 @@ package dev.thinktune.bench;
 import dev.thinktune.data.Example;
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.lora.LoraConfig;
-import dev.thinktune.model.AtomicFiles;
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.OffHeapMemory;
@@ -27,7 +26,6 @@ import dev.thinktune.train.TrainerState;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -115,21 +113,19 @@ public final class TrainBench {
     }
 
     /** The student of a bench: random weights and the decoders that sample and score for it. */
-    private record Student(StudentModel model, RolloutEngine engine, RolloutEngine separateReference, Path dir)
-            implements AutoCloseable {
+    private record Student(StudentModel model, RolloutEngine engine, RolloutEngine separateReference,
+                           ScratchDirectory dir) implements AutoCloseable {
         SequenceScorer reference() {
             return separateReference != null ? separateReference : engine.baseScorer();
         }
 
         @Override
-        public void close() throws IOException {
+        public void close() {
             engine.close();
             if (separateReference != null) {
                 separateReference.close();
             }
-            if (dir != null) {
-                AtomicFiles.deleteRecursively(dir);
-            }
+            dir.close();
         }
     }
 
@@ -140,7 +136,8 @@ public final class TrainBench {
      * and one decoder over the checkpoint that is also the reference.
      */
     private static Student student(BenchSize size, Settings s) throws IOException {
-        Path dir = Files.createTempDirectory("thinktune-bench-train-");
+        ScratchDirectory scratch = ScratchDirectory.create("thinktune-bench-train-");
+        Path dir = scratch.path();
         try {
             RandomCheckpoint.write(size.config(), dir, 5, RandomCheckpoint.HUB_SHARD_BYTES, m -> { });
             RolloutEngine.Options opts = RolloutEngine.Options.defaults();
@@ -148,7 +145,7 @@ public final class TrainBench {
                 ModelWeights w = HfCheckpoint.load(dir);
                 RolloutEngine engine = RolloutEngine.create(w, opts);
                 try {
-                    return new Student(StudentModel.of(w), engine, RolloutEngine.create(dir, opts), dir);
+                    return new Student(StudentModel.of(w), engine, RolloutEngine.create(dir, opts), scratch);
                 } catch (RuntimeException | Error e) {
                     engine.close();
                     throw e;
@@ -157,9 +154,9 @@ public final class TrainBench {
             ModelWeights w = HfCheckpoint.loadFrozen(dir);
             LoraAdapters adapters = LoraAdapters.initialize(lora(s), size.config(), 5);
             RolloutEngine engine = RolloutEngine.create(dir, adapters, opts);
-            return new Student(StudentModel.of(w, adapters), engine, null, dir);
+            return new Student(StudentModel.of(w, adapters), engine, null, scratch);
         } catch (RuntimeException | Error e) {
-            AtomicFiles.deleteRecursively(dir);
+            scratch.close();
             throw e;
         }
     }
