@@ -1,5 +1,6 @@
 package dev.thinktune.model.ops;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteOrder;
@@ -16,5 +17,10 @@ final class Buffers {
             throw new IllegalStateException("expected a dense c-ordered array, got " + a.shapeInfoToString());
         }
         return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** A float32 array's elements to read, in place when it is dense (else a dense float32 copy's). */
+    static FloatBuffer input(INDArray a) {
+        return floats(JavaOp.dense(a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT)));
     }
 }

@@ -66,7 +66,7 @@ public final class CausalAttention extends JavaOp {
     @Override
     protected void compute(List<INDArray> in, List<INDArray> out) {
         Dims d = Dims.of(in);
-        FloatBuffer q = input(in.get(0)), k = input(in.get(1)), v = input(in.get(2));
+        FloatBuffer q = Buffers.input(in.get(0)), k = Buffers.input(in.get(1)), v = Buffers.input(in.get(2));
         float[] mask = dense(in.get(3).castTo(DataType.FLOAT)).data().asFloat();
         INDArray context = output(out.get(0)), lse = output(out.get(1));
         FloatBuffer contextOut = Buffers.floats(context), lseOut = Buffers.floats(lse);
@@ -117,9 +117,10 @@ public final class CausalAttention extends JavaOp {
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
             Dims d = Dims.of(in);
-            FloatBuffer q = input(in.get(0)), k = input(in.get(1)), v = input(in.get(2));
+            FloatBuffer q = Buffers.input(in.get(0)), k = Buffers.input(in.get(1)), v = Buffers.input(in.get(2));
             float[] mask = dense(in.get(3).castTo(DataType.FLOAT)).data().asFloat();
-            FloatBuffer context = input(in.get(4)), lse = input(in.get(5)), dContext = input(in.get(6));
+            FloatBuffer context = Buffers.input(in.get(4)), lse = Buffers.input(in.get(5)),
+                    dContext = Buffers.input(in.get(6));
             INDArray dq = output(out.get(0)), dk = output(out.get(1)), dv = output(out.get(2));
             FloatBuffer dqOut = Buffers.floats(dq), dkOut = Buffers.floats(dk), dvOut = Buffers.floats(dv);
             IntStream.range(0, d.b * d.kv).parallel().forEach(task ->
@@ -373,11 +374,6 @@ public final class CausalAttention extends JavaOp {
                 }
             }
         }
-    }
-
-    /** A dense float32 array's elements, read in place (a dense copy of any other array). */
-    private static FloatBuffer input(INDArray a) {
-        return Buffers.floats(dense(a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT)));
     }
 
     /** {@code target} when the op can write it in place (dense), else a dense array to copy into it after. */

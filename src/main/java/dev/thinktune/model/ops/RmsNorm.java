@@ -84,7 +84,7 @@ public final class RmsNorm extends JavaOp {
             FloatVector v = FloatVector.fromArray(S, x, o + j);
             acc = v.fma(v, acc);
         }
-        double sum = RowBlocks.sumLanes(acc);
+        double sum = RowKernels.sumLanes(acc);
         for (; j < d; j++) {
             sum += x[o + j] * x[o + j];
         }
@@ -134,7 +134,7 @@ public final class RmsNorm extends JavaOp {
             long n = x.size(0);
             float[] w = RowBlocks.floatsOf(in.get(1));
             float[] r = dense(in.get(2)).data().asFloat();
-            FloatBuffer xs = Buffers.floats(x), dys = Buffers.floats(dense(in.get(3))), dxs = Buffers.floats(out.get(0));
+            FloatBuffer xs = Buffers.floats(x), dys = Buffers.input(in.get(3)), dxs = Buffers.floats(out.get(0));
             float[][] dwBlocks = new float[RowBlocks.blocks(n)][d];
             RowBlocks.forEach(n, (block, first, count) -> {
                 float[] rows = RowBlocks.read(xs, first * d, count * d, 0);
@@ -165,7 +165,7 @@ public final class RmsNorm extends JavaOp {
                 dyv.mul(xv).mul(r).add(dwv).intoArray(dw, j);
                 acc = dyv.mul(FloatVector.fromArray(S, w, j)).fma(xv, acc);
             }
-            double dot = RowBlocks.sumLanes(acc);
+            double dot = RowKernels.sumLanes(acc);
             for (int k = j; k < d; k++) {
                 dw[k] = dy[o + k] * x[o + k] * r + dw[k];
                 dot += dy[o + k] * w[k] * x[o + k];

@@ -66,7 +66,7 @@ public final class Rotary extends JavaOp {
         }
         int width = (int) (x.length() / n), heads = width / hd;
         float scale = in.get(3).getFloat(0);
-        FloatBuffer xs = Buffers.floats(x), cs = Buffers.floats(cosTable), ss = Buffers.floats(dense(in.get(2))),
+        FloatBuffer xs = Buffers.floats(x), cs = Buffers.floats(cosTable), ss = Buffers.input(in.get(2)),
                 os = Buffers.floats(to);
         RowBlocks.forEach(n, (block, first, count) -> {
             float[] rows = RowBlocks.read(xs, first * width, count * width, 0);

@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
 final class RowBlocks {
     /** Rows per block. */
     static final int ROWS = 16;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private RowBlocks() {
     }
@@ -40,7 +40,7 @@ final class RowBlocks {
         });
     }
 
-    /** This thread's scratch array number {@code slot} (0-5), at least {@code n} long. */
+    /** This thread's scratch array number {@code slot} (0-3), at least {@code n} long. */
     static float[] scratch(int slot, int n) {
         float[][] s = SCRATCH.get();
         if (s[slot].length < n) {
@@ -59,22 +59,5 @@ final class RowBlocks {
     /** The elements of a float32 array, widened from another floating type when it is not one (small arrays). */
     static float[] floatsOf(INDArray a) {
         return (a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT)).data().asFloat();
-    }
-
-    /** The sum of the lanes of {@code v} in lane order (the same bits compiled or interpreted). */
-    static double sumLanes(jdk.incubator.vector.FloatVector v) {
-        float[] lanes = scratchLanes();
-        v.intoArray(lanes, 0);
-        double total = 0;
-        for (int i = 0; i < RowBlockProduct.L; i++) {
-            total += lanes[i];
-        }
-        return total;
-    }
-
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[RowBlockProduct.L]);
-
-    private static float[] scratchLanes() {
-        return LANES.get();
     }
 }

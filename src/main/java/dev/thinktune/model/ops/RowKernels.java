@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Row kernels of the attention op's softmax on the JDK Vector API, over lengths that are multiples of
- * {@link #L} (the op pads its rows). Only IEEE-exact operations are used (add, multiply, fused multiply-add, min,
- * max, conversions), so compiled and interpreted code give the same bits.
+ * Row kernels on the JDK Vector API: the attention op's softmax, over lengths that are multiples of {@link #L} (the
+ * op pads its rows), and the lane sums of the other row ops. Only IEEE-exact operations are used (add, multiply,
+ * fused multiply-add, min, max, conversions), so compiled and interpreted code give the same bits.
  */
 final class RowKernels {
     private static final VectorSpecies<Float> S = RowBlockProduct.S;
@@ -64,8 +64,15 @@ final class RowKernels {
             e.intoArray(x, off + j);
             sum = sum.add(e);
         }
-        float[] lanes = new float[L];
-        sum.intoArray(lanes, 0);                 // lane(i) with a variable i is not compiled to a lane read
+        return sumLanes(sum);
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    /** The sum of the lanes of {@code v} in lane order (the same bits compiled or interpreted). */
+    static double sumLanes(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);                   // lane(i) with a variable i is not compiled to a lane read
         double total = 0;
         for (float lane : lanes) {
             total += lane;

@@ -51,7 +51,7 @@ public final class SwiGlu extends JavaOp {
     protected void compute(List<INDArray> in, List<INDArray> out) {
         INDArray gate = dense(in.get(0));
         int f = (int) gate.size(1);
-        FloatBuffer gs = Buffers.floats(gate), us = Buffers.floats(dense(in.get(1))), ys = Buffers.floats(out.get(0));
+        FloatBuffer gs = Buffers.floats(gate), us = Buffers.input(in.get(1)), ys = Buffers.floats(out.get(0));
         RowBlocks.forEach(gate.size(0), (block, first, count) -> {
             int n = count * f;
             float[] g = RowBlocks.read(gs, first * f, n, 0);
@@ -113,8 +113,8 @@ public final class SwiGlu extends JavaOp {
         protected void compute(List<INDArray> in, List<INDArray> out) {
             INDArray gate = dense(in.get(0));
             int f = (int) gate.size(1);
-            FloatBuffer gs = Buffers.floats(gate), us = Buffers.floats(dense(in.get(1))),
-                    dys = Buffers.floats(dense(in.get(2))), dgs = Buffers.floats(out.get(0)),
+            FloatBuffer gs = Buffers.floats(gate), us = Buffers.input(in.get(1)),
+                    dys = Buffers.input(in.get(2)), dgs = Buffers.floats(out.get(0)),
                     dus = Buffers.floats(out.get(1));
             RowBlocks.forEach(gate.size(0), (block, first, count) -> {
                 int n = count * f;
