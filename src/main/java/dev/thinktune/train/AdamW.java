@@ -150,8 +150,7 @@ public final class AdamW {
     }
 
     private static SafetensorsWriter.Entry entry(String name, INDArray a) {
-        return new SafetensorsWriter.Entry(name, DType.F32, a.shape(),
-                a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer());
+        return new SafetensorsWriter.Entry(name, DType.F32, a.shape(), floats(a));
     }
 
     /** Restores moments and step written by {@link #save}. */
@@ -166,7 +165,7 @@ public final class AdamW {
             v.clear();
             f.tensors().forEach((name, info) -> {
                 INDArray a = Nd4j.createUninitialized(DataType.FLOAT, info.shape(), 'c');
-                f.readFloats(name, a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer());
+                f.readFloats(name, floats(a));
                 if (name.startsWith("m.")) {
                     m.put(name.substring(2), a);
                 } else if (name.startsWith("v.")) {
