@@ -262,16 +262,18 @@ public final class CausalAttention extends JavaOp {
                     }
                     continue;
                 }
-                RowKernels.add(p, row, keyBias, width);
-                java.util.Arrays.fill(p, row + i + 1, row + width, Float.NEGATIVE_INFINITY);
+                int seen = RowBlockProduct.padded(i + 1);                        // the vectors up to key i
+                RowKernels.add(p, row, keyBias, seen);
+                java.util.Arrays.fill(p, row + i + 1, row + seen, Float.NEGATIVE_INFINITY);
                 if (known) {
-                    RowKernels.expShifted(p, row, width, lse[i]);
+                    RowKernels.expShifted(p, row, seen, lse[i]);
                 } else {
-                    float max = RowKernels.max(p, row, width);
-                    double sum = RowKernels.expShifted(p, row, width, max);
-                    RowKernels.scale(p, row, width, (float) (1 / sum));
+                    float max = RowKernels.max(p, row, seen);
+                    double sum = RowKernels.expShifted(p, row, seen, max);
+                    RowKernels.scale(p, row, seen, (float) (1 / sum));
                     lse[i] = (float) (max + Math.log(sum));
                 }
+                java.util.Arrays.fill(p, row + seen, row + width, 0f);
             }
         }
 

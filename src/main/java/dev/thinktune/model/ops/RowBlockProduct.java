@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the range of {@code p} its causal mask leaves nonzero, which skips the products of the masked half.
  *
  * <p>Four rows times four vectors of accumulators stay in registers (AVX-512 has 32); each element of {@code a}
- * is broadcast once per four vectors of {@code b}.
+ * is broadcast once per four vectors of {@code b} (two or one for the last columns).
  */
 final class RowBlockProduct {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -45,6 +45,9 @@ final class RowBlockProduct {
             int j = 0;
             for (; j + 4 * L <= cols; j += 4 * L) {
                 four(a, aOff, ars, acs, b, bOff + j, ldb, c, cOff + j, ldc, p0, p1, accumulate);
+            }
+            for (; j + 2 * L <= cols; j += 2 * L) {
+                two(a, aOff, ars, acs, b, bOff + j, ldb, c, cOff + j, ldc, p0, p1, accumulate);
             }
             for (; j < cols; j += L) {
                 one(a, aOff, ars, acs, b, bOff + j, ldb, c, cOff + j, ldc, p0, p1, accumulate);
@@ -92,6 +95,32 @@ final class RowBlockProduct {
         r10.intoArray(c, c1); r11.intoArray(c, c1 + L); r12.intoArray(c, c1 + 2 * L); r13.intoArray(c, c1 + 3 * L);
         r20.intoArray(c, c2); r21.intoArray(c, c2 + L); r22.intoArray(c, c2 + 2 * L); r23.intoArray(c, c2 + 3 * L);
         r30.intoArray(c, c3); r31.intoArray(c, c3 + L); r32.intoArray(c, c3 + 2 * L); r33.intoArray(c, c3 + 3 * L);
+    }
+
+    /** Four rows by two vectors (a 32-wide attention head on AVX-512): eight independent accumulators. */
+    private static void two(float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, int p0, int p1, boolean accumulate) {
+        int c0 = cOff, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector r00 = init(c, c0, accumulate), r01 = init(c, c0 + L, accumulate);
+        FloatVector r10 = init(c, c1, accumulate), r11 = init(c, c1 + L, accumulate);
+        FloatVector r20 = init(c, c2, accumulate), r21 = init(c, c2 + L, accumulate);
+        FloatVector r30 = init(c, c3, accumulate), r31 = init(c, c3 + L, accumulate);
+        for (int p = p0; p < p1; p++) {
+            int bp = bOff + p * ldb, ap = aOff + p * acs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            r00 = b0.fma(x, r00); r01 = b1.fma(x, r01);
+            x = FloatVector.broadcast(S, a[ap + ars]);
+            r10 = b0.fma(x, r10); r11 = b1.fma(x, r11);
+            x = FloatVector.broadcast(S, a[ap + 2 * ars]);
+            r20 = b0.fma(x, r20); r21 = b1.fma(x, r21);
+            x = FloatVector.broadcast(S, a[ap + 3 * ars]);
+            r30 = b0.fma(x, r30); r31 = b1.fma(x, r31);
+        }
+        r00.intoArray(c, c0); r01.intoArray(c, c0 + L);
+        r10.intoArray(c, c1); r11.intoArray(c, c1 + L);
+        r20.intoArray(c, c2); r21.intoArray(c, c2 + L);
+        r30.intoArray(c, c3); r31.intoArray(c, c3 + L);
     }
 
     /** Four rows by one vector. */

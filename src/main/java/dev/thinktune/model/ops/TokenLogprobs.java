@@ -6,8 +6,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -80,7 +80,7 @@ public final class TokenLogprobs extends JavaOp {
             for (int r = 0; r < lse.length; r++) {
                 logp[start + r] = picked[r] - lse[r];
             }
-        }, false);
+        }, null);
         out.get(0).assign(Nd4j.createFromArray(logp));
     }
 
@@ -175,21 +175,15 @@ public final class TokenLogprobs extends JavaOp {
         if (dw != null) {
             dw.assign(0);
         }
-        new Blocks(h, w, targets, blockRows).forEach((start, probs, lse, picked) -> {
+        new Blocks(h, w, targets, blockRows).forEach((start, dlogits, lse, picked) -> {
             int c = lse.length;
-            // probs holds softmax; dlogits = g * (onehot(t) - softmax)
-            INDArray gc = Nd4j.createFromArray(java.util.Arrays.copyOfRange(g, start, start + c)).reshape(c, 1);
-            probs.muliColumnVector(gc.negi());
-            for (int r = 0; r < c; r++) {
-                probs.putScalar(r, targets[start + r], probs.getFloat(r, targets[start + r]) + g[start + r]);
-            }
             INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-            hiddenGrad(probs, w, dhc);                                      // dh = dlogits W       [c, D]
+            hiddenGrad(dlogits, w, dhc);                                    // dh = dlogits W       [c, D]
             if (dw != null) {
                 INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
-                Nd4j.gemm(probs, hc, dw, true, false, 1.0, 1.0);            // dW += dlogits^T h    [V, D]
+                Nd4j.gemm(dlogits, hc, dw, true, false, 1.0, 1.0);          // dW += dlogits^T h    [V, D]
             }
-        }, true);
+        }, g);
     }
 
     /** Rows of a frozen bfloat16 head widened at a time (64 MiB of float32 at Llama 3's width). */
@@ -250,34 +244,43 @@ public final class TokenLogprobs extends JavaOp {
         }
 
         /**
-         * Calls {@code action} per block with each row's log-sum-exp and target logit, and the block itself: the
-         * softmax when {@code softmax}, else unspecified scratch. The block is reused: read it inside the call only.
+         * Calls {@code action} per block with each row's log-sum-exp and target logit, and the block itself: with
+         * {@code g} the gradient of the logits, {@code g[n] (onehot(t[n]) - softmax)}, else unspecified scratch.
+         * The block is reused: read it inside the call only. Each row's maximum, exponentials and sum are one
+         * Vector API pass over a per-thread copy of the row, rows in parallel ({@link RowBlocks}).
          */
-        void forEach(BlockAction action, boolean softmax) {
+        void forEach(BlockAction action, float[] g) {
             int n = targets.length;
             if (n == 0) {
                 return;
             }
+            int v = Math.toIntExact(vocab), padded = RowBlockProduct.padded(v);
             try (INDArray buffer = Nd4j.createUninitialized(DataType.FLOAT, rows, vocab)) {
+                FloatBuffer all = Buffers.floats(buffer);
                 for (int start = 0; start < n; start += rows) {
-                    int c = Math.min(rows, n - start);
+                    int c = Math.min(rows, n - start), first = start;
                     INDArray logits = c == rows ? buffer : buffer.get(NDArrayIndex.interval(0, c), NDArrayIndex.all());
                     INDArray hc = h.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
                     logits(hc, w, logits);                                          // [c, V]
-                    float[] picked = new float[c];
-                    for (int r = 0; r < c; r++) {
-                        picked[r] = logits.getFloat(r, targets[start + r]);
-                    }
-                    INDArray max = logits.max(1).reshape(c, 1);
-                    Transforms.exp(logits.subiColumnVector(max), false);             // exp(logits - max)
-                    INDArray sum = logits.sum(1).reshape(c, 1);
-                    float[] lse = new float[c];
-                    for (int r = 0; r < c; r++) {
-                        lse[r] = max.getFloat(r) + (float) Math.log(sum.getFloat(r));
-                    }
-                    if (softmax) {
-                        logits.diviColumnVector(sum);
-                    }
+                    float[] picked = new float[c], lse = new float[c];
+                    RowBlocks.forEach(c, (block, r0, count) -> {
+                        float[] x = RowBlocks.scratch(0, padded);
+                        for (int r = r0; r < r0 + count; r++) {
+                            int t = targets[first + r];
+                            all.get(r * v, x, 0, v);
+                            java.util.Arrays.fill(x, v, padded, Float.NEGATIVE_INFINITY);   // e^-inf: 0
+                            picked[r] = x[t];
+                            float max = RowKernels.max(x, 0, padded);
+                            double sum = RowKernels.expShifted(x, 0, padded, max);     // exp(logits - max)
+                            lse[r] = max + (float) Math.log(sum);
+                            if (g != null) {
+                                float gr = g[first + r];
+                                RowKernels.scale(x, 0, padded, (float) (-gr / sum));
+                                x[t] += gr;
+                                all.put(r * v, x, 0, v);
+                            }
+                        }
+                    });
                     action.apply(start, logits, lse, picked);
                 }
             }

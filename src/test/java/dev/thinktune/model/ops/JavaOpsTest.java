@@ -57,6 +57,12 @@ class JavaOpsTest {
 
     @Test
     void tokenLogprobsAndTheirGradientsMatchALogSoftmaxInEveryBlockSize() {
+        checkHead(N, D, V);
+        // rows in several of the parallel row blocks, a vocabulary that is no whole number of vectors
+        checkHead(40, 6, 37);
+    }
+
+    private static void checkHead(int N, int D, int V) {
         SplittableRandom rng = new SplittableRandom(11);
         double[][] h = random(rng, N, D), w = random(rng, V, D);
         int[] t = new int[N];
