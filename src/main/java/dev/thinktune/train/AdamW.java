@@ -11,7 +11,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,11 +65,12 @@ public final class AdamW {
             Rule rule = new Rule((float) beta1, (float) beta2, (float) eps,
                     (float) (weightDecay > 0 && p.rank() > 1 ? 1 - lr * weightDecay : 1), (float) (lr / bc1),
                     (float) Math.sqrt(bc2));
-            if (!contiguousFloats(p)) {
+            if (!FloatViews.dense(p)) {
                 throw new IllegalArgumentException("AdamW updates dense float32 parameters in place; '"
                         + e.getKey() + "' is " + p.shapeInfoToString());
             }
-            rule.update(floats(p), floats(dense(g)), floats(mi), floats(vi), p.length());
+            rule.update(FloatViews.floats(p), FloatViews.floats(dense(g)), FloatViews.floats(mi),
+                    FloatViews.floats(vi), p.length());
         }
     }
 
@@ -126,18 +126,10 @@ public final class AdamW {
         }
     }
 
-    /** Whether {@code a}'s float32 elements lie in order from the start of its buffer. */
-    private static boolean contiguousFloats(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.offset() == 0 && a.elementWiseStride() == 1;
-    }
-
     private static INDArray dense(INDArray a) {
-        return contiguousFloats(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+        return FloatViews.dense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
     }
 
-    private static FloatBuffer floats(INDArray a) {
-        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
 
     /** Writes the moments and step (with the given extra metadata) to a safetensors file, atomically. */
     public void save(Path file, Map<String, String> metadata) {
@@ -150,7 +142,7 @@ public final class AdamW {
     }
 
     private static SafetensorsWriter.Entry entry(String name, INDArray a) {
-        return new SafetensorsWriter.Entry(name, DType.F32, a.shape(), floats(a));
+        return new SafetensorsWriter.Entry(name, DType.F32, a.shape(), FloatViews.floats(a));
     }
 
     /** Restores moments and step written by {@link #save}. */
@@ -165,7 +157,7 @@ public final class AdamW {
             v.clear();
             f.tensors().forEach((name, info) -> {
                 INDArray a = Nd4j.createUninitialized(DataType.FLOAT, info.shape(), 'c');
-                f.readFloats(name, floats(a));
+                f.readFloats(name, FloatViews.floats(a));
                 if (name.startsWith("m.")) {
                     m.put(name.substring(2), a);
                 } else if (name.startsWith("v.")) {

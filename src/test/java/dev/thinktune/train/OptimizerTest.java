@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** AdamW, clipping and schedules against formulas written out by hand in double precision. */
 class OptimizerTest {
@@ -158,6 +159,43 @@ class OptimizerTest {
         assertEquals(5.0, GradientClipping.clip(g, 1.0), 1e-6);
         assertEquals(1.0, GradientClipping.globalNorm(g), 1e-5);
         assertEquals(0.6, g.get("a").getDouble(0), 1e-5);
+    }
+
+    @Test
+    void clippingLargeAndStridedGradientsMatchesADoubleLoop() {
+        SplittableRandom rng = new SplittableRandom(3);
+        float[] big = new float[40_013];                       // several chunks and a tail
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (float) rng.nextDouble(-2, 2);
+        }
+        INDArray strided = Nd4j.rand(DataType.FLOAT, 37, 11).transpose();   // a view: not dense
+        Map<String, INDArray> g = new LinkedHashMap<>();
+        g.put("big", Nd4j.createFromArray(big));
+        g.put("strided", strided);
+        g.put("bf16", Nd4j.createFromArray(new float[]{1.5f, -2.5f}).castTo(DataType.BFLOAT16));
+        double sq = 0;
+        for (float x : big) {
+            sq += (double) x * x;
+        }
+        float[] st = strided.dup('c').data().asFloat();
+        for (float x : st) {
+            sq += (double) x * x;
+        }
+        sq += 1.5 * 1.5 + 2.5 * 2.5;
+        double norm = Math.sqrt(sq);
+        assertEquals(norm, GradientClipping.globalNorm(g), 1e-6 * norm);
+        assertEquals(norm, GradientClipping.clip(g, 2.0), 1e-6 * norm);
+        double scale = 2.0 / (norm + 1e-6);
+        float[] scaled = g.get("big").data().asFloat();
+        for (int i = 0; i < big.length; i += 997) {
+            assertEquals(big[i] * scale, scaled[i], 1e-6, "element " + i);
+        }
+        assertEquals(big[big.length - 1] * scale, scaled[big.length - 1], 1e-6, "the last element");
+        assertEquals(st[5] * scale, g.get("strided").dup('c').data().asFloat()[5], 1e-6);
+        assertEquals(2.0, GradientClipping.globalNorm(g), 1e-4);
+
+        g.get("big").putScalar(12_345, Float.NaN);
+        assertTrue(Double.isNaN(GradientClipping.clip(g, 1.0)), "a NaN gradient gives a NaN norm");
     }
 
     @Test

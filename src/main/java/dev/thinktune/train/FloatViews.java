@@ -1,0 +1,23 @@
+package dev.thinktune.train;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/** Raw float32 views of parameter, gradient and moment arrays for the optimizer's Vector API loops. */
+final class FloatViews {
+    private FloatViews() {
+    }
+
+    /** Whether {@code a}'s float32 elements lie in order from the start of its buffer. */
+    static boolean dense(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.offset() == 0 && a.elementWiseStride() == 1;
+    }
+
+    /** The elements of a {@link #dense} array, in its own memory (writes go to the array). */
+    static FloatBuffer floats(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+}
