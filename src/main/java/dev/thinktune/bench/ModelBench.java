@@ -36,6 +36,7 @@ public final class ModelBench {
     static final String TORCH_SCRIPT = "bench_model_torch.py";
 
     private final int warmup;
+    private final double warmupSeconds;
     private final int iterations;
     private final int soakSteps;
     private final int microBatch;
@@ -45,10 +46,17 @@ public final class ModelBench {
     private long adamNanos;
 
     public ModelBench(int warmup, int iterations) {
-        this(warmup, iterations, 0, 0, false, false);
+        this(warmup, 0, iterations, 0, 0, false, false);
+    }
+
+    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch, boolean torch, boolean opProfile) {
+        this(warmup, 0, iterations, soakSteps, microBatch, torch, opProfile);
     }
 
     /**
+     * @param warmup        untimed passes before each timed phase, at least
+     * @param warmupSeconds and at least this many seconds of them, then more until the JIT compiler is quiet
+     *                      ({@link JitWarmup}); 0: exactly {@code warmup} passes
      * @param soakSteps  training steps of the soak after the timed ones (0: none)
      * @param microBatch sequences per forward/backward pass of a training step, gradients accumulated over the
      *                   size's batch (0: the whole batch in one pass)
@@ -56,11 +64,13 @@ public final class ModelBench {
      * @param opProfile  after the timed runs, one more forward pass and training step with every graph op timed
      *                   (rows of mode {@code op_profile})
      */
-    public ModelBench(int warmup, int iterations, int soakSteps, int microBatch, boolean torch, boolean opProfile) {
-        if (warmup < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
-            throw new IllegalArgumentException("need warmup >= 0, iterations >= 1, soak steps >= 0, micro-batch >= 0");
+    public ModelBench(int warmup, double warmupSeconds, int iterations, int soakSteps, int microBatch, boolean torch,
+                      boolean opProfile) {
+        if (warmup < 0 || warmupSeconds < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
+            throw new IllegalArgumentException("need warmup >= 0 (passes and seconds), iterations >= 1, soak steps >= 0, micro-batch >= 0");
         }
         this.warmup = warmup;
+        this.warmupSeconds = warmupSeconds;
         this.iterations = iterations;
         this.soakSteps = soakSteps;
         this.microBatch = microBatch;
@@ -113,7 +123,7 @@ public final class ModelBench {
         double fwd = time(forward);
         long tokens = (long) b * t;
         results.add(result(size, "forward", tokens / fwd, fwd, size.forwardFlops(tokens, t) / fwd)
-                .withExtra(Map.of("build_seconds", build)));
+                .withExtra(Map.of("build_seconds", build, "warmup_passes", warmupPasses)));
         out.accept(results.get(results.size() - 1));
         // the training step's memory is measured on its own: the forward pass's cached arrays (whole batch,
         // other shapes than micro-batches) are handed back and the peak starts again
@@ -150,7 +160,7 @@ public final class ModelBench {
         };
         double train = time(step);
         results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train)
-                .withExtra(Map.of("micro_batch", micro, "build_seconds", build)));
+                .withExtra(Map.of("micro_batch", micro, "build_seconds", build, "warmup_passes", warmupPasses)));
         out.accept(results.get(results.size() - 1));
         if (opProfile) {
             for (BenchResult r : List.of(profile(size, "forward", forward), profile(size, "train", step))) {
@@ -311,10 +321,11 @@ public final class ModelBench {
     }
 
     /** Median seconds of one call after warm-up. */
+    /** Untimed passes of the last phase timed (at least {@code warmup}: see {@link JitWarmup}). */
+    private int warmupPasses;
+
     private double time(Runnable r) {
-        for (int i = 0; i < warmup; i++) {
-            r.run();
-        }
+        warmupPasses = JitWarmup.run(r, warmup, warmupSeconds);
         double[] s = new double[iterations];
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();

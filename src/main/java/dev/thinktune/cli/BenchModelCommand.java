@@ -28,10 +28,17 @@ public final class BenchModelCommand implements Callable<Integer> {
     List<String> sizes;
 
     @Option(names = "--warmup", defaultValue = "10",
-            description = "untimed iterations before each timed phase: the JIT compiles the graph's Java kernels "
-                    + "(Vector API) during the first passes, and the rows are meant to show what the rest of a run "
-                    + "sees (small: forward 1.13 s after 3, 0.67 s after 10; default ${DEFAULT-VALUE})")
+            description = "untimed passes before each timed phase, at least (default ${DEFAULT-VALUE})")
     int warmup;
+
+    @Option(names = "--warmup-seconds", defaultValue = "10",
+            description = "and at least this many seconds of them, then more until the JIT compiler is quiet (the "
+                    + "passes of the last second saw at most 50 ms of compilation; 60 s at most): HotSpot compiles the "
+                    + "graph's Java kernels (Vector API) and SameDiff's code over many passes, and the rows are meant "
+                    + "to show what the rest of a run sees (tiny forward: 50-160 ms a pass while the compiler works, "
+                    + "18-25 ms after). Each row's warmup_passes says how many ran; 0: exactly --warmup passes "
+                    + "(default ${DEFAULT-VALUE})")
+    double warmupSeconds;
 
     @Option(names = "--iterations", defaultValue = "5", description = "timed iterations; the median is reported (default ${DEFAULT-VALUE})")
     int iterations;
@@ -62,7 +69,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<BenchSize> chosen = sizes.stream().map(BenchSize::of).toList(); // an unknown size before any run
-        ModelBench bench = new ModelBench(warmup, iterations, soakSteps, microBatch, !noTorch, opProfile);
+        ModelBench bench = new ModelBench(warmup, warmupSeconds, iterations, soakSteps, microBatch, !noTorch, opProfile);
         int refused = 0;
         for (BenchSize s : chosen) {
             try {
