@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
 /**
  * Untimed passes before a timed phase until the JIT compiler has gone quiet: at least a minimum number of passes
  * and of seconds (none: exactly the minimum passes), then more until the passes of the last {@link #WINDOW_SECONDS} second (at least
- * {@link #WINDOW_PASSES} of them) saw at most {@link #QUIET_MILLIS} ms of compilation, and at most
+ * {@link #WINDOW_PASSES} of them) spent at most {@link #QUIET_SHARE} of their time compiling, and at most
  * {@link #MAX_SECONDS} seconds in all. The graph's Java kernels (Vector API) and SameDiff's own code are compiled
  * only after many calls, and HotSpot keeps compiling for many seconds: on the 2-core machine the tiny model's
  * forward pass takes 50-160 ms while the compiler, sharing the cores, is at work (600-1,000 ms of compilation a
@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
 final class JitWarmup {
     static final double WINDOW_SECONDS = 1.0;
     static final int WINDOW_PASSES = 3;
-    static final long QUIET_MILLIS = 50;
+    /** The compiler's time over the window's, at most (50 ms a second). */
+    static final double QUIET_SHARE = 0.05;
     static final double MAX_SECONDS = 60;
 
     private JitWarmup() {
@@ -53,7 +54,8 @@ final class JitWarmup {
             while (from >= 0 && now - marks.get(from)[0] < WINDOW_SECONDS * 1e9) {
                 from--;
             }
-            boolean quiet = from >= 0 && compiled - marks.get(from)[1] <= QUIET_MILLIS;
+            boolean quiet = from >= 0
+                    && compiled - marks.get(from)[1] <= QUIET_SHARE * (now - marks.get(from)[0]) / 1e6;
             double seconds = (now - start) / 1e9;
             if (passes >= minimumPasses && seconds >= minimumSeconds && (quiet || seconds >= MAX_SECONDS)) {
                 return passes;

@@ -33,11 +33,11 @@ public final class BenchModelCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-seconds", defaultValue = "10",
             description = "and at least this many seconds of them, then more until the JIT compiler is quiet (the "
-                    + "passes of the last second saw at most 50 ms of compilation; 60 s at most): HotSpot compiles the "
-                    + "graph's Java kernels (Vector API) and SameDiff's code over many passes, and the rows are meant "
-                    + "to show what the rest of a run sees (tiny forward: 50-160 ms a pass while the compiler works, "
-                    + "18-25 ms after). Each row's warmup_passes says how many ran; 0: exactly --warmup passes "
-                    + "(default ${DEFAULT-VALUE})")
+                    + "passes of the last second, at least 3, spent at most 5%% of their time compiling; 60 s at "
+                    + "most): HotSpot compiles the graph's Java kernels (Vector API) and SameDiff's code over many "
+                    + "passes, and the rows are meant to show what the rest of a run sees (tiny forward: 50-160 ms a "
+                    + "pass while the compiler works, 18-25 ms after). Each row's warmup_passes says how many ran; "
+                    + "0: exactly --warmup passes (default ${DEFAULT-VALUE})")
     double warmupSeconds;
 
     @Option(names = "--iterations", defaultValue = "5", description = "timed iterations; the median is reported (default ${DEFAULT-VALUE})")
