@@ -2,11 +2,14 @@ package dev.thinktune.cli;
 
 import dev.thinktune.bench.BenchSize;
 import dev.thinktune.bench.RandomCheckpoint;
+import dev.thinktune.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -21,8 +24,12 @@ public final class BenchCheckpointCommand implements Callable<Integer> {
             converter = SizeConverter.class, completionCandidates = SizeLabels.class)
     BenchSize size;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write (replaced).")
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Directory to write: new or empty, or with --overwrite a checkpoint directory to replace.")
     Path out;
+
+    @Option(names = "--overwrite", description = "replace --out when it already holds a checkpoint (config.json)")
+    boolean overwrite;
 
     @Option(names = "--seed", description = "Weight seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
@@ -55,6 +62,16 @@ public final class BenchCheckpointCommand implements Callable<Integer> {
     public Integer call() {
         if (maxShardMb < 1) {
             throw new IllegalArgumentException("--max-shard-mb must be >= 1, got " + maxShardMb);
+        }
+        List<String> held = RunFolder.contents(out);
+        if (!held.isEmpty() && !overwrite) {
+            throw new IllegalArgumentException("--out " + out + " already holds " + RunFolder.summary(held)
+                    + ": add --overwrite to replace a checkpoint there, or choose another --out");
+        }
+        if (!held.isEmpty() && !Files.isRegularFile(out.resolve("config.json"))) {
+            throw new IllegalArgumentException("--overwrite replaces only a checkpoint directory (one with "
+                    + "config.json), and " + out + " has none (" + RunFolder.summary(held)
+                    + "): choose another --out");
         }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s: %,d parameters, bfloat16, seed %d -> %s%n", size.label(),

@@ -54,7 +54,7 @@ public final class RunFolder {
      * the number of staging directories removed.
      */
     public int prepare(Start start) {
-        List<String> held = contents();
+        List<String> held = contents(dir);
         if (start == Start.FRESH && !held.isEmpty()) {
             throw new IllegalArgumentException("output directory " + dir + " already holds a run (" + summary(held)
                     + "): add --resume to continue it, --overwrite to delete it and start again, or --out to choose"
@@ -102,7 +102,11 @@ public final class RunFolder {
         return p.getFileName().toString().contains(".staging-") && Files.isDirectory(p);
     }
 
-    private List<String> contents() {
+    /**
+     * The names in directory {@code dir}, sorted, directories with a trailing slash; none when it does not exist;
+     * refused when it is a file.
+     */
+    public static List<String> contents(Path dir) {
         if (!Files.isDirectory(dir)) {
             if (Files.exists(dir)) {
                 throw new IllegalArgumentException("output directory " + dir + " is a file, not a directory");
@@ -118,7 +122,8 @@ public final class RunFolder {
         }
     }
 
-    private static String summary(List<String> names) {
+    /** The first four of {@code names} and how many more there are. */
+    public static String summary(List<String> names) {
         int shown = Math.min(4, names.size());
         String s = String.join(", ", names.subList(0, shown));
         return names.size() > shown ? s + " and " + (names.size() - shown) + " more" : s;
