@@ -8,8 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Untimed passes before a timed phase until the JIT compiler has gone quiet: at least a minimum number of passes
- * and of seconds (none: exactly the minimum passes), then more until the passes of the last {@link #WINDOW_SECONDS} second (at least
- * {@link #WINDOW_PASSES} of them) spent at most {@link #QUIET_SHARE} of their time compiling, and at most
+ * and of seconds (none: exactly the minimum passes), then more until the passes of the last
+ * {@link #WINDOW_SECONDS} second (at least {@link #WINDOW_PASSES} of them) spent at most {@link #QUIET_SHARE} of their time compiling, and at most
  * {@link #MAX_SECONDS} seconds in all. The graph's Java kernels (Vector API) and SameDiff's own code are compiled
  * only after many calls, and HotSpot keeps compiling for many seconds: on the 2-core machine the tiny model's
  * forward pass takes 50-160 ms while the compiler, sharing the cores, is at work (600-1,000 ms of compilation a

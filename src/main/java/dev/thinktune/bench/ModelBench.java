@@ -67,7 +67,8 @@ public final class ModelBench {
     public ModelBench(int warmup, double warmupSeconds, int iterations, int soakSteps, int microBatch, boolean torch,
                       boolean opProfile) {
         if (warmup < 0 || warmupSeconds < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
-            throw new IllegalArgumentException("need warmup >= 0 (passes and seconds), iterations >= 1, soak steps >= 0, micro-batch >= 0");
+            throw new IllegalArgumentException("need warmup >= 0 (passes and seconds), iterations >= 1, soak steps >= 0,"
+                    + " micro-batch >= 0");
         }
         this.warmup = warmup;
         this.warmupSeconds = warmupSeconds;
@@ -326,10 +327,10 @@ public final class ModelBench {
                 new TreeMap<>(extra));
     }
 
-    /** Median seconds of one call after warm-up. */
     /** Untimed passes of the last phase timed (at least {@code warmup}: see {@link JitWarmup}). */
     private int warmupPasses;
 
+    /** Median seconds of one call after warm-up. */
     private double time(Runnable r) {
         warmupPasses = JitWarmup.run(r, warmup, warmupSeconds);
         double[] s = new double[iterations];

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * AdamW as torch.optim.AdamW computes it (decoupled weight decay, bias-corrected moments, epsilon added to
@@ -81,15 +80,13 @@ public final class AdamW {
      */
     private record Rule(float b1, float b2, float eps, float decay, float stepSize, float bc2Sqrt) {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-        private static final int CHUNK = 1 << 14;
-        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
+        private static final ThreadLocal<float[][]> SCRATCH =
+                ThreadLocal.withInitial(() -> new float[4][FloatViews.CHUNK]);
 
         void update(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, long length) {
             int n = Math.toIntExact(length);
-            int chunks = (n + CHUNK - 1) / CHUNK;
-            IntStream range = IntStream.range(0, chunks);
-            (chunks > 1 ? range.parallel() : range).forEach(c -> {
-                int off = c * CHUNK, len = Math.min(CHUNK, n - off);
+            FloatViews.chunks(FloatViews.chunkCount(n)).forEach(c -> {
+                int off = c * FloatViews.CHUNK, len = Math.min(FloatViews.CHUNK, n - off);
                 float[][] s = SCRATCH.get();
                 float[] ps = s[0], gs = s[1], ms = s[2], vs = s[3];
                 p.get(off, ps, 0, len);
@@ -129,7 +126,6 @@ public final class AdamW {
     private static INDArray dense(INDArray a) {
         return FloatViews.dense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
     }
-
 
     /** Writes the moments and step (with the given extra metadata) to a safetensors file, atomically. */
     public void save(Path file, Map<String, String> metadata) {

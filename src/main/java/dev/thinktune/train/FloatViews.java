@@ -5,9 +5,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
 
-/** Raw float32 views of parameter, gradient and moment arrays for the optimizer's Vector API loops. */
+/**
+ * Raw float32 views of parameter, gradient and moment arrays for the optimizer's Vector API loops, which work on
+ * fixed chunks of {@link #CHUNK} elements copied into per-thread scratch.
+ */
 final class FloatViews {
+    /** Elements per chunk. */
+    static final int CHUNK = 1 << 14;
     private FloatViews() {
     }
 
@@ -19,5 +25,16 @@ final class FloatViews {
     /** The elements of a {@link #dense} array, in its own memory (writes go to the array). */
     static FloatBuffer floats(INDArray a) {
         return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** The number of chunks over {@code n} elements. */
+    static int chunkCount(int n) {
+        return (n + CHUNK - 1) / CHUNK;
+    }
+
+    /** The chunks' indices, in parallel when there are several. */
+    static IntStream chunks(int count) {
+        IntStream range = IntStream.range(0, count);
+        return count > 1 ? range.parallel() : range;
     }
 }

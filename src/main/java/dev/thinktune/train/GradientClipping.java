@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * Global-norm gradient clipping, as torch.nn.utils.clip_grad_norm_. Dense float32 gradients are read and scaled
@@ -17,8 +16,7 @@ import java.util.stream.IntStream;
  */
 public final class GradientClipping {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int CHUNK = 1 << 14;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[FloatViews.CHUNK]);
 
     private GradientClipping() {
     }
@@ -47,13 +45,8 @@ public final class GradientClipping {
             double n = g.norm2Number().doubleValue();
             return n * n;
         }
-        FloatBuffer f = FloatViews.floats(g);
-        int n = Math.toIntExact(g.length()), chunks = (n + CHUNK - 1) / CHUNK;
-        double[] partial = new double[chunks];
-        chunks(chunks).forEach(c -> {
-            int off = c * CHUNK, len = Math.min(CHUNK, n - off);
-            float[] x = SCRATCH.get();
-            f.get(off, x, 0, len);
+        double[] partial = new double[FloatViews.chunkCount(Math.toIntExact(g.length()))];
+        forEachChunk(g, false, (c, x, len) -> {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (int bound = S.loopBound(len); j < bound; j += S.length()) {
@@ -78,12 +71,7 @@ public final class GradientClipping {
             g.muli(scale);
             return;
         }
-        FloatBuffer f = FloatViews.floats(g);
-        int n = Math.toIntExact(g.length()), chunks = (n + CHUNK - 1) / CHUNK;
-        chunks(chunks).forEach(c -> {
-            int off = c * CHUNK, len = Math.min(CHUNK, n - off);
-            float[] x = SCRATCH.get();
-            f.get(off, x, 0, len);
+        forEachChunk(g, true, (c, x, len) -> {
             int j = 0;
             for (int bound = S.loopBound(len); j < bound; j += S.length()) {
                 FloatVector.fromArray(S, x, j).mul(scale).intoArray(x, j);
@@ -91,12 +79,26 @@ public final class GradientClipping {
             for (; j < len; j++) {
                 x[j] *= scale;
             }
-            f.put(off, x, 0, len);
         });
     }
 
-    private static IntStream chunks(int chunks) {
-        IntStream range = IntStream.range(0, chunks);
-        return chunks > 1 ? range.parallel() : range;
+    /** What is done with chunk {@code c}: its {@code len} elements, copied into {@code x}. */
+    private interface ChunkBody {
+        void run(int c, float[] x, int len);
+    }
+
+    /** Runs {@code body} on each chunk of a dense gradient, writing the chunk back after it when {@code write}. */
+    private static void forEachChunk(INDArray g, boolean write, ChunkBody body) {
+        FloatBuffer f = FloatViews.floats(g);
+        int n = Math.toIntExact(g.length());
+        FloatViews.chunks(FloatViews.chunkCount(n)).forEach(c -> {
+            int off = c * FloatViews.CHUNK, len = Math.min(FloatViews.CHUNK, n - off);
+            float[] x = SCRATCH.get();
+            f.get(off, x, 0, len);
+            body.run(c, x, len);
+            if (write) {
+                f.put(off, x, 0, len);
+            }
+        });
     }
 }
