@@ -1,6 +1,7 @@
 package dev.thinktune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.thinktune.model.LayerActivations;
 import dev.thinktune.model.GradientRunner;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.OffHeapMemory;
@@ -42,6 +43,7 @@ public final class ModelBench {
     private final int microBatch;
     private final boolean torch;
     private final boolean opProfile;
+    private final LayerActivations activations;
     private long clipNanos;  // time in gradient clipping and AdamW since the last op profile started
     private long adamNanos;
 
@@ -66,6 +68,12 @@ public final class ModelBench {
      */
     public ModelBench(int warmup, double warmupSeconds, int iterations, int soakSteps, int microBatch, boolean torch,
                       boolean opProfile) {
+        this(warmup, warmupSeconds, iterations, soakSteps, microBatch, torch, opProfile, LayerActivations.KEPT);
+    }
+
+    /** As above, with the training graph's layer activations kept or recomputed in the backward pass. */
+    public ModelBench(int warmup, double warmupSeconds, int iterations, int soakSteps, int microBatch, boolean torch,
+                      boolean opProfile, LayerActivations activations) {
         if (warmup < 0 || warmupSeconds < 0 || iterations < 1 || soakSteps < 0 || microBatch < 0) {
             throw new IllegalArgumentException("need warmup >= 0 (passes and seconds), iterations >= 1, soak steps >= 0,"
                     + " micro-batch >= 0");
@@ -77,6 +85,7 @@ public final class ModelBench {
         this.microBatch = microBatch;
         this.torch = torch;
         this.opProfile = opProfile;
+        this.activations = activations;
     }
 
     /**
@@ -84,18 +93,23 @@ public final class ModelBench {
      * {@code micro} sequences per forward/backward pass.
      */
     public static MemoryPlan plan(BenchSize size, int micro) {
+        return plan(size, micro, LayerActivations.KEPT);
+    }
+
+    /** As {@link #plan(BenchSize, int)} with the layers' activations kept or recomputed. */
+    public static MemoryPlan plan(BenchSize size, int micro, LayerActivations activations) {
         int b = size.batch(), t = size.seqLen();
         return MemoryPlan.training(String.format(Locale.ROOT, "a training step of %s (%d x %d tokens, micro-batch %d)",
                         size.label(), b, t, micro), size.config(),
-                new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0, 0, false));
+                new MemoryPlan.Shape(1, micro, t, micro < b, 0, 0, 0, 0, false).with(activations));
     }
 
-    private static void requireFits(BenchSize size, int micro, MemoryPlan.Budget budget) {
+    private void requireFits(BenchSize size, int micro, MemoryPlan.Budget budget) {
         List<MemoryPlan.Alternative> alts = micro > 1
-                ? List.of(new MemoryPlan.Alternative("--micro-batch 1", plan(size, 1))) : List.of();
+                ? List.of(new MemoryPlan.Alternative("--micro-batch 1", plan(size, 1, activations))) : List.of();
         String fitting = java.util.Arrays.stream(BenchSize.values()).filter(s -> plan(s, 1).fits(budget))
                 .map(BenchSize::label).collect(java.util.stream.Collectors.joining(", "));
-        plan(size, micro).requireFits(budget, alts, fitting.isEmpty() ? "no benchmark size fits this machine"
+        plan(size, micro, activations).requireFits(budget, alts, fitting.isEmpty() ? "no benchmark size fits this machine"
                 : "sizes whose step fits with --micro-batch 1: --sizes " + fitting);
     }
 
@@ -110,7 +124,7 @@ public final class ModelBench {
         ProcessStats.resetPeakRss();
         long t0 = System.nanoTime();
         ModelWeights weights = ModelWeights.initialize(size.config(), 0.02, 7);
-        StudentModel model = StudentModel.of(weights);
+        StudentModel model = StudentModel.of(weights, null, activations);
         NextTokenLoss.attach(model);
         double build = (System.nanoTime() - t0) / 1e9;
         Map<String, INDArray> ph = placeholders(size, 0, b, b, t);
@@ -167,7 +181,8 @@ public final class ModelBench {
         };
         double train = time(step);
         results.add(result(size, "train", tokens / train, train, 3 * size.forwardFlops(tokens, t) / train)
-                .withExtra(Map.of("micro_batch", micro, "build_seconds", build, "warmup_passes", warmupPasses)));
+                .withExtra(Map.of("micro_batch", micro, "build_seconds", build, "warmup_passes", warmupPasses,
+                        "recompute_layers", activations == LayerActivations.RECOMPUTED)));
         out.accept(results.get(results.size() - 1));
         if (opProfile) {
             for (BenchResult r : List.of(profile(size, "forward", forward), profile(size, "train", step))) {

@@ -4,6 +4,7 @@ import dev.thinktune.data.Example;
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.lora.LoraConfig;
 import dev.thinktune.model.HfCheckpoint;
+import dev.thinktune.model.LayerActivations;
 import dev.thinktune.model.ModelWeights;
 import dev.thinktune.model.OffHeapMemory;
 import dev.thinktune.model.StudentModel;
@@ -55,15 +56,25 @@ public final class TrainBench {
      *                      bfloat16 checkpoint in a temporary directory first and loaded as a run loads it: the
      *                      graph's frozen float32 weights, and one decoder reading the checkpoint as stored that is
      *                      also the reference
+     * @param activations   the layers' activations kept for the backward pass or recomputed in it
+     *                      ({@code training.recompute_layers})
      */
     public record Settings(int questions, int n, int newTokens, int teacherTokens, int microBatch, int steps,
-                           Path tokenizer, int loraR) {
+                           Path tokenizer, int loraR, LayerActivations activations) {
         public Settings(int questions, int n, int newTokens, int teacherTokens, int microBatch, int steps,
                         Path tokenizer) {
-            this(questions, n, newTokens, teacherTokens, microBatch, steps, tokenizer, 0);
+            this(questions, n, newTokens, teacherTokens, microBatch, steps, tokenizer, 0, LayerActivations.KEPT);
+        }
+
+        /** The same with {@code m} sequences per forward/backward pass. */
+        Settings withMicroBatch(int m) {
+            return new Settings(questions, n, newTokens, teacherTokens, m, steps, tokenizer, loraR, activations);
         }
 
         public Settings {
+            if (activations == null) {
+                activations = LayerActivations.KEPT;
+            }
             if (loraR < 0) {
                 throw new IllegalArgumentException("the adapters' rank must be >= 0 (0: full fine-tuning), got " + loraR);
             }
@@ -98,10 +109,13 @@ public final class TrainBench {
             shape = new MemoryPlan.Shape(1, s.microBatch(), seq, true, 1, 2, s.questions() * s.n(),
                     promptTokens + s.newTokens(), true, LoraAdapters.parameterCount(lora(s), size.config()));
         }
+        shape = shape.with(s.activations());
         return MemoryPlan.training(String.format(Locale.ROOT, "a ThinkTuning step of %s (%d questions x %d answers "
                                 + "of %d tokens, teacher %d more, micro-batch %d%s)", size.label(), s.questions(), s.n(),
                         s.newTokens(), s.teacherTokens(), s.microBatch(),
-                        s.loraR() > 0 ? ", adapters r = " + s.loraR() : ""), size.config(), shape);
+                        (s.loraR() > 0 ? ", adapters r = " + s.loraR() : "")
+                                + (s.activations() == LayerActivations.RECOMPUTED ? ", layers recomputed" : "")),
+                size.config(), shape);
     }
 
     private TrainBench() {
@@ -145,7 +159,8 @@ public final class TrainBench {
                 ModelWeights w = HfCheckpoint.load(dir);
                 RolloutEngine engine = RolloutEngine.create(w, opts);
                 try {
-                    return new Student(StudentModel.of(w), engine, RolloutEngine.create(dir, opts), scratch);
+                    return new Student(StudentModel.of(w, null, s.activations()), engine, RolloutEngine.create(dir, opts),
+                            scratch);
                 } catch (RuntimeException | Error e) {
                     engine.close();
                     throw e;
@@ -154,7 +169,7 @@ public final class TrainBench {
             ModelWeights w = HfCheckpoint.loadFrozen(dir);
             LoraAdapters adapters = LoraAdapters.initialize(lora(s), size.config(), 5);
             RolloutEngine engine = RolloutEngine.create(dir, adapters, opts);
-            return new Student(StudentModel.of(w, adapters), engine, null, scratch);
+            return new Student(StudentModel.of(w, adapters, s.activations()), engine, null, scratch);
         } catch (RuntimeException | Error e) {
             scratch.close();
             throw e;
@@ -175,8 +190,7 @@ public final class TrainBench {
         }
         int longestPrompt = qs.stream().mapToInt(q -> prompts.encode(q).ids().length).max().orElse(0);
         List<MemoryPlan.Alternative> alts = s.microBatch() > 1 ? List.of(new MemoryPlan.Alternative(
-                "--micro-batch 1", plan(size, new Settings(s.questions(), s.n(), s.newTokens(), s.teacherTokens(), 1,
-                s.steps(), s.tokenizer(), s.loraR()), longestPrompt))) : List.of();
+                "--micro-batch 1", plan(size, s.withMicroBatch(1), longestPrompt))) : List.of();
         plan(size, s, longestPrompt).requireFits(MemoryPlan.Budget.ofThisProcess(), alts,
                 "fewer or shorter answers (--questions, --n, --new-tokens, --teacher-tokens) or a smaller size fit");
         // what an earlier run of this invocation freed goes back to the system first, so the peak is this run's
@@ -265,6 +279,7 @@ public final class TrainBench {
                 extra.put("steps", s.steps());
                 extra.put("build_seconds", build);
                 extra.put("lora_r", s.loraR());
+                extra.put("recompute_layers", s.activations() == LayerActivations.RECOMPUTED);
                 if (phases[i][0].equals("step")) {
                     extra.putAll(flatness(rss));
                     extra.putAll(memorySplit);

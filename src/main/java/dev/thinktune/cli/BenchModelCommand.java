@@ -1,5 +1,7 @@
 package dev.thinktune.cli;
 
+import dev.thinktune.model.LayerActivations;
+
 import dev.thinktune.bench.BenchSize;
 import dev.thinktune.bench.ModelBench;
 import picocli.CommandLine.Command;
@@ -60,6 +62,10 @@ public final class BenchModelCommand implements Callable<Integer> {
             + "with every graph op timed: rows of mode op_profile listing each op kind's calls and seconds")
     boolean opProfile;
 
+    @Option(names = "--recompute-layers", description = "the training step keeps only each layer's input for the "
+            + "backward pass and computes the layer again in its gradient (training.recompute_layers)")
+    boolean recomputeLayers;
+
     @Mixin
     BenchOutput output;
 
@@ -69,7 +75,8 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<BenchSize> chosen = sizes.stream().map(BenchSize::of).toList(); // an unknown size before any run
-        ModelBench bench = new ModelBench(warmup, warmupSeconds, iterations, soakSteps, microBatch, !noTorch, opProfile);
+        ModelBench bench = new ModelBench(warmup, warmupSeconds, iterations, soakSteps, microBatch, !noTorch, opProfile,
+                recomputeLayers ? LayerActivations.RECOMPUTED : LayerActivations.KEPT);
         int refused = 0;
         for (BenchSize s : chosen) {
             try {

@@ -1,5 +1,7 @@
 package dev.thinktune.cli;
 
+import dev.thinktune.model.LayerActivations;
+
 import dev.thinktune.bench.BenchSize;
 import dev.thinktune.bench.TrainBench;
 import picocli.CommandLine.Command;
@@ -60,6 +62,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", defaultValue = "models/arith-tiny", description = "tokenizer for the prompts (default ${DEFAULT-VALUE})")
     Path tokenizer;
 
+    @Option(names = "--recompute-layers",
+            description = "keep only each layer's input for the backward pass and compute the layer again in its "
+                    + "gradient, training.recompute_layers (full fine-tuning of Llama-style layers)")
+    boolean recomputeLayers;
+
     @Option(names = "--spark", split = ",", paramLabel = "MASTER",
             description = "instead, GRPO steps scaled out on Spark, one row per master (local[1],local[2]: 1 and 2 "
                     + "executors), with the bytes broadcast and gathered per step; needs the build with -Pspark")
@@ -78,7 +85,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         for (BenchSize s : chosen) {
             for (int r : loraRanks) {
                 TrainBench.Settings settings = new TrainBench.Settings(questions, n, newTokens, teacherTokens,
-                        microBatch, steps, tokenizer, r);
+                        microBatch, steps, tokenizer, r,
+                        recomputeLayers ? LayerActivations.RECOMPUTED : LayerActivations.KEPT);
                 try {
                     if (sparkMasters != null) {
                         sparkBench(s, settings);

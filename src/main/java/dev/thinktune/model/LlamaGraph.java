@@ -2,6 +2,7 @@ package dev.thinktune.model;
 
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.ops.CausalAttention;
+import dev.thinktune.model.ops.DecoderLayer;
 import dev.thinktune.model.ops.EmbeddingLookup;
 import dev.thinktune.model.ops.JavaOps;
 import dev.thinktune.model.ops.Linear;
@@ -53,11 +54,14 @@ public final class LlamaGraph {
     /** The adapters on the projections, or null (full fine-tuning). */
     private final LoraAdapters adapters;
     private final SDVariable batchTime; // [B, T]
+    private final LayerActivations activations;
 
-    private LlamaGraph(SameDiff sd, LlamaConfig cfg, LoraAdapters adapters, SDVariable ids) {
+    private LlamaGraph(SameDiff sd, LlamaConfig cfg, LoraAdapters adapters, SDVariable ids,
+                       LayerActivations activations) {
         this.sd = sd;
         this.cfg = cfg;
         this.adapters = adapters;
+        this.activations = activations;
         try (NameScope ignored = sd.withNameScope("inputs")) {
             this.batchTime = named(sd.shape(ids).castTo(DataType.LONG), "batch_time");
         }
@@ -78,6 +82,17 @@ public final class LlamaGraph {
      * {@code x W^T + (alpha / r) * (x A^T) B^T}.
      */
     public static SDVariable build(SameDiff sd, ModelWeights weights, LoraAdapters adapters) {
+        return build(sd, weights, adapters, LayerActivations.KEPT);
+    }
+
+    /**
+     * As {@link #build(SameDiff, ModelWeights, LoraAdapters)}, with each decoder layer one op whose gradient
+     * recomputes its activations when {@code activations} is {@link LayerActivations#RECOMPUTED} (see
+     * {@link LayerActivations#check}).
+     */
+    public static SDVariable build(SameDiff sd, ModelWeights weights, LoraAdapters adapters,
+                                   LayerActivations activations) {
+        activations.check(weights.config(), adapters != null);
         SessionArrayCache.install(); // the session that runs the graph's Java ops
         JavaOps.register();
         LlamaConfig cfg = weights.config();
@@ -94,7 +109,7 @@ public final class LlamaGraph {
         SDVariable ids = sd.placeHolder(INPUT_IDS, DataType.INT32, -1, -1);
         SDVariable mask = sd.placeHolder(ATTENTION_MASK, DataType.FLOAT, -1, -1);
         SDVariable pos = sd.placeHolder(POSITION_IDS, DataType.INT32, -1, -1);
-        LlamaGraph g = new LlamaGraph(sd, cfg, adapters, ids);
+        LlamaGraph g = new LlamaGraph(sd, cfg, adapters, ids, activations);
         return g.forward(ids, mask, pos);
     }
 
@@ -116,6 +131,13 @@ public final class LlamaGraph {
         }
         for (int l = 0; l < cfg.numLayers(); l++) {
             String p = "model.layers." + l + ".";
+            if (activations == LayerActivations.RECOMPUTED) {
+                try (NameScope ignored = sd.withNameScope("model.layers." + l)) {
+                    x = DecoderLayer.apply(sd, scoped("out"), x, rope[0], rope[1], mask, cfg.rmsNormEps(),
+                            1.0 / Math.sqrt(cfg.headDim()), DecoderLayer.WEIGHTS.stream().map(n -> w(p + n)).toList());
+                }
+                continue;
+            }
             SDVariable h = rmsNorm(x, p + "input_layernorm");
             SDVariable attn = attention(h, p + "self_attn", rope, mask);
             try (NameScope ignored = sd.withNameScope("model.layers." + l)) {

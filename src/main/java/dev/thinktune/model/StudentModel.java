@@ -20,7 +20,7 @@ public final class StudentModel {
     private final SameDiff sd;
     private final SDVariable tokenLogprobs;
 
-    private StudentModel(ModelWeights weights, LoraAdapters adapters) {
+    private StudentModel(ModelWeights weights, LoraAdapters adapters, LayerActivations activations) {
         NativeThreads.apply();
         SessionArrayCache.install();
         this.weights = weights;
@@ -30,20 +30,25 @@ public final class StudentModel {
         // "delayed" copy for other devices, never freed on a one-device CPU): the whole model twice. Plain holders
         // keep the arrays themselves; the graph is run by one thread at a time.
         sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
-        this.tokenLogprobs = LlamaGraph.build(sd, weights, adapters);
+        this.tokenLogprobs = LlamaGraph.build(sd, weights, adapters, activations);
     }
 
     public static StudentModel of(ModelWeights weights) {
-        return new StudentModel(weights, null);
+        return new StudentModel(weights, null, LayerActivations.KEPT);
     }
 
     /** A student trained through {@code adapters} (null: the weights themselves, full fine-tuning). */
     public static StudentModel of(ModelWeights weights, LoraAdapters adapters) {
-        return new StudentModel(weights, adapters);
+        return new StudentModel(weights, adapters, LayerActivations.KEPT);
+    }
+
+    /** As {@link #of(ModelWeights, LoraAdapters)}, with the layers' activations kept or recomputed. */
+    public static StudentModel of(ModelWeights weights, LoraAdapters adapters, LayerActivations activations) {
+        return new StudentModel(weights, adapters, activations);
     }
 
     public static StudentModel load(Path dir) {
-        return new StudentModel(HfCheckpoint.load(dir), null);
+        return new StudentModel(HfCheckpoint.load(dir), null, LayerActivations.KEPT);
     }
 
     public LlamaConfig config() {

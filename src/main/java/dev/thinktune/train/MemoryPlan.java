@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.lora.LoraConfig;
+import dev.thinktune.model.LayerActivations;
 import dev.thinktune.model.LlamaConfig;
 import dev.thinktune.model.SessionArrayCache;
 import dev.thinktune.model.ops.CausalAttention;
@@ -171,6 +172,15 @@ public final class MemoryPlan {
         return FLOAT * c.numLayers() * perLayer;
     }
 
+    /**
+     * As {@link #activationBytesPerToken}, with each layer's activations recomputed in its gradient
+     * ({@link LayerActivations#RECOMPUTED}): the graph keeps each layer's input (one hidden-sized value a layer)
+     * and the backward pass holds one layer's activations and their gradients at a time.
+     */
+    public static long recomputedActivationBytesPerToken(LlamaConfig c) {
+        return FLOAT * (long) c.numLayers() * c.hiddenSize() + activationBytesPerToken(c) / c.numLayers();
+    }
+
     /** The block of logits the token log-probabilities of {@code tokens} positions hold at a time. */
     public static long logitBlockBytes(LlamaConfig c, long tokens) {
         return Math.min(tokens * c.vocabSize() * FLOAT, TokenLogprobs.CHUNK_BYTES);
@@ -208,39 +218,52 @@ public final class MemoryPlan {
      */
     public record Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
                         int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths,
-                        long adapterParams) {
+                        long adapterParams, LayerActivations activations) {
         public Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
                      int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths) {
             this(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes, cacheSequences,
-                    cacheTokens, varyingLengths, 0);
+                    cacheTokens, varyingLengths, 0, LayerActivations.KEPT);
+        }
+
+        public Shape(int weightCopies, int microBatch, int sequenceTokens, boolean accumulates, int engines,
+                     int referenceBytes, int cacheSequences, int cacheTokens, boolean varyingLengths,
+                     long adapterParams) {
+            this(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes, cacheSequences,
+                    cacheTokens, varyingLengths, adapterParams, LayerActivations.KEPT);
+        }
+
+        /** The same with the layers' activations kept or recomputed in the backward pass. */
+        public Shape with(LayerActivations a) {
+            return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes,
+                    cacheSequences, cacheTokens, varyingLengths, adapterParams, a);
         }
 
         public Shape withMicroBatch(int m) {
             return new Shape(weightCopies, m, sequenceTokens, accumulates, engines, referenceBytes, cacheSequences,
-                    cacheTokens, varyingLengths, adapterParams);
+                    cacheTokens, varyingLengths, adapterParams, activations);
         }
 
         public Shape withAnswers(int engines, int sequences) {
             return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, referenceBytes, sequences,
-                    cacheTokens, varyingLengths, adapterParams);
+                    cacheTokens, varyingLengths, adapterParams, activations);
         }
 
         /** The same without a reference model (objective.beta 0). */
         public Shape withoutReference() {
             return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, Math.min(engines, 1),
-                    adapterParams > 0 ? referenceBytes : 0, cacheSequences, cacheTokens, varyingLengths, adapterParams);
+                    adapterParams > 0 ? referenceBytes : 0, cacheSequences, cacheTokens, varyingLengths, adapterParams, activations);
         }
 
         /** The same with a checkpoint stored in {@code bytes} bytes per parameter. */
         public Shape withReferenceBytes(int bytes) {
             return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, engines, bytes, cacheSequences,
-                    cacheTokens, varyingLengths, adapterParams);
+                    cacheTokens, varyingLengths, adapterParams, activations);
         }
 
         /** The same training low-rank adapters of {@code params} parameters instead of the weights. */
         public Shape withAdapters(long params) {
             return new Shape(weightCopies, microBatch, sequenceTokens, accumulates, Math.min(engines, 1),
-                    referenceBytes, cacheSequences, cacheTokens, varyingLengths, params);
+                    referenceBytes, cacheSequences, cacheTokens, varyingLengths, params, activations);
         }
 
         /** Whether a reference decoder scores the sequences (a second float32 engine, or one read as stored). */
@@ -289,9 +312,11 @@ public final class MemoryPlan {
 
     /** The activations of one micro-batch, the head's block of logits and SameDiff's cache of other lengths. */
     private static void activationLines(List<Line> l, LlamaConfig c, Shape s) {
-        long perToken = activationBytesPerToken(c);
+        boolean recomputed = s.activations() == LayerActivations.RECOMPUTED;
+        long perToken = recomputed ? recomputedActivationBytesPerToken(c) : activationBytesPerToken(c);
         long activations = (long) s.microBatch() * s.sequenceTokens() * perToken;
-        l.add(new Line("activations of one micro-batch and their gradients", String.format(Locale.ROOT,
+        l.add(new Line(recomputed ? "activations of one micro-batch: each layer's input, one layer's pass and "
+                + "its gradients" : "activations of one micro-batch and their gradients", String.format(Locale.ROOT,
                 "%d sequences x %d tokens x %,d bytes a token", s.microBatch(), s.sequenceTokens(), perToken),
                 activations, Where.OFF_HEAP));
         long tokens = (long) s.microBatch() * s.sequenceTokens();
@@ -384,6 +409,12 @@ public final class MemoryPlan {
             return new Shape(1, cfg.training().microBatchSize(), seq, true, 1, storedBytes, answers, cacheTokens,
                     true, LoraAdapters.parameterCount(cfg.model().lora(), c));
         }
+        return fullShape(c, cfg, storedBytes, seq, evalSeq, perStep, answer, reference)
+                .with(cfg.training().layerActivations());
+    }
+
+    private static Shape fullShape(LlamaConfig c, TrainConfig cfg, int storedBytes, int seq, int evalSeq, int perStep,
+                                   int answer, boolean reference) {
         return switch (cfg.mode()) {
             // TrainingRun trains the checkpoint's arrays in place; the policy's decoder is float32, the reference's
             // is read from the checkpoint as stored
@@ -428,6 +459,11 @@ public final class MemoryPlan {
                     training(title, c, s.withAdapters(adapters).withReferenceBytes(storedBytes))));
             alts.add(new Alternative("low-rank adapters and training.micro_batch_size: 1",
                     training(title, c, s.withMicroBatch(1).withAdapters(adapters).withReferenceBytes(storedBytes))));
+        }
+        if (s.adapterParams() == 0 && s.activations() == LayerActivations.KEPT
+                && LayerActivations.obstacle(c, false) == null) {
+            alts.add(new Alternative("training.recompute_layers: true (each layer's activations computed again in "
+                    + "its gradient)", training(title, c, s.with(LayerActivations.RECOMPUTED))));
         }
         if (s.microBatch() > 1) {
             alts.add(new Alternative("training.micro_batch_size: 1 (now " + s.microBatch() + ")",

@@ -1,5 +1,7 @@
 package dev.thinktune.train;
 
+import dev.thinktune.model.LayerActivations;
+
 import dev.thinktune.data.Example;
 import dev.thinktune.lora.LoraAdapters;
 import dev.thinktune.model.HfCheckpoint;
@@ -50,6 +52,12 @@ final class RunSetup {
         // refused here, before a weight is read, when the run cannot fit this machine
         MemoryPlan.check(HfCheckpoint.readConfig(modelDir), cfg, MemoryPlan.storedBytes(modelDir),
                 MemoryPlan.Budget.ofThisProcess());
+        String obstacle = cfg.training().recomputeLayers()
+                ? LayerActivations.obstacle(HfCheckpoint.readConfig(modelDir), cfg.model().lora() != null) : null;
+        if (obstacle != null) {
+            throw new ConfigException("training.recompute_layers: true covers full fine-tuning of Llama-style layers, "
+                    + "and " + obstacle);
+        }
         // a model trained through adapters stays frozen: its bfloat16 matrices are kept as they are stored
         this.initial = initialWeights(cfg, modelDir);
         this.adapters = initialAdapters(cfg, initial);

@@ -53,7 +53,7 @@ public final class SftRun {
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("no training sequence fits the model's context");
         }
-        StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
+        StudentModel policy = StudentModel.of(setup.initial, setup.adapters, cfg.training().layerActivations());
         Path metricsFile = setup.out.resolve("metrics.csv");
         try (RolloutEngine engine = policy.adapters() != null
                 ? RolloutEngine.create(setup.modelDir, policy.adapters(), RolloutEngine.Options.defaults())

@@ -56,7 +56,8 @@ public final class StepWorker implements AutoCloseable {
         }
         ModelAssets assets = RunSetup.assets(cfg, modelDir);
         ModelWeights initial = RunSetup.initialWeights(cfg, modelDir);
-        StudentModel policy = StudentModel.of(initial, RunSetup.initialAdapters(cfg, initial));
+        StudentModel policy = StudentModel.of(initial, RunSetup.initialAdapters(cfg, initial),
+                cfg.training().layerActivations());
         java.util.Set<Integer> stopIds = assets.prompts().stopIds(initial.config().eosTokenIds());
         PolicyEngines engines = PolicyEngines.open(cfg, policy, modelDir);
         Teacher teacher = null;

@@ -1,5 +1,7 @@
 package dev.thinktune.train;
 
+import dev.thinktune.model.LayerActivations;
+
 import dev.thinktune.config.ConfigDefaults;
 import dev.thinktune.config.Default;
 import dev.thinktune.config.Help;
@@ -293,6 +295,10 @@ public record TrainConfig(
             @Default("0") @Help("responses per optimizer update (0 = the whole step's batch)") int miniBatchSize,
             @Default("16")
             @Help("responses per forward/backward; gradients accumulate up to the mini-batch") int microBatchSize,
+            @Default("false")
+            @Help("keep only each decoder layer's input for the backward pass and compute the layer again in its "
+                    + "gradient: one more forward pass of the layers for a fraction of their activations' memory "
+                    + "(full fine-tuning of Llama-style layers)") boolean recomputeLayers,
             @Default("10") @Help("save a checkpoint every this many steps (0 = only at the end)") int checkpointEvery,
             @Default("2") @Help("how many step checkpoints to keep (older ones are deleted)") int keepCheckpoints,
             @Default("3")
@@ -314,6 +320,11 @@ public record TrainConfig(
             require(maxBadSteps >= 1, "training.max_bad_steps", maxBadSteps, ">= 1");
             require(evalEvery >= 0, "training.eval_every", evalEvery, ">= 0");
             require(logSamples >= 0, "training.log_samples", logSamples, ">= 0");
+        }
+
+        /** What the training graph does with the layers' activations ({@code recompute_layers}). */
+        public LayerActivations layerActivations() {
+            return recomputeLayers ? LayerActivations.RECOMPUTED : LayerActivations.KEPT;
         }
     }
 

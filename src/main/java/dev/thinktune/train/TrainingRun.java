@@ -114,7 +114,7 @@ public final class TrainingRun {
         // the policy trains the loaded weights (or its adapters) in place; the frozen initial student (the KL
         // reference, a local teacher) is read again from model.path in its stored dtype, so no float32 copy of it
         // is kept
-        StudentModel policy = StudentModel.of(setup.initial, setup.adapters);
+        StudentModel policy = StudentModel.of(setup.initial, setup.adapters, cfg.training().layerActivations());
         Set<Integer> stopIds = setup.stopIds;
 
         TrainerCheckpoints checkpoints = new TrainerCheckpoints(out, assets.tokenizerFiles(), cfg.training().keepCheckpoints());

@@ -41,7 +41,7 @@ class ConfigDefaultsTest {
     @Test
     void theShippedSectionsKeepTheirDefaults() {
         // the values the sections were built from, positionally, before their defaults moved beside the fields
-        assertEquals(new TrainConfig.StepsSection(50, 8, 1, 0, 16, 10, 2, 3, 0, 1), TrainConfig.StepsSection.DEFAULTS);
+        assertEquals(new TrainConfig.StepsSection(50, 8, 1, 0, 16, false, 10, 2, 3, 0, 1), TrainConfig.StepsSection.DEFAULTS);
         assertEquals(new TrainConfig.EvalSection(64, 256, 1, 0.0), TrainConfig.EvalSection.DEFAULTS);
         assertEquals(new LoraConfig(16, 32, 0.0, LoraConfig.MODULES), LoraConfig.DEFAULTS);
         assertNull(TrainConfig.defaults().model().lora(), "adapters are off by default");

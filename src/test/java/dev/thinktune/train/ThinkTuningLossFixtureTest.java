@@ -2,6 +2,7 @@ package dev.thinktune.train;
 
 import dev.thinktune.model.HfCheckpoint;
 import dev.thinktune.model.SafetensorsFile;
+import dev.thinktune.model.LayerActivations;
 import dev.thinktune.model.StudentModel;
 import dev.thinktune.model.TokenBatch;
 import dev.thinktune.testing.Fixtures;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The loss graph against torch autograd on a Hugging Face model: value, per-token parts and gradients. */
@@ -61,11 +63,13 @@ class ThinkTuningLossFixtureTest {
         return ph;
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"tiny-llama3,paper", "tiny-llama3,wide", "tiny-llama3,tokenmean",
-            "tiny-llama2,paper", "tiny-llama2,wide", "tiny-llama2,tokenmean"})
-    void lossValuePartsAndGradientsMatchTorchAutograd(String modelName, String caseName) {
-        StudentModel model = StudentModel.of(HfCheckpoint.load(Fixtures.model(modelName)));
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"tiny-llama3,paper,KEPT", "tiny-llama3,wide,KEPT", "tiny-llama3,tokenmean,KEPT",
+            "tiny-llama2,paper,KEPT", "tiny-llama2,wide,KEPT", "tiny-llama2,tokenmean,KEPT",
+            "tiny-llama3,paper,RECOMPUTED", "tiny-llama2,wide,RECOMPUTED", "tiny-llama3,tokenmean,RECOMPUTED"})
+    void lossValuePartsAndGradientsMatchTorchAutograd(String modelName, String caseName,
+                                                     LayerActivations activations) {
+        StudentModel model = StudentModel.of(HfCheckpoint.load(Fixtures.model(modelName)), null, activations);
         try (SafetensorsFile g = Fixtures.golden(modelName)) {
             ObjectiveConfig cfg = caseConfig(g, caseName);
             ThinkTuningLoss.attach(model, cfg);
@@ -96,6 +100,40 @@ class ThinkTuningLossFixtureTest {
             for (String n : names) {
                 double err = Fixtures.relativeError(grads.get(n).data().asFloat(), g.floats(prefix + n));
                 assertTrue(err < 1e-4, "gradient of " + n + ": relative error " + err);
+            }
+        }
+    }
+
+    /**
+     * Every parameter's gradient (not only those the fixture names) is the same with the layers' activations
+     * recomputed as with them kept, and so is the loss: the recomputed layer runs the same ops.
+     */
+    @ParameterizedTest
+    @CsvSource({"tiny-llama3", "tiny-llama2"})
+    void recomputedLayersGiveEveryParameterTheKeptGraphsGradient(String modelName) {
+        try (SafetensorsFile g = Fixtures.golden(modelName)) {
+            ObjectiveConfig cfg = caseConfig(g, "paper");
+            Map<String, INDArray> ph = placeholders(g, (float) cfg.advMin(), (float) cfg.advMax());
+            List<Map<String, float[]>> grads = new ArrayList<>();
+            List<Float> losses = new ArrayList<>();
+            for (LayerActivations a : LayerActivations.values()) {
+                StudentModel model = StudentModel.of(HfCheckpoint.load(Fixtures.model(modelName)), null, a);
+                ThinkTuningLoss.attach(model, cfg);
+                List<String> names = new ArrayList<>(model.trainable().keySet());
+                var r = new dev.thinktune.model.GradientRunner(model.graph(), names, List.of(ThinkTuningLoss.LOSS))
+                        .run(ph);
+                Map<String, float[]> byName = new HashMap<>();
+                r.gradients().forEach((n, arr) -> byName.put(n, arr.data().asFloat()));
+                grads.add(byName);
+                losses.add(r.outputs().get(ThinkTuningLoss.LOSS).getFloat(0));
+            }
+            assertTrue(Math.abs(losses.get(0) - losses.get(1)) <= 1e-6 * Math.abs(losses.get(0)),
+                    "loss " + losses);
+            assertTrue(grads.get(0).size() >= 20, "every parameter: " + grads.get(0).keySet());
+            assertEquals(grads.get(0).keySet(), grads.get(1).keySet());
+            for (String n : grads.get(0).keySet()) {
+                double err = Fixtures.relativeError(grads.get(1).get(n), grads.get(0).get(n));
+                assertTrue(err < 1e-5, "gradient of " + n + ": relative error " + err);
             }
         }
     }

@@ -22,7 +22,7 @@ public final class JavaOps {
         for (JavaOp op : List.of(new EmbeddingLookup(), new EmbeddingLookup.Grad(), new TokenLogprobs(),
                 new TokenLogprobs.Grad(), new TokenLogprobs.HiddenGrad(), new Linear(), new Linear.Grad(),
                 new Linear.WeightGrad(), new CausalAttention(), new CausalAttention.Grad(), new RmsNorm(),
-                new RmsNorm.Grad(), new SwiGlu(), new SwiGlu.Grad(), new Rotary(), new Rotary.Grad())) {
+                new RmsNorm.Grad(), new SwiGlu(), new SwiGlu.Grad(), new Rotary(), new Rotary.Grad(), new DecoderLayer(), new DecoderLayer.Grad())) {
             ImportClassMapping.getOpNameMapping().put(op.opName(), op);
         }
         registered = true;
