@@ -241,8 +241,11 @@ public final class TrainBench {
                     RewardFunction.of(List.of(new RewardFunction.WeightedTerm(parity, 1.0))), prompts,
                     java.util.Set.of(), qs));
             double build = (System.nanoTime() - t0) / 1e9;
-            // what building left behind (the checkpoint writer's and reader's buffers) goes back before the steps
+            // what building left behind (the checkpoint writer's and reader's buffers) goes back before the steps,
+            // whose own peak the rows report (the build's beside it)
             OffHeapMemory.endPhase();
+            double buildPeak = ProcessStats.peakRssMb();
+            ProcessStats.resetPeakRss();
             TrainerState state = TrainerState.start(1);
             Map<String, Double> sum = new LinkedHashMap<>();
             List<Long> rss = new ArrayList<>();
@@ -278,6 +281,7 @@ public final class TrainBench {
                 extra.put("micro_batch", s.microBatch());
                 extra.put("steps", s.steps());
                 extra.put("build_seconds", build);
+                extra.put("build_peak_rss_mb", buildPeak);
                 extra.put("lora_r", s.loraR());
                 extra.put("recompute_layers", s.activations() == LayerActivations.RECOMPUTED);
                 if (phases[i][0].equals("step")) {

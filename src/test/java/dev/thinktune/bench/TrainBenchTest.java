@@ -38,6 +38,7 @@ class TrainBenchTest {
             assertEquals(2, o.get("micro_batch").asInt());
             assertEquals(4, o.get("steps").asInt());
             assertTrue(o.get("build_seconds").asDouble() > 0, o.toString());
+            assertTrue(o.get("build_peak_rss_mb").asDouble() > 0, o.toString());
         }
         assertEquals(2L * 2 * 8, rows.get(0).extra().get("tokens"), "rollout: 2 questions x 2 answers x 8 tokens");
         assertEquals(2L * 4, rows.get(1).extra().get("tokens"), "teacher: 4 tokens on one answer per question");

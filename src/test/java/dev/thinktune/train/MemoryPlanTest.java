@@ -1,6 +1,7 @@
 package dev.thinktune.train;
 
 import dev.thinktune.bench.BenchSize;
+import dev.thinktune.model.LayerActivations;
 import dev.thinktune.model.LlamaConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,6 +191,51 @@ class MemoryPlanTest {
                         "full fine-tuning of this model (3,212,749,824 parameters, mode grpo) needs "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("with training.micro_batch_size: 1 (now 4)"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+    }
+
+    @Test
+    void recomputedLayersKeepEachLayersInputAndOneLayersActivations() {
+        // 2 layers x 8 hidden x 4 bytes kept, plus one layer's 306 floats x 4 = 1,224 bytes while it runs
+        assertEquals(64 + 1_224, MemoryPlan.recomputedActivationBytesPerToken(SMALL));
+        MemoryPlan.Shape kept = new MemoryPlan.Shape(1, 4, 32, true, 0, 0, 0, 0, false);
+        MemoryPlan.Line line = MemoryPlan.training("t", SMALL, kept.with(LayerActivations.RECOMPUTED)).lines().stream()
+                .filter(l -> l.what().startsWith("activations")).findFirst().orElseThrow();
+        assertEquals(4L * 32 * 1_288, line.bytes());
+        assertTrue(line.what().contains("each layer's input"), line.what());
+    }
+
+    @Test
+    void aFullFineTuningRunThatFitsOnlyWithRecomputedLayersIsOfferedThem() {
+        TrainConfig cfg = ConfigLoader.load(List.of("training.micro_batch_size=8", "objective.beta=0"));
+        LlamaConfig c = BenchSize.SMALL.config();
+        MemoryPlan kept = MemoryPlan.training("x", c, MemoryPlan.shape(c, cfg, F32));
+        MemoryPlan.Shape recomputedShape = MemoryPlan.shape(c, ConfigLoader.load(List.of("training.micro_batch_size=8",
+                "objective.beta=0", "training.recompute_layers=true")), F32);
+        assertEquals(LayerActivations.RECOMPUTED, recomputedShape.activations());
+        MemoryPlan recomputed = MemoryPlan.training("x", c, recomputedShape);
+        assertTrue(recomputed.total() < kept.total());
+        long between = (kept.total() + recomputed.total()) / 2;
+        MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
+                () -> MemoryPlan.check(c, cfg, F32, new MemoryPlan.Budget(24 * GB, between, 11 * GB)));
+        assertTrue(e.getMessage().contains("with training.recompute_layers: true (each layer's activations computed "
+                + "again in its gradient): " + MemoryPlan.gb(recomputed.total()) + ", fits"), e.getMessage());
+    }
+
+    @Test
+    void recomputedLayersAreRefusedForAdaptersBeforeReadingTheWeights(@TempDir Path dir) throws Exception {
+        Path model = Files.createDirectories(dir.resolve("tiny"));
+        Files.writeString(model.resolve("config.json"), BenchSize.TINY.config().toJsonString());
+        Files.write(model.resolve("model.safetensors"), new byte[0]);
+        Path data = Files.writeString(dir.resolve("train.jsonl"),
+                "{\"question\": \"What is 2 + 3?\", \"answer\": \"2 + 3 = 5\\n#### 5\"}\n");
+        TrainConfig cfg = ConfigLoader.load(List.of("mode=grpo", "guidance.k=0", "model.path=" + model,
+                "model.tokenizer=models/arith-tiny", "data.train=" + data, "data.test=",
+                "output_dir=" + dir.resolve("out"), "model.lora.r=8", "training.recompute_layers=true"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RunSetup.load(cfg, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+        assertEquals("training.recompute_layers: true covers full fine-tuning of Llama-style layers, and the model "
+                + "is trained through low-rank adapters", e.getMessage());
         assertFalse(Files.exists(dir.resolve("out")), "nothing written");
     }
 }
