@@ -256,9 +256,10 @@ public final class TrainBench {
                     r.metrics().forEach((k, v) -> sum.merge(k, v / s.steps(), Double::sum));
                     rss.add(Math.round(ProcessStats.rssMb()));
                 }
-                System.err.printf(Locale.ROOT, "bench train %s: step %d/%d (%s), %.1f s, %.0f MB resident%n",
-                        size.label(), step, s.steps() + 1, step == 1 ? "warm-up" : "measured",
-                        r.metrics().get("step_seconds"), ProcessStats.rssMb());
+                System.err.printf(Locale.ROOT, "bench train %s: step %d/%d (%s), %.1f s, %.0f MB resident, loss %.4g, "
+                                + "gradient norm %.4g%n", size.label(), step, s.steps() + 1,
+                        step == 1 ? "warm-up" : "measured", r.metrics().get("step_seconds"), ProcessStats.rssMb(),
+                        r.metrics().getOrDefault("loss", Double.NaN), r.metrics().getOrDefault("grad_norm", Double.NaN));
             }
             Map<String, Object> memorySplit = memorySplit();
             int seqs = s.questions() * s.n();

@@ -107,6 +107,7 @@ public final class StepPreparation {
         List<TrainingSample> samples = samples(groups, adv);
         List<int[]> seqs = samples.stream().map(TrainingSample::ids).toList();
         List<float[]> old = parts.sampler().scorer().logprobs(seqs);
+        ThinkTuningTrainer.handBackLargeCache(parts.sampler().scorer()); // before the reference fills its own
         List<float[]> ref = cfg.objective().beta() > 0 ? parts.reference().logprobs(seqs) : null;
         for (int i = 0; i < samples.size(); i++) {
             samples.set(i, samples.get(i).withLogprobs(old.get(i), ref == null ? null : ref.get(i)));

@@ -103,18 +103,21 @@ public final class ThinkTuningTrainer {
     }
 
     /**
-     * A decoder's key/value cache at least this large is handed back between a step's scoring and its update,
-     * through which it waits idle while the update's activations are the step's largest allocation. Smaller ones
+     * A decoder's key/value cache at least this large is handed back as soon as its scoring is done: the
+     * policy's after the old-policy log-probabilities (before the reference's cache is filled), the reference's
+     * before the update, through which both would wait idle. Smaller ones
      * are kept: allocating them again costs fresh pages (about 3.6 s a GB on the README's machine), which took the
      * quickstart's 40 steps from 67-76 to 76-82 s when every cache was handed back (its caches are a few MB). On the
      * 180M shape with 64 answers of 512 tokens the policy's cache is 0.9 GB and the reference's 0.2 GB, and handing
-     * both back lowered the step's peak by 0.95 GiB.
+     * both back lowered the step's peak by 0.95 GiB; handing the policy's back before the reference scores lowered
+     * the peak of the log-probability phase again (see the README).
      */
     static final long HANDED_BACK_CACHE_BYTES = 128L << 20;
 
-    private static void handBackLargeCache(SequenceScorer scorer) {
+    static void handBackLargeCache(SequenceScorer scorer) {
         if (scorer != null && scorer.cacheBytes() >= HANDED_BACK_CACHE_BYTES) {
             scorer.releaseCache();
+            System.gc(); // the cache's arrays go back now, not when the heap next fills up
         }
     }
 
@@ -138,7 +141,7 @@ public final class ThinkTuningTrainer {
         StepPreparation.Prepared p = preparation.prepare(step, 0, questions, fraction);
         int failedGuidedSteps = guidanceStreak(step, state.failedGuidedSteps(), p.guideStats(), p.failures());
         logSamples(p.sampleRecords());
-        handBackLargeCache(parts.sampler().scorer());
+        // the policy's cache went back before the reference scored (StepPreparation)
         handBackLargeCache(parts.reference());
         long tPrepared = System.nanoTime();
 

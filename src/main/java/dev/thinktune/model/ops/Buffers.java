@@ -19,8 +19,16 @@ final class Buffers {
         return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** A float32 array's elements to read, in place when it is dense (else a dense float32 copy's). */
+    /**
+     * A float32 array's elements to read: in place when it is dense, else a copy on the Java heap. (A copy in
+     * native memory would be referred to by the returned buffer alone, which does not keep it alive: the
+     * collector could free it while an op still reads it.)
+     */
     static FloatBuffer input(INDArray a) {
-        return floats(JavaOp.dense(a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT)));
+        INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        if (JavaOp.dense(f) == f) {
+            return floats(f);
+        }
+        return FloatBuffer.wrap(f.dup('c').data().asFloat());
     }
 }

@@ -106,7 +106,7 @@ public final class DecoderLayer extends JavaOp {
      */
     private static final class Activations implements AutoCloseable {
         private final List<INDArray> owned = new ArrayList<>();
-        final INDArray h, r1, q, k, v, qRot, kRot, context, lse, x1, h2, r2, gate, up, act;
+        final INDArray h, r1, q, k, v, vHeads, qRot, kRot, context, lse, x1, h2, r2, gate, up, act;
 
         private Activations(List<INDArray> in) {
             INDArray x = in.get(X), cos = in.get(COS), sin = in.get(SIN), eps = in.get(EPS);
@@ -118,7 +118,8 @@ public final class DecoderLayer extends JavaOp {
             v = run(new Linear(), h, in.get(WV))[0];
             qRot = run(new Rotary(), q, cos, sin, in.get(Q_SCALE))[0];
             kRot = run(new Rotary(), k, cos, sin, own(Nd4j.scalar(1f)))[0];
-            INDArray[] attention = run(new CausalAttention(), qRot, kRot, heads(v, cos), in.get(MASK));
+            vHeads = heads(v, cos);
+            INDArray[] attention = run(new CausalAttention(), qRot, kRot, vHeads, in.get(MASK));
             context = attention[0];
             lse = attention[1];
             x1 = run(new Linear(), context, in.get(WO))[0].addi(x);
@@ -134,12 +135,16 @@ public final class DecoderLayer extends JavaOp {
             return new Activations(in);
         }
 
-        /** Runs {@code op} on {@code inputs} into new arrays this pass owns. */
+        /**
+         * Runs {@code op} on {@code inputs} into new arrays this pass owns. They start zeroed: a product written
+         * with {@code beta = 0} still multiplies what its output held (0 x inf is NaN), and memory just freed may
+         * hold anything, such as the head's {@code -inf} padding.
+         */
         INDArray[] run(JavaOp op, INDArray... inputs) {
             List<INDArray> ins = List.of(inputs);
             List<INDArray> outs = new ArrayList<>();
             for (long[] shape : op.outputShapes(ins)) {
-                outs.add(own(Nd4j.createUninitialized(DataType.FLOAT, shape)));
+                outs.add(own(Nd4j.create(DataType.FLOAT, shape)));
             }
             op.compute(ins, outs);
             return outs.toArray(new INDArray[0]);
@@ -155,10 +160,15 @@ public final class DecoderLayer extends JavaOp {
             return a;
         }
 
-        /** {@code v [N, KV * hd]} as {@code [N, KV, hd]} heads (hd from the rotary table). */
-        static INDArray heads(INDArray v, INDArray cos) {
+        /**
+         * {@code v [N, KV * hd]} as {@code [N, KV, hd]} heads (hd from the rotary table), in an array of its own that
+         * this pass owns: a reshaped view would be copied by the op that reads it into an array only its memory
+         * view refers to, which the collector may free while the op still reads it.
+         */
+        INDArray heads(INDArray v, INDArray cos) {
             long hd = cos.size(1);
-            return v.reshape('c', v.size(0), v.size(1) / hd, hd);
+            return own(Nd4j.create(DataType.FLOAT, v.size(0), v.size(1) / hd, hd))
+                    .assign(v.reshape('c', v.size(0), v.size(1) / hd, hd));
         }
 
         @Override
@@ -218,18 +228,18 @@ public final class DecoderLayer extends JavaOp {
                 Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WU)), a.h2, dGateUp[1]);
                 INDArray dh2 = a.run(new Linear.Grad(), in.get(WG), dGateUp[0])[0]
                         .addi(a.run(new Linear.Grad(), in.get(WU), dGateUp[1])[0]);
-                INDArray dx1 = a.own(Nd4j.createUninitialized(DataType.FLOAT, x.shape()));
+                INDArray dx1 = a.own(Nd4j.create(DataType.FLOAT, x.shape()));
                 Activations.runInto(new RmsNorm.Grad(), List.of(dx1, weightGrad(out, POST_NORM)),
                         a.x1, in.get(POST_NORM), a.r2, dh2);
                 dx1.addi(dy);
                 // attention: x1 = x + o(attention(rope(q), rope(k), v))
                 INDArray dContext = a.run(new Linear.Grad(), in.get(WO), dx1)[0];
                 Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WO)), a.context, dx1);
-                INDArray[] dQkv = a.run(new CausalAttention.Grad(), a.qRot, a.kRot, Activations.heads(a.v, cos),
-                        in.get(MASK), a.context, a.lse, dContext);
+                INDArray[] dQkv = a.run(new CausalAttention.Grad(), a.qRot, a.kRot, a.vHeads, in.get(MASK), a.context,
+                        a.lse, dContext);
                 INDArray dq = a.run(new Rotary.Grad(), a.q, cos, sin, in.get(Q_SCALE), dQkv[0])[0];
                 INDArray dk = a.run(new Rotary.Grad(), a.k, cos, sin, a.own(Nd4j.scalar(1f)), dQkv[1])[0];
-                INDArray dv = dQkv[2].reshape('c', a.v.shape());
+                INDArray dv = a.own(Nd4j.create(DataType.FLOAT, a.v.shape())).assign(dQkv[2].reshape('c', a.v.shape()));
                 Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WQ)), a.h, dq);
                 Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WK)), a.h, dk);
                 Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WV)), a.h, dv);

@@ -7,6 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -74,6 +75,7 @@ public final class RmsNorm extends JavaOp {
             }
             ys.put(first * d, rows, 0, count * d);
         });
+        Reference.reachabilityFence(x); // a copy is read through its raw view only
     }
 
     /** {@code 1 / sqrt(mean(x[o, o + d)^2) + eps)}. */
@@ -152,6 +154,7 @@ public final class RmsNorm extends JavaOp {
                 }
             }
             Buffers.floats(out.get(1)).put(0, dw);
+            Reference.reachabilityFence(x); // a copy is read through its raw view only
         }
 
         /** One row at {@code o}: adds {@code dy x r} to {@code dw} and overwrites {@code dy} with {@code dx}. */

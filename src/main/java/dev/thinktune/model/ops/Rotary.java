@@ -5,6 +5,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -93,6 +94,8 @@ public final class Rotary extends JavaOp {
             }
             os.put(first * width, o, 0, count * width);
         });
+        Reference.reachabilityFence(x); // copies are read through their raw views only
+        Reference.reachabilityFence(cosTable);
     }
 
     @Override

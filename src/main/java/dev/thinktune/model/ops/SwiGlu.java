@@ -6,6 +6,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -66,6 +67,7 @@ public final class SwiGlu extends JavaOp {
             }
             ys.put(first * f, g, 0, n);
         });
+        Reference.reachabilityFence(gate); // a copy is read through its raw view only
     }
 
     /** {@code 1 / (1 + e^-g)} lane-wise. */
@@ -140,6 +142,7 @@ public final class SwiGlu extends JavaOp {
                 dgs.put(first * f, g, 0, n);
                 dus.put(first * f, u, 0, n);
             });
+            Reference.reachabilityFence(gate); // a copy is read through its raw view only
         }
     }
 }

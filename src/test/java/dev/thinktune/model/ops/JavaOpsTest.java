@@ -163,4 +163,28 @@ class JavaOpsTest {
             }
         }
     }
+
+    /**
+     * An op reads a strided view through a copy on the Java heap, which lives as long as the buffer read from it (a
+     * native copy would be kept alive by nothing but its raw view, and the collector could free it mid-op); a dense
+     * array is read in place.
+     */
+    @Test
+    void aViewIsReadThroughAHeapCopyAndADenseArrayInPlace() {
+        INDArray base = Nd4j.create(DataType.FLOAT, 4, 6);
+        for (int i = 0; i < 24; i++) {
+            base.putScalar(i / 6, i % 6, i);
+        }
+        INDArray columns = base.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
+        java.nio.FloatBuffer copy = Buffers.input(columns);
+        assertTrue(!copy.isDirect(), "a heap buffer");
+        float[] read = new float[8];
+        copy.get(0, read);
+        assertArrayEquals(new float[]{1, 2, 7, 8, 13, 14, 19, 20}, read);
+        java.nio.FloatBuffer inPlace = Buffers.input(base);
+        assertTrue(inPlace.isDirect(), "the array's own memory");
+        base.putScalar(0, 5, 99f);
+        assertEquals(99f, inPlace.get(5));
+    }
 }
