@@ -35,9 +35,9 @@ public final class GradientRunner {
         SessionArrayCache.install();
         if (sd.getFunction(GRAD_FUNCTION) == null) {
             QuietStdout.run(sd::createGradFunction); // SameDiff prints a line per differentiated op
-            // cloning the graph, SameDiff copies every variable's array and then points the clone at the original:
-            // the copies (the whole model once more) wait for a collection; they go back before anything else is
-            // allocated (a 180M model's build peaked 1.5 GB above its training steps)
+            // cloning the graph, SameDiff M2.1's var(SDVariable) copies every variable's array before the clone is
+            // pointed at the original: the copies (the whole model once more) wait for a collection; they go back
+            // now rather than whenever the small Java heap next fills
             System.gc();
         }
         this.gradFn = sd.getFunction(GRAD_FUNCTION);

@@ -176,15 +176,7 @@ class MemoryPlanTest {
     @Test
     void trainRefusesBeforeReadingTheWeights(@TempDir Path dir) throws Exception {
         // a Llama-3.2-3B config beside an empty weights file: a refusal that came after reading would fail on it
-        Path model = Files.createDirectories(dir.resolve("llama-3.2-3b"));
-        Files.writeString(model.resolve("config.json"), BenchSize.LLAMA_3_2_3B.config().toJsonString());
-        Files.write(model.resolve("model.safetensors"), new byte[0]);
-        Path data = Files.writeString(dir.resolve("train.jsonl"),
-                "{\"question\": \"What is 2 + 3?\", \"answer\": \"2 + 3 = 5\\n#### 5\"}\n");
-        TrainConfig cfg = ConfigLoader.load(List.of("mode=grpo", "guidance.k=0", "model.path=" + model,
-                "model.tokenizer=models/arith-tiny", "data.train=" + data, "data.test=",
-                "output_dir=" + dir.resolve("out"),
-                "training.micro_batch_size=4"));
+        TrainConfig cfg = configWithoutWeights(dir, BenchSize.LLAMA_3_2_3B, "training.micro_batch_size=4");
         MemoryPlan.DoesNotFit e = assertThrows(MemoryPlan.DoesNotFit.class,
                 () -> RunSetup.load(cfg, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
         assertTrue(e.getMessage().startsWith(
@@ -224,18 +216,28 @@ class MemoryPlanTest {
 
     @Test
     void recomputedLayersAreRefusedForAdaptersBeforeReadingTheWeights(@TempDir Path dir) throws Exception {
-        Path model = Files.createDirectories(dir.resolve("tiny"));
-        Files.writeString(model.resolve("config.json"), BenchSize.TINY.config().toJsonString());
-        Files.write(model.resolve("model.safetensors"), new byte[0]);
-        Path data = Files.writeString(dir.resolve("train.jsonl"),
-                "{\"question\": \"What is 2 + 3?\", \"answer\": \"2 + 3 = 5\\n#### 5\"}\n");
-        TrainConfig cfg = ConfigLoader.load(List.of("mode=grpo", "guidance.k=0", "model.path=" + model,
-                "model.tokenizer=models/arith-tiny", "data.train=" + data, "data.test=",
-                "output_dir=" + dir.resolve("out"), "model.lora.r=8", "training.recompute_layers=true"));
+        TrainConfig cfg = configWithoutWeights(dir, BenchSize.TINY, "model.lora.r=8", "training.recompute_layers=true");
         ConfigException e = assertThrows(ConfigException.class,
                 () -> RunSetup.load(cfg, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
         assertEquals("training.recompute_layers: true covers full fine-tuning of Llama-style layers, and the model "
                 + "is trained through low-rank adapters", e.getMessage());
         assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+    }
+
+    /**
+     * A GRPO run's config over a model directory holding {@code size}'s config.json and an empty weights file (a
+     * check that came after reading the weights would fail on it), one training question, and {@code more}.
+     */
+    private static TrainConfig configWithoutWeights(Path dir, BenchSize size, String... more) throws Exception {
+        Path model = Files.createDirectories(dir.resolve(size.label()));
+        Files.writeString(model.resolve("config.json"), size.config().toJsonString());
+        Files.write(model.resolve("model.safetensors"), new byte[0]);
+        Path data = Files.writeString(dir.resolve("train.jsonl"),
+                "{\"question\": \"What is 2 + 3?\", \"answer\": \"2 + 3 = 5\\n#### 5\"}\n");
+        List<String> overrides = new java.util.ArrayList<>(List.of("mode=grpo", "guidance.k=0", "model.path=" + model,
+                "model.tokenizer=models/arith-tiny", "data.train=" + data, "data.test=",
+                "output_dir=" + dir.resolve("out")));
+        overrides.addAll(List.of(more));
+        return ConfigLoader.load(overrides);
     }
 }
