@@ -13,7 +13,7 @@ final class Buffers {
 
     /** The elements of a dense c-ordered float array, in its own memory (writes go to the array). */
     static FloatBuffer floats(INDArray a) {
-        if (a.ordering() != 'c' || a.isView() || a.elementWiseStride() != 1) {
+        if (!JavaOp.isDense(a)) {
             throw new IllegalStateException("expected a dense c-ordered array, got " + a.shapeInfoToString());
         }
         return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -26,7 +26,7 @@ final class Buffers {
      */
     static FloatBuffer input(INDArray a) {
         INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        if (JavaOp.dense(f) == f) {
+        if (JavaOp.isDense(f)) {
             return floats(f);
         }
         return FloatBuffer.wrap(f.dup('c').data().asFloat());

@@ -380,8 +380,7 @@ public final class CausalAttention extends JavaOp {
 
     /** {@code target} when the op can write it in place (dense), else a dense array to copy into it after. */
     private static INDArray output(INDArray target) {
-        boolean dense = target.ordering() == 'c' && !target.isView() && target.elementWiseStride() == 1;
-        return dense ? target : Nd4j.createUninitialized(DataType.FLOAT, target.shape());
+        return isDense(target) ? target : Nd4j.createUninitialized(DataType.FLOAT, target.shape());
     }
 
     /** Copies {@code written} into {@code target} when {@link #output} gave a separate array. */

@@ -136,9 +136,8 @@ public final class DecoderLayer extends JavaOp {
         }
 
         /**
-         * Runs {@code op} on {@code inputs} into new arrays this pass owns. They start zeroed: a product written
-         * with {@code beta = 0} still multiplies what its output held (0 x inf is NaN), and memory just freed may
-         * hold anything, such as the head's {@code -inf} padding.
+         * Runs {@code op} on {@code inputs} into new arrays this pass owns. They start zeroed, so that an element an
+         * op leaves unwritten never carries what freed memory held (the head's {@code -inf} padding, say).
          */
         INDArray[] run(JavaOp op, INDArray... inputs) {
             List<INDArray> ins = List.of(inputs);

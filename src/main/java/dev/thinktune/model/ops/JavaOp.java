@@ -99,9 +99,14 @@ public abstract class JavaOp extends DynamicCustomOp {
         return out;
     }
 
-    /** {@code a} itself when it is a dense c-ordered array, else a dense copy (the Java loops index raw memory). */
+    /** Whether {@code a} is a dense c-ordered array of its own, whose raw memory the Java loops can index. */
+    static boolean isDense(INDArray a) {
+        return a.ordering() == 'c' && !a.isView() && a.elementWiseStride() == 1;
+    }
+
+    /** {@code a} itself when it is {@linkplain #isDense dense}, else a dense copy (the Java loops index raw memory). */
     static INDArray dense(INDArray a) {
-        return a.ordering() == 'c' && !a.isView() && a.elementWiseStride() == 1 ? a : a.dup('c');
+        return isDense(a) ? a : a.dup('c');
     }
 
     /** The ids of an integer array, checked against the table's row count {@code rows}. */
