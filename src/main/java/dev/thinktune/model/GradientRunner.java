@@ -4,10 +4,14 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import dev.thinktune.model.ops.GradientTargets;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a graph's backward pass with SameDiff's array cache on.
@@ -69,6 +73,34 @@ public final class GradientRunner {
             if (a != null && !a.wasClosed() && a.closeable()) {
                 a.close();
             }
+        }
+    }
+
+    /**
+     * Runs the backward pass and adds each parameter's gradient into its array in {@code sums} (by parameter name;
+     * dense float32 arrays of the parameters' shapes). The ops that can add a weight's gradient as they compute it
+     * do ({@link GradientTargets}), so the pass holds no array of those gradients; the rest are added after the
+     * pass. Returns the requested forward outputs (the result holds no gradients).
+     */
+    public Result accumulate(Map<String, INDArray> placeholders, Map<String, INDArray> sums) {
+        Result[] pass = new Result[1];
+        Set<String> added = GradientTargets.during(sums, () -> pass[0] = run(placeholders));
+        try (Result r = pass[0]) {
+            r.gradients().forEach((param, grad) -> {
+                INDArray sum = sums.get(param);
+                if (sum == null) {
+                    throw new IllegalArgumentException("no array to add the gradient of '" + param + "' into");
+                }
+                if (Arrays.equals(grad.shape(), sum.shape())) {
+                    sum.addi(grad);
+                } else if (!added.contains(param) || grad.length() != 1) {
+                    throw new IllegalStateException("the gradient of '" + param + "' has shape "
+                            + Arrays.toString(grad.shape()) + ", the parameter " + Arrays.toString(sum.shape()));
+                } // else: its ops added it into the sum and left a zero in its place
+            });
+            Map<String, INDArray> outs = new LinkedHashMap<>(r.outputs());
+            r.outputs().clear();
+            return new Result(Map.of(), outs);
         }
     }
 

@@ -8,7 +8,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The gradient half of an update: the ThinkTuning loss attached to the student's graph, run over a batch
@@ -69,23 +68,24 @@ public final class LossGradients {
     }
 
     /**
-     * Runs {@code batch}, {@code microBatchSize} sequences at a time, handing each micro-batch's gradients (by
-     * parameter name, released after the call) to {@code sink}.
+     * Runs {@code batch}, {@code microBatchSize} sequences at a time, adding each micro-batch's gradients into
+     * {@code sums} (by parameter name; the ops add most of them as they compute, {@link
+     * GradientRunner#accumulate}) and calling {@code afterEach} after each micro-batch.
      *
      * @param numSequences the sequence-mean's divisor (the whole update's sequences, or 1 for a sum)
      * @param numTokens    the token-mean's divisor (the whole update's response tokens, or 1 for a sum)
      */
     public Sums run(List<TrainingSample> batch, int microBatchSize, int numSequences, int numTokens, double advMin,
-                    double advMax, Consumer<Map<String, INDArray>> sink) {
+                    double advMax, Map<String, INDArray> sums, Runnable afterEach) {
         int tokens = batch.stream().mapToInt(TrainingSample::responseLength).sum();
         double loss = 0, clipped = 0, studentTokens = 0, wSum = 0, wCount = 0, klSum = 0;
         int masked = 0;
         for (int start = 0; start < batch.size(); start += microBatchSize) {
             List<TrainingSample> micro = batch.subList(start, Math.min(batch.size(), start + microBatchSize));
             Map<String, INDArray> ph = LossBatch.placeholders(micro, numSequences, numTokens, advMin, advMax);
-            try (GradientRunner.Result r = runner.run(ph)) {
+            try (GradientRunner.Result r = runner.accumulate(ph, sums)) {
                 loss += r.outputs().get(ThinkTuningLoss.LOSS).getDouble(0);
-                sink.accept(r.gradients());
+                afterEach.run();
                 float[] m = ph.get(ThinkTuningLoss.RESPONSE_MASK).data().asFloat();
                 float[] h = ph.get(ThinkTuningLoss.TEACHER_MASK).data().asFloat();
                 float[] clip = r.outputs().get(ThinkTuningLoss.CLIPPED).data().asFloat();

@@ -50,6 +50,19 @@ final class OptimizerStep {
         memory.collect();
     }
 
+    /**
+     * The accumulated gradients by parameter name, for a pass that adds into them as it computes
+     * ({@link dev.thinktune.model.GradientRunner#accumulate}); call {@link #passDone} after each pass.
+     */
+    Map<String, INDArray> sums() {
+        return accumulated;
+    }
+
+    /** After a pass that added into {@link #sums}: lets the collector free its off-heap arrays, as {@link #accumulate}. */
+    void passDone() {
+        memory.collect();
+    }
+
     /** Clips and applies the accumulated gradients, unless {@code loss} or the gradient norm is not finite. */
     Applied apply(double loss) {
         double lr = schedule.at(updates + 1);

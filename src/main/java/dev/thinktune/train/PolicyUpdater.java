@@ -50,7 +50,7 @@ public final class PolicyUpdater {
         int tokens = batch.stream().mapToInt(TrainingSample::responseLength).sum();
         optimizer.reset();
         LossGradients.Sums sums = gradients.run(batch, microBatchSize, batch.size(), tokens, advMin, advMax,
-                optimizer::accumulate);
+                optimizer.sums(), optimizer::passDone);
         return sums.stats(sums.loss(), optimizer.apply(sums.loss()), objective);
     }
 

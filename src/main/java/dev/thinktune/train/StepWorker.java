@@ -125,11 +125,7 @@ public final class StepWorker implements AutoCloseable {
         Map<String, INDArray> sums = new LinkedHashMap<>();
         policy.trainable().forEach((k, v) -> sums.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
         LossGradients.Sums s = gradients.run(p.samples(), cfg.training().microBatchSize(), 1, 1,
-                cfg.objective().advMin(), cfg.objective().advMax(),
-                grads -> {
-                    grads.forEach((k, g) -> sums.get(k).addi(g));
-                    memory.collect();
-                });
+                cfg.objective().advMin(), cfg.objective().advMax(), sums, memory::collect);
         StepShare share = StepShare.of(p, snapshot(sums), s, (System.nanoTime() - t0) / 1e9, firstGroup,
                 cfg.rollout().n());
         sums.values().forEach(INDArray::close);

@@ -50,9 +50,9 @@ public final class SupervisedTrainer {
         for (int s = 0; s < batch.size(); s += microBatchSize) {
             List<SupervisedSample> micro = batch.subList(s, Math.min(batch.size(), s + microBatchSize));
             Map<String, INDArray> ph = placeholders(micro, tokens);
-            try (GradientRunner.Result r = runner.run(ph)) {
+            try (GradientRunner.Result r = runner.accumulate(ph, optimizer.sums())) {
                 loss += r.outputs().get(NextTokenLoss.LOSS).getDouble(0);
-                optimizer.accumulate(r.gradients());
+                optimizer.passDone();
             } finally {
                 GradientRunner.release(ph);
             }

@@ -138,6 +138,76 @@ class ThinkTuningLossFixtureTest {
         }
     }
 
+    /**
+     * A pass that adds the gradients into sums (the ops adding the embedding's, the head's and the recomputed
+     * layers' as they compute them) leaves each sum at what it held plus the gradient a plain pass returns, pass
+     * after pass, and a plain pass after it still returns every gradient whole.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"tiny-llama3,KEPT", "tiny-llama3,RECOMPUTED", "tiny-llama2,KEPT", "tiny-llama2,RECOMPUTED"})
+    void gradientsAddedAsComputedEqualTheReturnedOnesAddedToTheSums(String modelName, LayerActivations activations) {
+        try (SafetensorsFile g = Fixtures.golden(modelName)) {
+            ObjectiveConfig cfg = caseConfig(g, "paper");
+            Map<String, INDArray> ph = placeholders(g, (float) cfg.advMin(), (float) cfg.advMax());
+            StudentModel model = StudentModel.of(HfCheckpoint.load(Fixtures.model(modelName)), null, activations);
+            ThinkTuningLoss.attach(model, cfg);
+            List<String> names = new ArrayList<>(model.trainable().keySet());
+            var runner = new dev.thinktune.model.GradientRunner(model.graph(), names, List.of(ThinkTuningLoss.LOSS));
+            Map<String, float[]> plain = new HashMap<>();
+            float plainLoss;
+            try (var r = runner.run(ph)) {
+                r.gradients().forEach((n, arr) -> plain.put(n, arr.data().asFloat()));
+                plainLoss = r.outputs().get(ThinkTuningLoss.LOSS).getFloat(0);
+            }
+            Map<String, INDArray> sums = new HashMap<>();
+            Map<String, float[]> start = new HashMap<>();
+            for (String n : names) {
+                INDArray s = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, model.trainable().get(n).shape())
+                        .subi(0.5);
+                sums.put(n, s);
+                start.put(n, s.data().asFloat());
+            }
+            for (int pass = 1; pass <= 2; pass++) {
+                try (var r = runner.accumulate(ph, sums)) {
+                    assertTrue(r.gradients().isEmpty());
+                    assertEquals(plainLoss, r.outputs().get(ThinkTuningLoss.LOSS).getFloat(0), 1e-6 * Math.abs(plainLoss));
+                }
+                for (String n : names) {
+                    float[] expected = start.get(n).clone();
+                    float[] grad = plain.get(n);
+                    for (int i = 0; i < expected.length; i++) {
+                        expected[i] += pass * grad[i];
+                    }
+                    double err = Fixtures.relativeError(sums.get(n).data().asFloat(), expected);
+                    assertTrue(err < 1e-5, "pass " + pass + ", sum of " + n + ": relative error " + err);
+                }
+            }
+            try (var r = runner.run(ph)) {
+                for (String n : names) {
+                    double err = Fixtures.relativeError(r.gradients().get(n).data().asFloat(), plain.get(n));
+                    assertTrue(err < 1e-6, "plain pass after, " + n + ": " + err);
+                }
+            }
+            // which gradients the ops added as they computed them: the embedding's and the head's always, every
+            // layer weight's when the layer is one recomputed op; the pass returns a one-element zero for each
+            Map<String, INDArray> returned = new HashMap<>();
+            java.util.Set<String> added = dev.thinktune.model.ops.GradientTargets.during(sums,
+                    () -> runner.run(ph).gradients().forEach((n, arr) -> returned.put(n, arr.dup())));
+            List<String> expectedAdded = new ArrayList<>(List.of("model.embed_tokens.weight"));
+            if (names.contains("lm_head.weight")) {
+                expectedAdded.add("lm_head.weight");
+            }
+            if (activations == LayerActivations.RECOMPUTED) {
+                names.stream().filter(n -> n.startsWith("model.layers.")).forEach(expectedAdded::add);
+            }
+            assertEquals(new java.util.TreeSet<>(expectedAdded), new java.util.TreeSet<>(added));
+            for (String n : added) {
+                assertEquals(1, returned.get(n).length(), n);
+                assertEquals(0f, returned.get(n).getFloat(0), n);
+            }
+        }
+    }
+
     /** A [B, 1] array repeated over L columns, flattened row-major. */
     static float[] broadcastRows(INDArray col, int b, int l) {
         float[] v = col.data().asFloat();

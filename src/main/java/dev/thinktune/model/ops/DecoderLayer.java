@@ -210,7 +210,7 @@ public final class DecoderLayer extends JavaOp {
             List<long[]> shapes = new ArrayList<>();
             shapes.add(in.get(X).shape());
             for (int i = FIRST_WEIGHT; i < FIRST_WEIGHT + WEIGHTS.size(); i++) {
-                shapes.add(in.get(i).shape());
+                shapes.add(GradientTargets.shape(arg(i), in.get(i).shape()));
             }
             return shapes;
         }
@@ -221,34 +221,63 @@ public final class DecoderLayer extends JavaOp {
             try (Activations a = Activations.forward(in)) {
                 // MLP: y = x1 + down(silu(gate) * up)
                 INDArray dAct = a.run(new Linear.Grad(), in.get(WD), dy)[0];
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WD)), a.act, dy);
+                linearWeight(out, WD, a.act, dy);
                 INDArray[] dGateUp = a.run(new SwiGlu.Grad(), a.gate, a.up, dAct);
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WG)), a.h2, dGateUp[0]);
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WU)), a.h2, dGateUp[1]);
+                linearWeight(out, WG, a.h2, dGateUp[0]);
+                linearWeight(out, WU, a.h2, dGateUp[1]);
                 INDArray dh2 = a.run(new Linear.Grad(), in.get(WG), dGateUp[0])[0]
                         .addi(a.run(new Linear.Grad(), in.get(WU), dGateUp[1])[0]);
                 INDArray dx1 = a.own(Nd4j.create(DataType.FLOAT, x.shape()));
-                Activations.runInto(new RmsNorm.Grad(), List.of(dx1, weightGrad(out, POST_NORM)),
-                        a.x1, in.get(POST_NORM), a.r2, dh2);
+                normGrad(a, in, out, POST_NORM, dx1, a.x1, a.r2, dh2);
                 dx1.addi(dy);
                 // attention: x1 = x + o(attention(rope(q), rope(k), v))
                 INDArray dContext = a.run(new Linear.Grad(), in.get(WO), dx1)[0];
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WO)), a.context, dx1);
+                linearWeight(out, WO, a.context, dx1);
                 INDArray[] dQkv = a.run(new CausalAttention.Grad(), a.qRot, a.kRot, a.vHeads, in.get(MASK), a.context,
                         a.lse, dContext);
                 INDArray dq = a.run(new Rotary.Grad(), a.q, cos, sin, in.get(Q_SCALE), dQkv[0])[0];
                 INDArray dk = a.run(new Rotary.Grad(), a.k, cos, sin, a.own(Nd4j.scalar(1f)), dQkv[1])[0];
                 INDArray dv = a.own(Nd4j.create(DataType.FLOAT, a.v.shape())).assign(dQkv[2].reshape('c', a.v.shape()));
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WQ)), a.h, dq);
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WK)), a.h, dk);
-                Activations.runInto(new Linear.WeightGrad(), List.of(weightGrad(out, WV)), a.h, dv);
+                linearWeight(out, WQ, a.h, dq);
+                linearWeight(out, WK, a.h, dk);
+                linearWeight(out, WV, a.h, dv);
                 INDArray dh = a.run(new Linear.Grad(), in.get(WQ), dq)[0]
                         .addi(a.run(new Linear.Grad(), in.get(WK), dk)[0])
                         .addi(a.run(new Linear.Grad(), in.get(WV), dv)[0]);
                 INDArray dx = out.get(0);
-                Activations.runInto(new RmsNorm.Grad(), List.of(dx, weightGrad(out, IN_NORM)),
-                        x, in.get(IN_NORM), a.r1, dh);
+                normGrad(a, in, out, IN_NORM, dx, x, a.r1, dh);
                 dx.addi(dx1);
+            }
+        }
+
+        /**
+         * The gradient {@code dy^T x} of the projection weight at input index {@code input}: added into its
+         * {@linkplain GradientTargets target} if it has one (its output then a zero), else written to its output.
+         */
+        private void linearWeight(List<INDArray> out, int input, INDArray x, INDArray dy) {
+            INDArray target = GradientTargets.claim(arg(input));
+            if (target == null) {
+                Linear.WeightGrad.product(x, dy, weightGrad(out, input), 0.0);
+            } else {
+                Linear.WeightGrad.product(x, dy, target, 1.0);
+                weightGrad(out, input).assign(0);
+            }
+        }
+
+        /**
+         * The gradient of the norm at input index {@code input} of {@code y = rms(x) * w}: {@code dx} into
+         * {@code dx}, the weight's added into its {@linkplain GradientTargets target} if it has one (its output
+         * then a zero), else written to its output.
+         */
+        private void normGrad(Activations a, List<INDArray> in, List<INDArray> out, int input, INDArray dx,
+                              INDArray x, INDArray r, INDArray dy) {
+            INDArray target = GradientTargets.claim(arg(input));
+            INDArray dw = target == null ? weightGrad(out, input)
+                    : a.own(Nd4j.create(DataType.FLOAT, in.get(input).shape()));
+            Activations.runInto(new RmsNorm.Grad(), List.of(dx, dw), x, in.get(input), r, dy);
+            if (target != null) {
+                target.addi(dw);
+                weightGrad(out, input).assign(0);
             }
         }
 

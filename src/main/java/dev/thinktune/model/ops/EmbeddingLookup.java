@@ -69,7 +69,10 @@ public final class EmbeddingLookup extends JavaOp {
         return List.of(dTable, sameDiff.zerosLike(arg(1)));
     }
 
-    /** dTable = zeros [V, D] with dRows[n] added into row ids[n] (repeated ids add up). */
+    /**
+     * dTable = zeros [V, D] with dRows[n] added into row ids[n] (repeated ids add up); with a {@linkplain
+     * GradientTargets target} for the table, the rows are added into the target and the output is a zero.
+     */
     public static final class Grad extends JavaOp {
         public static final String OP_NAME = "thinktune_embedding_lookup_bp";
 
@@ -92,7 +95,7 @@ public final class EmbeddingLookup extends JavaOp {
 
         @Override
         protected List<long[]> outputShapes(List<INDArray> in) {
-            return List.of(in.get(0).shape());
+            return List.of(GradientTargets.shape(arg(0), in.get(0).shape()));
         }
 
         @Override
@@ -100,10 +103,14 @@ public final class EmbeddingLookup extends JavaOp {
             INDArray table = in.get(0);
             int[] ids = ids(in.get(1), table.size(0), "embedding lookup gradient");
             float[] dRows = dense(in.get(2)).data().asFloat();
-            INDArray dTable = out.get(0);
+            INDArray dTable = GradientTargets.claim(arg(0));
+            if (dTable == null) {
+                dTable = out.get(0).assign(0);
+            } else {
+                out.get(0).assign(0);
+            }
             int d = (int) table.size(1);
             java.nio.FloatBuffer target = Buffers.floats(dTable);
-            dTable.assign(0);
             for (int n = 0; n < ids.length; n++) {
                 int base = ids[n] * d, src = n * d;
                 for (int j = 0; j < d; j++) {

@@ -121,7 +121,12 @@ public final class Linear extends JavaOp {
 
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
-            Nd4j.gemm(dense(in.get(1)), dense(in.get(0)), out.get(0), true, false, 1.0, 0.0);
+            product(in.get(0), in.get(1), out.get(0), 0.0);
+        }
+
+        /** {@code out = dy^T x + beta out}: the weight's gradient written ({@code beta} 0) or added ({@code beta} 1). */
+        static void product(INDArray x, INDArray dy, INDArray out, double beta) {
+            Nd4j.gemm(dense(dy), dense(x), out, true, false, 1.0, beta);
         }
     }
 }

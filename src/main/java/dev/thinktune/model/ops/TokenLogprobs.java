@@ -97,7 +97,10 @@ public final class TokenLogprobs extends JavaOp {
         return List.of(g[0], g[1], sameDiff.zerosLike(arg(2)));
     }
 
-    /** dh [N, D] and dW [V, D] of {@code sum_n g[n] logp[n]}. */
+    /**
+     * dh [N, D] and dW [V, D] of {@code sum_n g[n] logp[n]}; with a {@linkplain GradientTargets target} for the head,
+     * dW is added into the target and the second output is a zero.
+     */
     public static final class Grad extends JavaOp {
         public static final String OP_NAME = "thinktune_token_logprobs_bp";
 
@@ -121,12 +124,18 @@ public final class TokenLogprobs extends JavaOp {
 
         @Override
         protected List<long[]> outputShapes(List<INDArray> in) {
-            return List.of(in.get(0).shape(), in.get(1).shape());
+            return List.of(in.get(0).shape(), GradientTargets.shape(arg(1), in.get(1).shape()));
         }
 
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
-            backward(in, out.get(0), out.get(1), blockRows(this));
+            INDArray target = GradientTargets.claim(arg(1));
+            if (target == null) {
+                backward(in, out.get(0), out.get(1).assign(0), blockRows(this));
+            } else {
+                backward(in, out.get(0), target, blockRows(this));
+                out.get(1).assign(0);
+            }
         }
     }
 
@@ -165,16 +174,13 @@ public final class TokenLogprobs extends JavaOp {
     }
 
     /**
-     * dh (and dW when {@code dw} is not null) of {@code sum_n g[n] logp[n]} from the op's inputs
-     * (hidden, head, targets, g), a block of logits at a time.
+     * dh of {@code sum_n g[n] logp[n]} from the op's inputs (hidden, head, targets, g), a block of logits at a time,
+     * and dW added into {@code dw} when that is not null.
      */
     private static void backward(List<INDArray> in, INDArray dh, INDArray dw, long blockRows) {
         INDArray h = in.get(0), w = in.get(1);
         int[] targets = ids(in.get(2), w.size(0), "token log-probabilities gradient");
         float[] g = dense(in.get(3)).data().asFloat();
-        if (dw != null) {
-            dw.assign(0);
-        }
         new Blocks(h, w, targets, blockRows).forEach((start, dlogits, lse, picked) -> {
             int c = lse.length;
             INDArray dhc = dh.get(NDArrayIndex.interval(start, start + c), NDArrayIndex.all());
