@@ -249,17 +249,24 @@ public final class TrainBench {
             TrainerState state = TrainerState.start(1);
             Map<String, Double> sum = new LinkedHashMap<>();
             List<Long> rss = new ArrayList<>();
+            List<Long> peaks = new ArrayList<>();
+            double stepsPeak = 0;
             for (int step = 1; step <= s.steps() + 1; step++) {
                 ThinkTuningTrainer.StepResult r = trainer.step(step, state);
                 state = r.state();
+                double peak = ProcessStats.peakRssMb();
+                stepsPeak = Math.max(stepsPeak, peak);
                 if (step > 1) {
                     r.metrics().forEach((k, v) -> sum.merge(k, v / s.steps(), Double::sum));
                     rss.add(Math.round(ProcessStats.rssMb()));
+                    peaks.add(Math.round(peak));
                 }
-                System.err.printf(Locale.ROOT, "bench train %s: step %d/%d (%s), %.1f s, %.0f MB resident, loss %.4g, "
-                                + "gradient norm %.4g%n", size.label(), step, s.steps() + 1,
+                System.err.printf(Locale.ROOT, "bench train %s: step %d/%d (%s), %.1f s, %.0f MB resident, "
+                                + "peak %.0f MB, loss %.4g, gradient norm %.4g%n", size.label(), step, s.steps() + 1,
                         step == 1 ? "warm-up" : "measured", r.metrics().get("step_seconds"), ProcessStats.rssMb(),
-                        r.metrics().getOrDefault("loss", Double.NaN), r.metrics().getOrDefault("grad_norm", Double.NaN));
+                        peak, r.metrics().getOrDefault("loss", Double.NaN),
+                        r.metrics().getOrDefault("grad_norm", Double.NaN));
+                ProcessStats.resetPeakRss(); // each step's own peak
             }
             Map<String, Object> memorySplit = memorySplit();
             int seqs = s.questions() * s.n();
@@ -286,11 +293,12 @@ public final class TrainBench {
                 extra.put("lora_r", s.loraR());
                 extra.put("recompute_layers", s.activations() == LayerActivations.RECOMPUTED);
                 if (phases[i][0].equals("step")) {
-                    extra.putAll(flatness(rss));
+                    extra.putAll(flatness("rss_", rss));
+                    extra.putAll(flatness("peak_", peaks));
                     extra.putAll(memorySplit);
                 }
                 BenchResult r = new BenchResult(NAME, size.label(), seqs, phases[i][0], tokens[i] / secs, secs,
-                        ProcessStats.peakRssMb(), extra);
+                        stepsPeak, extra);
                 results.add(r);
                 sink.accept(r);
             }
@@ -317,24 +325,25 @@ public final class TrainBench {
     }
 
     /**
-     * Whether resident memory stayed flat over the measured steps: the largest reading of the last
+     * Whether a per-step memory reading stayed flat over the measured steps (the resident memory after each step,
+     * or each step's own peak; keys start with {@code prefix}): the largest reading of the last
      * {@value #FLAT_WINDOW} steps against the largest of the first {@value #FLAT_WINDOW} (the two halves of a
      * shorter run), flat when within {@link #FLAT_TOLERANCE}; with every step's reading.
      */
-    static Map<String, Object> flatness(List<Long> rssPerStep) {
+    static Map<String, Object> flatness(String prefix, List<Long> rssPerStep) {
         int window = Math.min(FLAT_WINDOW, rssPerStep.size() / 2);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rss_each_step_mb", List.copyOf(rssPerStep));
+        m.put(prefix + "each_step_mb", List.copyOf(rssPerStep));
         if (window == 0) {
             return m;
         }
         long first = rssPerStep.subList(0, window).stream().mapToLong(Long::longValue).max().orElseThrow();
         long last = rssPerStep.subList(rssPerStep.size() - window, rssPerStep.size()).stream()
                 .mapToLong(Long::longValue).max().orElseThrow();
-        m.put("rss_window_steps", window);
-        m.put("rss_first_window_mb", first);
-        m.put("rss_last_window_mb", last);
-        m.put("rss_flat", last <= first * (1 + FLAT_TOLERANCE));
+        m.put(prefix + "window_steps", window);
+        m.put(prefix + "first_window_mb", first);
+        m.put(prefix + "last_window_mb", last);
+        m.put(prefix + "flat", last <= first * (1 + FLAT_TOLERANCE));
         return m;
     }
 }

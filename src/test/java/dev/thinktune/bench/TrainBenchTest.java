@@ -46,6 +46,11 @@ class TrainBenchTest {
         assertEquals(4, step.get("rss_each_step_mb").size(), "one reading per measured step");
         assertEquals(2, step.get("rss_window_steps").asInt(), "halves of a run shorter than 20 steps");
         assertTrue(step.get("rss_flat").isBoolean());
+        assertEquals(4, step.get("peak_each_step_mb").size(), "one peak per measured step");
+        assertTrue(step.get("peak_flat").isBoolean());
+        for (JsonNode peak : step.get("peak_each_step_mb")) {
+            assertTrue(peak.asDouble() <= step.get("peak_rss_mb").asDouble() + 1, step.toString());
+        }
     }
 
     @Test
@@ -54,15 +59,15 @@ class TrainBenchTest {
         for (int i = 0; i < 20; i++) {
             flat.add(i < 10 ? 1000L + i : 1040L + i); // last ten at most 1,059 against 1,009: +4.96%
         }
-        Map<String, Object> f = TrainBench.flatness(flat);
+        Map<String, Object> f = TrainBench.flatness("rss_", flat);
         assertEquals(10, f.get("rss_window_steps"));
         assertEquals(1009L, f.get("rss_first_window_mb"));
         assertEquals(1059L, f.get("rss_last_window_mb"));
         assertEquals(true, f.get("rss_flat"));
         flat.set(19, 1060L); // +5.05%
-        assertEquals(false, TrainBench.flatness(flat).get("rss_flat"));
-        assertEquals(List.of(5L), TrainBench.flatness(List.of(5L)).get("rss_each_step_mb"));
-        assertTrue(!TrainBench.flatness(List.of(5L)).containsKey("rss_flat"), "one step has nothing to compare");
+        assertEquals(false, TrainBench.flatness("rss_", flat).get("rss_flat"));
+        assertEquals(List.of(5L), TrainBench.flatness("rss_", List.of(5L)).get("rss_each_step_mb"));
+        assertTrue(!TrainBench.flatness("rss_", List.of(5L)).containsKey("rss_flat"), "one step has nothing to compare");
     }
 
     @Test
