@@ -22,7 +22,8 @@ import java.util.Locale;
  * line by line, so that a run that cannot fit is refused with the arithmetic instead of dying hours later.
  *
  * <p>Each line models an allocation the code makes: SameDiff's arrays off the Java heap (the student's float32
- * weights and each copy of them, the accumulated gradients and those of one micro-batch pass, AdamW's two moments,
+ * weights and each copy of them, the accumulated gradients and those a micro-batch pass returns rather than adds
+ * into them as it computes, AdamW's two moments,
  * the activations of one micro-batch kept for the backward pass and their gradients, and where micro-batches vary
  * in length the arrays SameDiff's cache keeps of other lengths) and
  * the Java heap (the rollout decoder's float32 copy of the weights per engine, its key/value cache). The
@@ -192,6 +193,18 @@ public final class MemoryPlan {
     }
 
     /** Values of the largest projection matrix of a layer. */
+    /**
+     * Parameters whose gradients a pass that adds into accumulated sums still returns as arrays of their own: the
+     * embedding's and the head's are added in place, and so are the decoder layers' when each layer is one
+     * recomputed op ({@code dev.thinktune.model.ops.GradientTargets}).
+     */
+    static long passGradientParams(LlamaConfig c, LayerActivations activations) {
+        return c.parameterShapes().entrySet().stream()
+                .filter(e -> !e.getKey().equals("model.embed_tokens.weight") && !e.getKey().equals("lm_head.weight"))
+                .filter(e -> activations != LayerActivations.RECOMPUTED || !e.getKey().startsWith("model.layers."))
+                .mapToLong(e -> java.util.Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b)).sum();
+    }
+
     static long largestProjection(LlamaConfig c) {
         return c.parameterShapes().entrySet().stream().filter(e -> e.getKey().startsWith("model.layers."))
                 .mapToLong(e -> e.getValue().length == 1 ? 0 : e.getValue()[0] * e.getValue()[1]).max().orElse(0);
@@ -348,12 +361,18 @@ public final class MemoryPlan {
         l.add(new Line("student weights, float32", params + (s.weightCopies() > 1 ? " x " + s.weightCopies()
                 + " copies (the checkpoint as read, the policy being trained" + (s.weightCopies() > 2
                 ? ", a reference)" : ")") : ""), s.weightCopies() * p * FLOAT, Where.OFF_HEAP));
-        l.add(new Line("gradients of one forward/backward pass", params, p * FLOAT, Where.OFF_HEAP));
         if (s.accumulates()) {
+            long returned = passGradientParams(c, s.activations());
+            l.add(new Line("gradients of one forward/backward pass", String.format(Locale.ROOT,
+                    "%,d parameters x 4 bytes (%s: the rest are added into the accumulated ones as computed)",
+                    returned, s.activations() == LayerActivations.RECOMPUTED ? "the final norm's"
+                            : "the decoder layers' and the final norm's"), returned * FLOAT, Where.OFF_HEAP));
             l.add(new Line("gradients accumulated over micro-batches", params, p * FLOAT, Where.OFF_HEAP));
+        } else {
+            l.add(new Line("gradients of one forward/backward pass", params, p * FLOAT, Where.OFF_HEAP));
         }
         l.add(new Line("AdamW moments m and v", params + " x 2", 2 * p * FLOAT, Where.OFF_HEAP));
-        if (c.tieWordEmbeddings()) {
+        if (c.tieWordEmbeddings() && !s.accumulates()) {
             l.add(new Line("the tied embedding's two gradient parts", String.format(Locale.ROOT,
                     "lookup and head, each %,d x %,d x 4 bytes, before their sum", c.vocabSize(), c.hiddenSize()),
                     2L * c.vocabSize() * c.hiddenSize() * FLOAT, Where.OFF_HEAP));

@@ -35,7 +35,7 @@ class MemoryPlanTest {
         MemoryPlan p = MemoryPlan.training("t", SMALL, new MemoryPlan.Shape(2, 4, 32, true, 2, 0, 8, 40, true));
         List<Long> expected = List.of(
                 22_336L,       // 2 copies x 2,792 x 4
-                11_168L,       // a pass's gradients
+                4_768L,        // a pass's returned gradients: the layers' 1,184 and the norm's 8 (embedding and head added in place)
                 11_168L,       // accumulated gradients
                 22_336L,       // m and v
                 313_344L,      // 4 sequences x 32 tokens x 2,448
@@ -46,19 +46,27 @@ class MemoryPlanTest {
                 24_576L,       // 8 sequences x 48 tokens (40 rounded up to 16) x 64
                 262_144L);     // the reference decoder's 4,096 scoring tokens x 64
         assertEquals(expected, p.lines().stream().map(MemoryPlan.Line::bytes).toList());
-        assertEquals(420_484_352L, p.total());
+        assertEquals(420_477_952L, p.total());
         assertEquals(309_056L, p.heap());
     }
 
     @Test
-    void atLlama3sVocabularyTheLogitsAreOneBlockAndATiedEmbeddingAddsItsTwoGradientParts() {
+    void atLlama3sVocabularyTheLogitsAreOneBlockAndATiedEmbeddingAddsItsTwoGradientPartsUnlessAccumulated() {
         LlamaConfig c = BenchSize.SMOLLM2_135M_V128K.config();
-        MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 2, 512, true, 0, 0, 0, 0, false));
+        MemoryPlan p = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 2, 512, false, 0, 0, 0, 0, false));
         // 1,024 tokens x 128,256 x 4 = 525 MB of logits, held 64 MiB at a time
         assertEquals(64L << 20, p.lines().stream().filter(l -> l.what().startsWith("a block")).findFirst()
                 .orElseThrow().bytes());
         assertEquals(2L * 128_256 * 576 * 4, p.lines().stream().filter(l -> l.what().startsWith("the tied"))
                 .findFirst().orElseThrow().bytes());
+        // accumulated over micro-batches, the lookup and the head add their parts into the sum as they compute
+        MemoryPlan acc = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 2, 512, true, 0, 0, 0, 0, false));
+        assertTrue(acc.lines().stream().noneMatch(l -> l.what().startsWith("the tied")));
+        // 30 layers x (2 x 576 + 576 x 576 x 2 + 576 x 192 x 2 + 3 x 576 x 1,536) + 576: 106,203,456 parameters
+        assertEquals(106_203_456L * 4, line(acc, "gradients of one").bytes());
+        MemoryPlan rec = MemoryPlan.training("t", c, new MemoryPlan.Shape(1, 2, 512, true, 0, 0, 0, 0, false)
+                .with(LayerActivations.RECOMPUTED));
+        assertEquals(576L * 4, line(rec, "gradients of one").bytes(), "the final norm's alone");
     }
 
     @Test
