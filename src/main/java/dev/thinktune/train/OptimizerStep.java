@@ -18,6 +18,7 @@ final class OptimizerStep {
     private final AdamW adam;
     private final LrSchedule schedule;
     private final double maxGradNorm;
+    /** The accumulated gradients; empty while {@linkplain #handBackSums handed back} between updates. */
     private final Map<String, INDArray> accumulated = new LinkedHashMap<>();
     private final OffHeapMemory memory = new OffHeapMemory(2000);
     private long updates;
@@ -28,6 +29,10 @@ final class OptimizerStep {
         this.adam = new AdamW(opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay());
         this.schedule = new LrSchedule(opt.schedule(), opt.lr(), opt.warmupSteps(), totalUpdates, opt.minLrRatio());
         this.maxGradNorm = opt.maxGradNorm();
+        allocateSums();
+    }
+
+    private void allocateSums() {
         parameters.forEach((k, v) -> accumulated.put(k, Nd4j.zeros(DataType.FLOAT, v.shape())));
     }
 
@@ -35,9 +40,27 @@ final class OptimizerStep {
     record Applied(double gradNorm, double lr, boolean skipped) {
     }
 
-    /** Starts a new update. */
+    /** Starts a new update (allocating the accumulated gradients again if they were handed back). */
     void reset() {
-        accumulated.values().forEach(a -> a.assign(0));
+        if (accumulated.isEmpty()) {
+            allocateSums();
+        } else {
+            accumulated.values().forEach(a -> a.assign(0));
+        }
+    }
+
+    /**
+     * Frees the accumulated gradients, which only an update uses, when they take at least {@code minBytes};
+     * the next {@link #reset} allocates them again. Returns whether they were freed.
+     */
+    boolean handBackSums(long minBytes) {
+        long bytes = accumulated.values().stream().mapToLong(a -> a.length() * a.dataType().width()).sum();
+        if (accumulated.isEmpty() || bytes < minBytes) {
+            return false;
+        }
+        accumulated.values().forEach(INDArray::close);
+        accumulated.clear();
+        return true;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.thinktune.train;
 
+import dev.thinktune.model.OffHeapMemory;
+import dev.thinktune.model.SessionArrayCache;
 import dev.thinktune.model.StudentModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,6 +31,28 @@ public final class PolicyUpdater {
     }
     public AdamW optimizer() {
         return optimizer.optimizer();
+    }
+
+    /**
+     * What only an update uses, at least this large, is handed back between steps ({@link #handBackLargeState}):
+     * the 180M shape's accumulated gradients (0.72 GB) and SameDiff's cached arrays of the update's passes
+     * (0.6 GB) waited idle through the rollout and the scoring, which are where its step peaked (see the README).
+     * Smaller ones are kept, as the decoders' small caches are ({@link ThinkTuningTrainer#HANDED_BACK_CACHE_BYTES}).
+     */
+    static final long HANDED_BACK_BYTES = 128L << 20;
+
+    /**
+     * After a step's updates: frees the accumulated gradients and the graph sessions' cached arrays when either
+     * takes at least {@link #HANDED_BACK_BYTES}, and hands the freed pages back to the system; the next update
+     * allocates them again. Returns whether it did.
+     */
+    public boolean handBackLargeState() {
+        boolean sums = optimizer.handBackSums(HANDED_BACK_BYTES);
+        if (sums || SessionArrayCache.cachedBytes() >= HANDED_BACK_BYTES) {
+            OffHeapMemory.endPhase();
+            return true;
+        }
+        return false;
     }
 
     /** Optimizer updates applied so far (restored on resume). */

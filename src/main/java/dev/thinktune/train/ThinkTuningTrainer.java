@@ -169,6 +169,7 @@ public final class ThinkTuningTrainer {
             }
         }
         parts.sampler().syncWeights();
+        updater.handBackLargeState(); // the rollout and the scoring come next: large update-only state goes back
         long tUpdate = System.nanoTime();
         long trainTokens = p.samples().stream().mapToLong(sm -> sm.ids().length).sum() * cfg.training().mu();
         double[] seconds = {p.rolloutSeconds(), p.teacherSeconds(), p.rewardSeconds(), p.logprobSeconds(),
@@ -187,6 +188,7 @@ public final class ThinkTuningTrainer {
         BadUpdates bad = new BadUpdates(state.consecutiveBad(), state.totalBad());
         bad.count(step, u);
         parts.sampler().syncWeights();
+        updater.handBackLargeState(); // the rollout and the scoring come next: large update-only state goes back
         long tUpdate = System.nanoTime();
         double[] seconds = s.seconds().clone();
         seconds[4] += (tUpdate - tApply) / 1e9;

@@ -50,6 +50,43 @@ class OptimizerTest {
         }
     }
 
+    /**
+     * Accumulated gradients handed back between updates are allocated again, zeroed, by the next one: the
+     * parameters come out bit for bit as from an optimizer that kept them.
+     */
+    @Test
+    void accumulatedGradientsHandedBackBetweenUpdatesChangeNothing() {
+        TrainConfig.OptimizerSection opt = ConfigLoader.load(java.util.List.of()).optimizer();
+        Map<String, INDArray> kept = new LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(0.5f, -1f, 2f, 0f, 3f, 1f)
+                .reshape(2, 3), "b", Nd4j.createFromArray(0.1f, 0.2f)));
+        Map<String, INDArray> handed = new LinkedHashMap<>();
+        kept.forEach((k, v) -> handed.put(k, v.dup()));
+        OptimizerStep keeping = new OptimizerStep(kept, opt, 10), handing = new OptimizerStep(handed, opt, 10);
+        assertTrue(!handing.handBackSums(Long.MAX_VALUE), "under the threshold nothing goes back");
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int update = 0; update < 3; update++) {
+            keeping.reset();
+            handing.reset();
+            for (int micro = 0; micro < 2; micro++) {
+                for (String k : kept.keySet()) {
+                    float[] g = new float[(int) kept.get(k).length()];
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] = (float) (rng.nextDouble() - 0.5);
+                    }
+                    INDArray grad = Nd4j.createFromArray(g).reshape(kept.get(k).shape());
+                    keeping.sums().get(k).addi(grad);
+                    handing.sums().get(k).addi(grad);
+                }
+            }
+            assertEquals(keeping.apply(0.5).gradNorm(), handing.apply(0.5).gradNorm());
+            assertTrue(handing.handBackSums(0));
+            assertTrue(handing.sums().isEmpty(), "freed until the next update");
+        }
+        for (String k : kept.keySet()) {
+            assertArrayEquals(kept.get(k).data().asFloat(), handed.get(k).data().asFloat(), k);
+        }
+    }
+
     @Test
     void aLargeParameterIsUpdatedInChunksAsTheFormulaSays() {
         // 40,013 elements: several chunks of the parallel update and a tail shorter than a vector
