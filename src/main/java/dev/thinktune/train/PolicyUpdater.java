@@ -1,7 +1,6 @@
 package dev.thinktune.train;
 
 import dev.thinktune.model.OffHeapMemory;
-import dev.thinktune.model.SessionArrayCache;
 import dev.thinktune.model.StudentModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,21 +33,22 @@ public final class PolicyUpdater {
     }
 
     /**
-     * What only an update uses, at least this large, is handed back between steps ({@link #handBackLargeState}):
-     * the 180M shape's accumulated gradients (0.72 GB) and SameDiff's cached arrays of the update's passes
-     * (0.6 GB) waited idle through the rollout and the scoring, which are where its step peaked (see the README).
-     * Smaller ones are kept, as the decoders' small caches are ({@link ThinkTuningTrainer#HANDED_BACK_CACHE_BYTES}).
+     * Accumulated gradients at least this large are handed back between steps ({@link #handBackLargeState}), and
+     * SameDiff's cached arrays of the update's passes with them: at the 180M shape (0.72 GB and 0.6 GB) both
+     * waited idle through the rollout and the scoring, which are where its step then peaked (see the README).
+     * A smaller model keeps both: handing back the quickstart's cached arrays every step took its 40 steps from
+     * 64 to 76 s (they are allocated again by the next update), as with the decoders' small caches
+     * ({@link ThinkTuningTrainer#HANDED_BACK_CACHE_BYTES}).
      */
     static final long HANDED_BACK_BYTES = 128L << 20;
 
     /**
-     * After a step's updates: frees the accumulated gradients and the graph sessions' cached arrays when either
-     * takes at least {@link #HANDED_BACK_BYTES}, and hands the freed pages back to the system; the next update
+     * After a step's updates: when the accumulated gradients take at least {@link #HANDED_BACK_BYTES}, frees them
+     * and the graph sessions' cached arrays and hands the freed pages back to the system; the next update
      * allocates them again. Returns whether it did.
      */
     public boolean handBackLargeState() {
-        boolean sums = optimizer.handBackSums(HANDED_BACK_BYTES);
-        if (sums || SessionArrayCache.cachedBytes() >= HANDED_BACK_BYTES) {
+        if (optimizer.handBackSums(HANDED_BACK_BYTES)) {
             OffHeapMemory.endPhase();
             return true;
         }
