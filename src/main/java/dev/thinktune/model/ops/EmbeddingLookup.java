@@ -103,12 +103,7 @@ public final class EmbeddingLookup extends JavaOp {
             INDArray table = in.get(0);
             int[] ids = ids(in.get(1), table.size(0), "embedding lookup gradient");
             float[] dRows = dense(in.get(2)).data().asFloat();
-            INDArray dTable = GradientTargets.claim(arg(0));
-            if (dTable == null) {
-                dTable = out.get(0).assign(0);
-            } else {
-                out.get(0).assign(0);
-            }
+            INDArray dTable = GradientTargets.sumInto(arg(0), out.get(0));
             int d = (int) table.size(1);
             java.nio.FloatBuffer target = Buffers.floats(dTable);
             for (int n = 0; n < ids.length; n++) {

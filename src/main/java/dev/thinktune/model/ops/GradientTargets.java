@@ -63,8 +63,20 @@ public final class GradientTargets {
     }
 
     /**
+     * Where an op adds {@code weight}'s gradient up: its target when it has one (recorded as added), else the op's
+     * own {@code output}. The output is zeroed either way: it starts the sum, or it is the zero that stands for a
+     * gradient added into its target.
+     */
+    static INDArray sumInto(SDVariable weight, INDArray output) {
+        INDArray target = claim(weight);
+        output.assign(0);
+        return target != null ? target : output;
+    }
+
+    /**
      * The array {@code weight}'s gradient is to be added into, recorded as added; null when it has none. The caller
-     * adds the gradient into it and zeroes the op's own output for the weight.
+     * adds the gradient into it and zeroes the op's own output for the weight ({@link #sumInto} does both for an
+     * op that sums its gradient up in place).
      */
     static INDArray claim(SDVariable weight) {
         GradientTargets t = ACTIVE.get();

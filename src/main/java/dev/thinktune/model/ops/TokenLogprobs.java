@@ -129,13 +129,7 @@ public final class TokenLogprobs extends JavaOp {
 
         @Override
         protected void compute(List<INDArray> in, List<INDArray> out) {
-            INDArray target = GradientTargets.claim(arg(1));
-            if (target == null) {
-                backward(in, out.get(0), out.get(1).assign(0), blockRows(this));
-            } else {
-                backward(in, out.get(0), target, blockRows(this));
-                out.get(1).assign(0);
-            }
+            backward(in, out.get(0), GradientTargets.sumInto(arg(1), out.get(1)), blockRows(this));
         }
     }
 
